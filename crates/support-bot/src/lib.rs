@@ -1,0 +1,4 @@
+//! # support-bot
+//!
+//! The Telegram half of chatlabs-support (work in progress): see the workspace README.
+pub use support_protocol as protocol;

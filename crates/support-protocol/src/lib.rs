@@ -1,0 +1,58 @@
+//! # support-protocol
+//!
+//! The wire types of chatlabs-support, in the exact JSON shapes of the Python original
+//! (`chatlabs-support` 0.1.5) plus this implementation's additive extensions [C3].
+//!
+//! | module | what |
+//! |---|---|
+//! | [`ids`] | typed ids: [`TicketId`], [`MessageId`], [`ManagerId`], [`TelegramId`] |
+//! | [`time`] | [`Timestamp`]: RFC 3339, six fractional digits, `Z` [C4] |
+//! | [`ticket`] | [`Ticket`], [`TelegramUser`], [`SupportManager`] |
+//! | [`message`] | [`Message`], [`Sender`] |
+//! | [`rest`] | REST bodies ([`NewTicket`], [`NewMessage`], [`TicketPatch`]), [`TicketFilter`], [`Page`], [`Listing`], [`ErrorBody`] |
+//! | [`client_event`] | manager → server websocket events: [`ClientEvent`] |
+//! | [`server_event`] | server → client websocket events: [`ServerEvent`] |
+//! | [`validate`] | the title and text limits: [`validate_title`], [`validate_text`] |
+//!
+//! Every reader ignores unknown JSON fields; unknown event types decode to an `Unknown` variant
+//! that keeps the raw JSON.
+//!
+//! ```
+//! use support_protocol::{ClientEvent, ServerEvent};
+//!
+//! let request = ClientEvent::from_json(r#"{"type": "ticket.assign", "id": 16}"#).unwrap();
+//! assert_eq!(request.type_name(), "ticket.assign");
+//!
+//! let event: ServerEvent = serde_json::from_str(
+//!     r#"{"type": "ticket.assigned", "id": 16, "support_manager": 1, "extra": true}"#,
+//! ).unwrap();
+//! assert_eq!(event.type_name(), "ticket.assigned");
+//! ```
+//!
+//! This crate does no I/O.
+
+pub mod client_event;
+mod event_codec;
+pub mod ids;
+pub mod message;
+pub mod rest;
+pub mod server_event;
+pub mod ticket;
+pub mod time;
+pub mod validate;
+
+pub use client_event::{AssignTicket, ClientEvent, ListMessages, MarkViewed, SendMessage};
+pub use event_codec::DecodeError;
+pub use ids::{ManagerId, MessageId, TelegramId, TicketId};
+pub use message::{Message, Sender};
+pub use rest::{ErrorBody, Listing, NewMessage, NewTicket, Page, TicketFilter, TicketPatch};
+pub use server_event::{
+    ErrorCode, ErrorEvent, MessageList, MessageNew, MessageViewed, ServerEvent, TicketAssigned,
+    TicketCreated, TicketUpdated,
+};
+pub use ticket::{SupportManager, TelegramUser, Ticket};
+pub use time::{Timestamp, TimestampError};
+pub use validate::{TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_text, validate_title};
+
+/// Crate-wide result alias for fallible conversions.
+pub type Result<T, E = DecodeError> = std::result::Result<T, E>;

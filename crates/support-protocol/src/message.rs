@@ -1,0 +1,76 @@
+//! Messages of a ticket.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{MessageId, TicketId, Timestamp};
+
+/// Who wrote a message: the Telegram user or a support manager.
+///
+/// ```
+/// use support_protocol::Sender;
+/// assert_eq!(serde_json::to_string(&Sender::Supp).unwrap(), r#""supp""#);
+/// assert_eq!(serde_json::from_str::<Sender>(r#""user""#).unwrap(), Sender::User);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Sender {
+    /// The Telegram user (`"user"`).
+    #[serde(rename = "user")]
+    User,
+    /// A support manager (`"supp"`).
+    #[serde(rename = "supp")]
+    Supp,
+}
+
+impl Sender {
+    /// The wire string.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Supp => "supp",
+        }
+    }
+
+    /// Parses the wire string.
+    pub fn from_wire(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Self::User),
+            "supp" => Some(Self::Supp),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Sender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A message of a ticket, with the keys in the original's order.
+///
+/// ```
+/// use support_protocol::{Message, Sender};
+/// let json = r#"{"id":13,"created_at":"2026-11-24T13:14:55.425557Z","sender":"supp",
+///   "text":"reply from A","viewed":true,"ticket":16}"#;
+/// let m: Message = serde_json::from_str(json).unwrap();
+/// assert_eq!(m.sender, Sender::Supp);
+/// assert_eq!(serde_json::to_value(&m).unwrap(), serde_json::from_str::<serde_json::Value>(json).unwrap());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The message id.
+    pub id: MessageId,
+    /// When it was written.
+    pub created_at: Timestamp,
+    /// Who wrote it.
+    pub sender: Sender,
+    /// The text (1..=4096 characters, trimmed).
+    pub text: String,
+    /// Whether the other side has seen it. Manager messages are created viewed.
+    #[serde(default)]
+    pub viewed: bool,
+    /// The ticket it belongs to.
+    pub ticket: TicketId,
+}

@@ -1,0 +1,329 @@
+//! Events the server sends over the manager and bot websockets (SPEC [W1]-[W9]).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::event_codec::tagged;
+use crate::{ManagerId, Message, Ticket, TicketId};
+
+/// `ticket.created`: a ticket was opened [W5]; sent to every manager.
+///
+/// ```
+/// use support_protocol::{ServerEvent, TicketCreated};
+/// let e: ServerEvent = serde_json::from_str(r#"{"type":"ticket.created","ticket":{"id":21,
+///   "user":{"telegram_id":4},"support_manager":null,"created_at":"2024-12-29T16:10:38.620768Z",
+///   "title":"have a prob"}}"#).unwrap();
+/// assert!(matches!(e, ServerEvent::TicketCreated(TicketCreated { ticket }) if ticket.id.get() == 21));
+/// assert_eq!(TicketCreated::TYPE, "ticket.created");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketCreated {
+    /// The new ticket, as `POST /tickets/` answered it.
+    pub ticket: Ticket,
+}
+
+impl TicketCreated {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.created";
+}
+
+/// `ticket.assigned`: a ticket got a manager [W1]; sent to every manager.
+///
+/// ```
+/// use support_protocol::{ManagerId, ServerEvent, TicketAssigned, TicketId};
+/// let e = ServerEvent::TicketAssigned(TicketAssigned { id: TicketId::new(16), support_manager: ManagerId::new(1) });
+/// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"type":"ticket.assigned","id":16,"support_manager":1}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketAssigned {
+    /// The ticket.
+    pub id: TicketId,
+    /// The manager it is now assigned to (an id, as in the original).
+    pub support_manager: ManagerId,
+}
+
+impl TicketAssigned {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.assigned";
+}
+
+/// `ticket.message.new`: a message was written [W4]. On the bot websocket [W9] it carries the
+/// extension field `cursor`, which only grows.
+///
+/// ```
+/// use support_protocol::{MessageNew, ServerEvent};
+/// let e: ServerEvent = serde_json::from_str(r#"{"type":"ticket.message.new","message":{"id":13,
+///   "created_at":"2026-11-24T13:14:55.425557Z","sender":"supp","text":"hi","viewed":true,"ticket":16},
+///   "cursor":7}"#).unwrap();
+/// assert!(matches!(e, ServerEvent::MessageNew(MessageNew { cursor: Some(7), .. })));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageNew {
+    /// The message, as the REST API shows it.
+    pub message: Message,
+    /// Extension (bot websocket): the position of this event in the reply stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<u64>,
+}
+
+impl MessageNew {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.message.new";
+}
+
+/// `ticket.message.viewed`: a message was marked viewed [W2].
+///
+/// ```
+/// use support_protocol::MessageViewed;
+/// assert_eq!(MessageViewed::TYPE, "ticket.message.viewed");
+/// let e: MessageViewed = serde_json::from_str(r#"{"message":{"id":1,"created_at":"2026-11-24T13:14:55.425557Z",
+///   "sender":"user","text":"a","viewed":true,"ticket":2}}"#).unwrap();
+/// assert!(e.message.viewed);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageViewed {
+    /// The message, now with `viewed: true`.
+    pub message: Message,
+}
+
+impl MessageViewed {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.message.viewed";
+}
+
+/// `ticket.message.list`: the answer to a `ticket.message.list` request [W6], newest first.
+///
+/// ```
+/// use support_protocol::{MessageList, TicketId};
+/// let e: MessageList = serde_json::from_str(r#"{"ticket_id":16,"messages":[]}"#).unwrap();
+/// assert_eq!(e.ticket_id, TicketId::new(16));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageList {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Its messages, newest first.
+    pub messages: Vec<Message>,
+}
+
+impl MessageList {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.message.list";
+}
+
+/// Extension `ticket.updated`: a ticket changed (resolved or reopened, retitled) [R4].
+///
+/// ```
+/// use support_protocol::TicketUpdated;
+/// assert_eq!(TicketUpdated::TYPE, "ticket.updated");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketUpdated {
+    /// The whole ticket after the change.
+    pub ticket: Ticket,
+}
+
+impl TicketUpdated {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.updated";
+}
+
+/// The stable codes of the `error` event [W7]. Codes this version does not know are kept.
+///
+/// ```
+/// use support_protocol::ErrorCode;
+/// assert_eq!(serde_json::to_string(&ErrorCode::AlreadyAssigned).unwrap(), r#""already_assigned""#);
+/// assert_eq!(serde_json::from_str::<ErrorCode>(r#""rate_limited""#).unwrap(),
+///     ErrorCode::Other("rate_limited".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The frame is not a JSON object (or not text).
+    InvalidJson,
+    /// The `type` is not one the server handles.
+    UnknownType,
+    /// A field is missing, mistyped, or out of its limits.
+    InvalidField,
+    /// The ticket or message does not exist.
+    NotFound,
+    /// The ticket has another manager (send `force: true` to take it over), or the race was lost.
+    AlreadyAssigned,
+    /// Not allowed for this manager.
+    Forbidden,
+    /// The frame is larger than the server accepts.
+    TooLarge,
+    /// A code this version does not know.
+    Other(String),
+}
+
+impl ErrorCode {
+    /// The wire string.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::UnknownType => "unknown_type",
+            Self::InvalidField => "invalid_field",
+            Self::NotFound => "not_found",
+            Self::AlreadyAssigned => "already_assigned",
+            Self::Forbidden => "forbidden",
+            Self::TooLarge => "too_large",
+            Self::Other(code) => code,
+        }
+    }
+
+    /// Parses the wire string.
+    pub fn from_wire(code: &str) -> Self {
+        match code {
+            "invalid_json" => Self::InvalidJson,
+            "unknown_type" => Self::UnknownType,
+            "invalid_field" => Self::InvalidField,
+            "not_found" => Self::NotFound,
+            "already_assigned" => Self::AlreadyAssigned,
+            "forbidden" => Self::Forbidden,
+            "too_large" => Self::TooLarge,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from_wire(&s))
+    }
+}
+
+/// Extension `error`: a request could not be carried out [W7]; the connection stays open.
+///
+/// ```
+/// use support_protocol::{ErrorCode, ErrorEvent, ServerEvent};
+/// let e = ServerEvent::Error(ErrorEvent {
+///     code: ErrorCode::NotFound,
+///     detail: "No Ticket matches the given query.".into(),
+///     request: Some("ticket.assign".into()),
+/// });
+/// assert_eq!(serde_json::to_string(&e).unwrap(),
+///     r#"{"type":"error","code":"not_found","detail":"No Ticket matches the given query.","request":"ticket.assign"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorEvent {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A human-readable explanation.
+    pub detail: String,
+    /// The `type` of the request that failed, when it had one.
+    #[serde(default)]
+    pub request: Option<String>,
+}
+
+impl ErrorEvent {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "error";
+}
+
+/// An event from the server to a manager's (or the bot's) client.
+///
+/// ```
+/// use support_protocol::ServerEvent;
+/// let e: ServerEvent = serde_json::from_str(r#"{"type":"ticket.future","anything":[1,2]}"#).unwrap();
+/// assert!(matches!(&e, ServerEvent::Unknown(raw) if raw["anything"][1] == 2));
+/// // A known type with a bad payload is an error, not `Unknown`.
+/// assert!(serde_json::from_str::<ServerEvent>(r#"{"type":"ticket.assigned","id":"x"}"#).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerEvent {
+    /// `ticket.created`.
+    TicketCreated(TicketCreated),
+    /// `ticket.assigned`.
+    TicketAssigned(TicketAssigned),
+    /// `ticket.message.new`.
+    MessageNew(MessageNew),
+    /// `ticket.message.viewed`.
+    MessageViewed(MessageViewed),
+    /// `ticket.message.list`.
+    MessageList(MessageList),
+    /// `ticket.updated` (extension).
+    TicketUpdated(TicketUpdated),
+    /// `error` (extension).
+    Error(ErrorEvent),
+    /// A `type` this version does not know, kept as raw JSON [C3].
+    Unknown(Value),
+}
+
+impl ServerEvent {
+    /// The wire `type` of this event (for an unknown event, its raw `type`).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Self::TicketCreated(_) => TicketCreated::TYPE,
+            Self::TicketAssigned(_) => TicketAssigned::TYPE,
+            Self::MessageNew(_) => MessageNew::TYPE,
+            Self::MessageViewed(_) => MessageViewed::TYPE,
+            Self::MessageList(_) => MessageList::TYPE,
+            Self::TicketUpdated(_) => TicketUpdated::TYPE,
+            Self::Error(_) => ErrorEvent::TYPE,
+            Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    /// Serializes to a JSON text frame.
+    pub fn to_json(&self) -> String {
+        // Serializing these types cannot fail: every map key is a string.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+impl Serialize for ServerEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::TicketCreated(p) => tagged(serializer, TicketCreated::TYPE, p),
+            Self::TicketAssigned(p) => tagged(serializer, TicketAssigned::TYPE, p),
+            Self::MessageNew(p) => tagged(serializer, MessageNew::TYPE, p),
+            Self::MessageViewed(p) => tagged(serializer, MessageViewed::TYPE, p),
+            Self::MessageList(p) => tagged(serializer, MessageList::TYPE, p),
+            Self::TicketUpdated(p) => tagged(serializer, TicketUpdated::TYPE, p),
+            Self::Error(p) => tagged(serializer, ErrorEvent::TYPE, p),
+            Self::Unknown(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ServerEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = Value::deserialize(deserializer)?;
+        let kind = match value.get("type") {
+            Some(Value::String(kind)) => kind.clone(),
+            Some(_) => return Err(D::Error::custom("\"type\" must be a string")),
+            None => return Err(D::Error::custom("an event needs a \"type\"")),
+        };
+        fn payload<T: serde::de::DeserializeOwned, E: Error>(value: Value) -> Result<T, E> {
+            serde_json::from_value(value).map_err(E::custom)
+        }
+        Ok(match kind.as_str() {
+            TicketCreated::TYPE => Self::TicketCreated(payload(value)?),
+            TicketAssigned::TYPE => Self::TicketAssigned(payload(value)?),
+            MessageNew::TYPE => Self::MessageNew(payload(value)?),
+            MessageViewed::TYPE => Self::MessageViewed(payload(value)?),
+            MessageList::TYPE => Self::MessageList(payload(value)?),
+            TicketUpdated::TYPE => Self::TicketUpdated(payload(value)?),
+            ErrorEvent::TYPE => Self::Error(payload(value)?),
+            _ => Self::Unknown(value),
+        })
+    }
+}

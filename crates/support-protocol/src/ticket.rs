@@ -1,0 +1,87 @@
+//! Tickets and the people on them: Telegram users and support managers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ManagerId, Message, TelegramId, TicketId, Timestamp};
+
+/// A Telegram user as the ticket shows it: `{"telegram_id": N}`.
+///
+/// ```
+/// use support_protocol::{TelegramId, TelegramUser};
+/// let user: TelegramUser = serde_json::from_str(r#"{"telegram_id": 1001}"#).unwrap();
+/// assert_eq!(user.telegram_id, TelegramId::new(1001));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TelegramUser {
+    /// The Telegram user id.
+    pub telegram_id: TelegramId,
+}
+
+/// A support manager as tickets show them: `{"id": 1, "first_name": "", "last_name": ""}`.
+///
+/// ```
+/// use support_protocol::SupportManager;
+/// let m: SupportManager =
+///     serde_json::from_str(r#"{"id": 1, "first_name": "Anna", "last_name": ""}"#).unwrap();
+/// assert_eq!(m.first_name, "Anna");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SupportManager {
+    /// The manager id.
+    pub id: ManagerId,
+    /// First name, possibly empty.
+    #[serde(default)]
+    pub first_name: String,
+    /// Last name, possibly empty.
+    #[serde(default)]
+    pub last_name: String,
+}
+
+/// A support ticket, with the keys in the original's order.
+///
+/// The fields after `resolved` are extensions of this implementation [C3]: they are written only
+/// when set, so a ticket without them is byte-for-byte the Python original's shape.
+///
+/// ```
+/// use support_protocol::Ticket;
+/// let json = r#"{"id":21,"user":{"telegram_id":4},"support_manager":null,
+///   "created_at":"2024-12-29T16:10:38.620768Z","title":"have a prob","resolved":false}"#;
+/// let ticket: Ticket = serde_json::from_str(json).unwrap();
+/// assert_eq!(ticket.title, "have a prob");
+/// assert!(ticket.support_manager.is_none());
+/// let back = serde_json::to_value(&ticket).unwrap();
+/// assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// The ticket id.
+    pub id: TicketId,
+    /// The Telegram user who opened the ticket.
+    pub user: TelegramUser,
+    /// The assigned manager, if any.
+    pub support_manager: Option<SupportManager>,
+    /// When the ticket was opened.
+    pub created_at: Timestamp,
+    /// The title (1..=256 characters, trimmed).
+    pub title: String,
+    /// Whether the ticket is resolved (closed). The README's `ticket.created` example omits it, so
+    /// it defaults to `false` when absent.
+    #[serde(default)]
+    pub resolved: bool,
+    /// Extension: the time of the latest activity (newest message, or creation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+    /// Extension: how many user messages the managers have not viewed yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread_count: Option<u64>,
+    /// Extension: the newest message of the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Box<Message>>,
+}
+
+impl Ticket {
+    /// The assigned manager's id, if any.
+    pub fn manager_id(&self) -> Option<ManagerId> {
+        self.support_manager.as_ref().map(|m| m.id)
+    }
+}

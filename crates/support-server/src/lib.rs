@@ -1,0 +1,4 @@
+//! # support-server
+//!
+//! The server half of chatlabs-support (work in progress): see the workspace README.
+pub use support_protocol as protocol;

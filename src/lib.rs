@@ -1,0 +1,38 @@
+//! # chatlabs-support
+//!
+//! Human customer support for Telegram bots, in Rust: a re-creation of the Python package
+//! `chatlabs-support` (an aiogram bot part plus a Django Channels app), wire-compatible with it.
+//!
+//! This crate is a facade over the member crates of the workspace; pick what you need with cargo
+//! features:
+//!
+//! | feature    | module                          | crate              | Python extra                  |
+//! |------------|---------------------------------|--------------------|-------------------------------|
+//! | `protocol` | [`protocol`] (default)          | `support-protocol` | (shared)                      |
+//! | `server`   | `server`                        | `support-server`   | `[chatlabs_django_support]`   |
+//! | `bot`      | `bot`                           | `support-bot`      | `[chatlabs_aiogram_support]`  |
+//! | `full`     | all of the above                |                    |                               |
+//!
+//! ```
+//! use chatlabs_support::protocol::{ServerEvent, TicketId};
+//!
+//! let event: ServerEvent =
+//!     serde_json::from_str(r#"{"type": "ticket.assigned", "id": 16, "support_manager": 1}"#).unwrap();
+//! assert!(matches!(event, ServerEvent::TicketAssigned(a) if a.id == TicketId::new(16)));
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "protocol")]
+#[cfg_attr(docsrs, doc(cfg(feature = "protocol")))]
+#[doc(inline)]
+pub use support_protocol as protocol;
+
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+#[doc(inline)]
+pub use support_server as server;
+
+#[cfg(feature = "bot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bot")))]
+#[doc(inline)]
+pub use support_bot as bot;
