@@ -28,3 +28,13 @@ pub trait ManagerAuth: Send + Sync + 'static {
         parts: &Parts,
     ) -> Result<Option<AuthenticatedManager>, crate::storage::StorageError>;
 }
+
+mod caller;
+mod none;
+mod origin;
+
+pub use caller::{Caller, bearer_token, is_bot_token};
+pub use none::NoManagers;
+pub use origin::origin_allowed;
+#[allow(unused_imports)]
+pub(crate) use origin::is_unsafe;
