@@ -46,7 +46,10 @@ impl fmt::Debug for SupportConfig {
         f.debug_struct("SupportConfig")
             .field("mount", &self.mount)
             .field("ws_prefix", &self.ws_prefix)
-            .field("bot_tokens", &format_args!("[{} redacted]", self.bot_tokens.len()))
+            .field(
+                "bot_tokens",
+                &format_args!("[{} redacted]", self.bot_tokens.len()),
+            )
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
             .field("trusted_origins", &self.trusted_origins)
             .field("body_limit", &self.body_limit)
@@ -57,7 +60,11 @@ impl fmt::Debug for SupportConfig {
 /// Normalizes a prefix: leading slash, no trailing slash (`""` for the root).
 pub(crate) fn normalize_prefix(prefix: &str) -> String {
     let trimmed = prefix.trim().trim_matches('/');
-    if trimmed.is_empty() { String::new() } else { format!("/{trimmed}") }
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
 }
 
 #[cfg(test)]
@@ -68,7 +75,10 @@ mod tests {
     fn prefixes_are_normalized_and_tokens_redacted() {
         assert_eq!(normalize_prefix("support/"), "/support");
         assert_eq!(normalize_prefix("/"), "");
-        let config = SupportConfig { bot_tokens: vec!["s3cret".into()], ..Default::default() };
+        let config = SupportConfig {
+            bot_tokens: vec!["s3cret".into()],
+            ..Default::default()
+        };
         assert!(!format!("{config:?}").contains("s3cret"));
     }
 }

@@ -57,7 +57,9 @@ impl ApiError {
     /// The status and body the client sees.
     pub fn parts(&self) -> (StatusCode, ErrorBody) {
         match self {
-            Self::Validation(fields) => (StatusCode::BAD_REQUEST, ErrorBody::Fields(fields.clone())),
+            Self::Validation(fields) => {
+                (StatusCode::BAD_REQUEST, ErrorBody::Fields(fields.clone()))
+            }
             Self::BadRequest(d) => (StatusCode::BAD_REQUEST, ErrorBody::detail(d.clone())),
             Self::Unauthorized(d) => (StatusCode::UNAUTHORIZED, ErrorBody::detail(d.clone())),
             Self::Forbidden(d) => (StatusCode::FORBIDDEN, ErrorBody::detail(d.clone())),
@@ -80,12 +82,14 @@ impl ApiError {
                     "Request was throttled. Expected available in {secs} seconds."
                 )),
             ),
-            Self::Storage(StorageError::TicketNotFound(_)) => {
-                (StatusCode::NOT_FOUND, ErrorBody::detail("No Ticket matches the given query."))
-            }
-            Self::Storage(StorageError::MessageNotFound(_)) => {
-                (StatusCode::NOT_FOUND, ErrorBody::detail("No Message matches the given query."))
-            }
+            Self::Storage(StorageError::TicketNotFound(_)) => (
+                StatusCode::NOT_FOUND,
+                ErrorBody::detail("No Ticket matches the given query."),
+            ),
+            Self::Storage(StorageError::MessageNotFound(_)) => (
+                StatusCode::NOT_FOUND,
+                ErrorBody::detail("No Message matches the given query."),
+            ),
             Self::Storage(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorBody::detail("The support service is temporarily unavailable."),
@@ -97,7 +101,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Storage(err) = &self {
-            if !matches!(err, StorageError::TicketNotFound(_) | StorageError::MessageNotFound(_)) {
+            if !matches!(
+                err,
+                StorageError::TicketNotFound(_) | StorageError::MessageNotFound(_)
+            ) {
                 tracing::error!(error = %err, "storage failure");
             }
         }
@@ -116,7 +123,10 @@ impl IntoResponse for ApiError {
 pub(crate) fn json_body<T: serde::Serialize>(value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(bytes) => (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             bytes,
         )
             .into_response(),

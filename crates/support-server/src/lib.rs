@@ -24,6 +24,7 @@ mod server;
 mod state;
 pub mod storage;
 
+pub use api::SERVER_HEADER_VALUE;
 pub use server::{SupportServer, SupportServerBuilder};
 pub use state::AppState;
 pub use support_protocol as protocol;

@@ -169,7 +169,9 @@ impl SupportServerBuilder {
                  messages for any Telegram user"
             );
         }
-        let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));
+        let storage = self
+            .storage
+            .unwrap_or_else(|| Arc::new(MemoryStorage::new()));
         let state = AppState::new(Inner {
             manager_auth: self.manager_auth.unwrap_or_else(|| Arc::new(NoManagers)),
             hub: self.hub.unwrap_or_else(|| Arc::new(LocalHub::default())),

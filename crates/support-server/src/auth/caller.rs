@@ -2,11 +2,11 @@
 //! legacy opt-in [A3], an anonymous client.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 
-use super::origin::{is_unsafe, origin_allowed};
 use super::AuthenticatedManager;
+use super::origin::{is_unsafe, origin_allowed};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -25,7 +25,10 @@ pub enum Caller {
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Compares in time independent of where the first difference is.
@@ -39,11 +42,9 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Whether `token` is one of the configured bot tokens.
 pub fn is_bot_token(state: &AppState, token: &str) -> bool {
     // No early exit, so timing does not reveal which token matched.
-    state
-        .config()
-        .bot_tokens
-        .iter()
-        .fold(false, |found, t| found | constant_time_eq(t.as_bytes(), token.as_bytes()))
+    state.config().bot_tokens.iter().fold(false, |found, t| {
+        found | constant_time_eq(t.as_bytes(), token.as_bytes())
+    })
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -56,7 +57,9 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         if let Some(manager) = state.manager_auth().authenticate(parts).await? {
-            if manager.via_cookie && is_unsafe(&parts.method) && !origin_allowed(parts, state.config())
+            if manager.via_cookie
+                && is_unsafe(&parts.method)
+                && !origin_allowed(parts, state.config())
             {
                 return Err(ApiError::Forbidden(
                     "CSRF Failed: Origin checking failed - the origin is not trusted.".to_owned(),
@@ -70,6 +73,8 @@ impl FromRequestParts<AppState> for Caller {
         if state.config().legacy_anonymous_bot_api {
             return Ok(Self::Anonymous);
         }
-        Err(ApiError::Unauthorized("Authentication credentials were not provided.".to_owned()))
+        Err(ApiError::Unauthorized(
+            "Authentication credentials were not provided.".to_owned(),
+        ))
     }
 }

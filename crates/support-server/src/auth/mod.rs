@@ -35,6 +35,6 @@ mod origin;
 
 pub use caller::{Caller, bearer_token, is_bot_token};
 pub use none::NoManagers;
-pub use origin::origin_allowed;
 #[allow(unused_imports)]
 pub(crate) use origin::is_unsafe;
+pub use origin::origin_allowed;

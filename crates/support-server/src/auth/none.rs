@@ -12,7 +12,10 @@ pub struct NoManagers;
 
 #[async_trait]
 impl ManagerAuth for NoManagers {
-    async fn authenticate(&self, _parts: &Parts) -> Result<Option<AuthenticatedManager>, StorageError> {
+    async fn authenticate(
+        &self,
+        _parts: &Parts,
+    ) -> Result<Option<AuthenticatedManager>, StorageError> {
         Ok(None)
     }
 }

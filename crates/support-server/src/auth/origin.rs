@@ -7,18 +7,29 @@ use crate::config::SupportConfig;
 
 /// Whether the method changes state (everything but GET, HEAD, OPTIONS, TRACE).
 pub(crate) fn is_unsafe(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 /// Whether the request's `Origin` is its own host or a trusted origin. A missing or `null`
 /// origin is refused: every browser sends `Origin` on cross-site and unsafe requests and on
 /// websocket upgrades, so only non-browser clients omit it, and they should use bearer tokens.
 pub fn origin_allowed(parts: &Parts, config: &SupportConfig) -> bool {
-    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let origin = origin.trim_end_matches('/');
-    if config.trusted_origins.iter().any(|t| t.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+    if config
+        .trusted_origins
+        .iter()
+        .any(|t| t.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
         return true;
     }
     let Ok(url) = url::Url::parse(origin) else {
@@ -58,10 +69,22 @@ mod tests {
             trusted_origins: vec!["https://desk.example.com".into()],
             ..Default::default()
         };
-        assert!(origin_allowed(&parts("127.0.0.1:8000", Some("http://127.0.0.1:8000")), &config));
-        assert!(origin_allowed(&parts("api.example.com", Some("https://desk.example.com")), &config));
-        assert!(!origin_allowed(&parts("127.0.0.1:8000", Some("http://evil.test")), &config));
-        assert!(!origin_allowed(&parts("127.0.0.1:8000", Some("null")), &config));
+        assert!(origin_allowed(
+            &parts("127.0.0.1:8000", Some("http://127.0.0.1:8000")),
+            &config
+        ));
+        assert!(origin_allowed(
+            &parts("api.example.com", Some("https://desk.example.com")),
+            &config
+        ));
+        assert!(!origin_allowed(
+            &parts("127.0.0.1:8000", Some("http://evil.test")),
+            &config
+        ));
+        assert!(!origin_allowed(
+            &parts("127.0.0.1:8000", Some("null")),
+            &config
+        ));
         assert!(!origin_allowed(&parts("127.0.0.1:8000", None), &config));
         assert!(is_unsafe(&Method::POST) && !is_unsafe(&Method::GET));
     }

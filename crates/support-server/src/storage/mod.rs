@@ -187,7 +187,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn user_exists(&self, user: TelegramId) -> StorageResult<bool>;
 
     /// Creates a ticket (and its first message, atomically) and registers the user.
-    async fn create_ticket(&self, new: NewTicketRecord) -> StorageResult<(Ticket, Option<Message>)>;
+    async fn create_ticket(&self, new: NewTicketRecord)
+    -> StorageResult<(Ticket, Option<Message>)>;
     /// One ticket.
     async fn get_ticket(&self, id: TicketId) -> StorageResult<Option<Ticket>>;
     /// A page of tickets, newest first, and the total count matching the filters.
