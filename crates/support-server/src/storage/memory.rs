@@ -54,13 +54,19 @@ impl MemoryStorage {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-written row (each section writes
         // whole values), so a poisoned lock is still consistent.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 impl State {
     fn ticket(&self, row: &TicketRow) -> Ticket {
-        let ids = self.by_ticket.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+        let ids = self
+            .by_ticket
+            .get(&row.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let unread = ids
             .iter()
             .filter_map(|id| self.messages.get(id))
@@ -72,7 +78,9 @@ impl State {
             .map_or(row.created_at, |m| m.created_at.max(row.created_at));
         Ticket {
             id: row.id,
-            user: TelegramUser { telegram_id: row.user },
+            user: TelegramUser {
+                telegram_id: row.user,
+            },
             support_manager: row
                 .manager
                 .and_then(|m| self.managers.get(&m))
@@ -97,7 +105,10 @@ impl State {
             ticket: new.ticket,
         };
         self.messages.insert(message.id, message.clone());
-        self.by_ticket.entry(new.ticket).or_default().push(message.id);
+        self.by_ticket
+            .entry(new.ticket)
+            .or_default()
+            .push(message.id);
         message
     }
 }
@@ -105,7 +116,9 @@ impl State {
 fn page<T>(items: impl Iterator<Item = T>, limit: Option<u64>, offset: u64) -> Vec<T> {
     let skipped = items.skip(usize::try_from(offset).unwrap_or(usize::MAX));
     match limit {
-        Some(limit) => skipped.take(usize::try_from(limit).unwrap_or(usize::MAX)).collect(),
+        Some(limit) => skipped
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect(),
         None => skipped.collect(),
     }
 }
@@ -125,7 +138,10 @@ impl Storage for MemoryStorage {
         Ok(self.lock().users.contains(&user))
     }
 
-    async fn create_ticket(&self, new: NewTicketRecord) -> StorageResult<(Ticket, Option<Message>)> {
+    async fn create_ticket(
+        &self,
+        new: NewTicketRecord,
+    ) -> StorageResult<(Ticket, Option<Message>)> {
         let mut state = self.lock();
         state.users.insert(new.user_id);
         state.next_ticket += 1;
@@ -163,7 +179,11 @@ impl Storage for MemoryStorage {
             .filter(|t| query.user_id.is_none_or(|u| t.user == u))
             .filter(|t| query.resolved.is_none_or(|r| t.resolved == r))
             .filter(|t| query.manager.is_none_or(|m| t.manager == Some(m)))
-            .filter(|t| query.manager_isnull.is_none_or(|n| t.manager.is_none() == n))
+            .filter(|t| {
+                query
+                    .manager_isnull
+                    .is_none_or(|n| t.manager.is_none() == n)
+            })
             .collect();
         rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
         let count = rows.len() as u64;
@@ -176,7 +196,10 @@ impl Storage for MemoryStorage {
 
     async fn update_ticket(&self, id: TicketId, changes: TicketChanges) -> StorageResult<Ticket> {
         let mut state = self.lock();
-        let row = state.tickets.get_mut(&id).ok_or(StorageError::TicketNotFound(id))?;
+        let row = state
+            .tickets
+            .get_mut(&id)
+            .ok_or(StorageError::TicketNotFound(id))?;
         if let Some(title) = changes.title {
             row.title = title;
         }
@@ -197,15 +220,23 @@ impl Storage for MemoryStorage {
         if !state.managers.contains_key(&manager) {
             return Err(StorageError::ManagerNotFound(manager));
         }
-        let row = state.tickets.get_mut(&id).ok_or(StorageError::TicketNotFound(id))?;
+        let row = state
+            .tickets
+            .get_mut(&id)
+            .ok_or(StorageError::TicketNotFound(id))?;
         let previous = row.manager;
         if !force && previous.is_some_and(|p| p != manager) {
             let row = row.clone();
-            return Ok(AssignOutcome::AlreadyAssigned { ticket: state.ticket(&row) });
+            return Ok(AssignOutcome::AlreadyAssigned {
+                ticket: state.ticket(&row),
+            });
         }
         row.manager = Some(manager);
         let row = row.clone();
-        Ok(AssignOutcome::Assigned { ticket: state.ticket(&row), previous })
+        Ok(AssignOutcome::Assigned {
+            ticket: state.ticket(&row),
+            previous,
+        })
     }
 
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message> {
@@ -226,8 +257,16 @@ impl Storage for MemoryStorage {
         if !state.tickets.contains_key(&ticket) {
             return Err(StorageError::TicketNotFound(ticket));
         }
-        let ids = state.by_ticket.get(&ticket).map(Vec::as_slice).unwrap_or_default();
-        let newest_first = ids.iter().rev().filter_map(|id| state.messages.get(id)).cloned();
+        let ids = state
+            .by_ticket
+            .get(&ticket)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let newest_first = ids
+            .iter()
+            .rev()
+            .filter_map(|id| state.messages.get(id))
+            .cloned();
         Ok((page(newest_first, limit, offset), ids.len() as u64))
     }
 
@@ -269,7 +308,11 @@ impl Storage for MemoryStorage {
 
     async fn upsert_manager(&self, upsert: ManagerUpsert) -> StorageResult<ManagerRecord> {
         let mut state = self.lock();
-        if let Some(existing) = state.managers.values_mut().find(|m| m.username == upsert.username) {
+        if let Some(existing) = state
+            .managers
+            .values_mut()
+            .find(|m| m.username == upsert.username)
+        {
             existing.first_name = upsert.first_name;
             existing.last_name = upsert.last_name;
             if upsert.password_hash.is_some() {
@@ -295,7 +338,12 @@ impl Storage for MemoryStorage {
     }
 
     async fn manager_by_username(&self, username: &str) -> StorageResult<Option<ManagerRecord>> {
-        Ok(self.lock().managers.values().find(|m| m.username == username).cloned())
+        Ok(self
+            .lock()
+            .managers
+            .values()
+            .find(|m| m.username == username)
+            .cloned())
     }
 
     async fn count_managers(&self) -> StorageResult<u64> {
@@ -308,7 +356,9 @@ impl Storage for MemoryStorage {
         manager: ManagerId,
         expires_at: Timestamp,
     ) -> StorageResult<()> {
-        self.lock().sessions.insert(token_hash.to_owned(), (manager, expires_at));
+        self.lock()
+            .sessions
+            .insert(token_hash.to_owned(), (manager, expires_at));
         Ok(())
     }
 
