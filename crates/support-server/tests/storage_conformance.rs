@@ -227,7 +227,7 @@ async fn ticket_create_get_update(s: DynStorage) {
     // Unicode survives.
     let (t3, m3) = s
         .create_ticket(NewTicketRecord {
-            first_message: Some("Привет 👋 \u{0} nul".into()),
+            first_message: Some("Привет 👋 ⟨emoji⟩ \u{1} \u{7f}".into()),
             ..new_ticket(8, "Заявка 🔥")
         })
         .await

@@ -142,8 +142,9 @@ async fn migrate(pool: &SqlitePool) -> StorageResult<()> {
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(StorageError::backend)?;
-    sqlx::raw_sql(VERSION_TABLE)
-        .execute(&mut *tx)
+    // `Executor::execute(conn, raw_sql(..))`, not `raw_sql(..).execute(conn)`: the latter's
+    // future is not `Send` for every lifetime, so a caller could not `tokio::spawn` a connect.
+    sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(VERSION_TABLE))
         .await
         .map_err(StorageError::backend)?;
     let current: i64 =
@@ -157,9 +158,11 @@ async fn migrate(pool: &SqlitePool) -> StorageResult<()> {
             "database schema version {current} is newer than this build knows ({known})"
         ))));
     }
-    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        sqlx::raw_sql(sql)
-            .execute(&mut *tx)
+    for &(version, description, sql) in MIGRATIONS {
+        if version <= current {
+            continue;
+        }
+        sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(sql))
             .await
             .map_err(StorageError::backend)?;
         sqlx::query(
