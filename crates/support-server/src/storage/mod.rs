@@ -19,6 +19,10 @@
 //!   so a cursor (the last reply id seen) never skips a reply committed later with a smaller id.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 use std::sync::Arc;
 
@@ -28,6 +32,10 @@ use support_protocol::{
 };
 
 pub use memory::MemoryStorage;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStorage;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStorage;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,302 @@
+//! SQLite-only tests (compiled into `storage_conformance` as `sqlite_specific`).
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
+use support_protocol::{MessageId, Sender, TelegramId, Timestamp};
+use support_server::storage::{
+    DynStorage, ManagerUpsert, NewMessageRecord, NewTicketRecord, SqliteStorage, StorageError,
+    TicketQuery,
+};
+
+fn db_path(dir: &tempfile::TempDir) -> String {
+    dir.path()
+        .join("support.db")
+        .to_str()
+        .expect("utf-8 path")
+        .to_owned()
+}
+
+async fn open(path: &str) -> DynStorage {
+    Arc::new(SqliteStorage::open(path).await.expect("open sqlite"))
+}
+
+/// A plain pool on the file, as another program (the host) would open it.
+async fn raw_pool(path: &str) -> sqlx::SqlitePool {
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true),
+        )
+        .await
+        .expect("raw pool")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durable_across_close_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let s = open(&path).await;
+    let anna = s
+        .upsert_manager(ManagerUpsert {
+            username: "anna".into(),
+            first_name: "Anna".into(),
+            last_name: String::new(),
+            password_hash: Some("$argon2id$hash".into()),
+        })
+        .await
+        .unwrap();
+    s.register_user(TelegramId::new(5)).await.unwrap();
+    let (t, first) = s
+        .create_ticket(NewTicketRecord {
+            user_id: TelegramId::new(i64::MAX),
+            title: "keep me".into(),
+            resolved: false,
+            first_message: Some("first".into()),
+        })
+        .await
+        .unwrap();
+    s.assign_ticket(t.id, anna.id, false).await.unwrap();
+    s.mark_viewed(t.id, first.unwrap().id).await.unwrap();
+    let reply = s
+        .create_message(NewMessageRecord {
+            ticket: t.id,
+            sender: Sender::Supp,
+            text: "reply".into(),
+            viewed: true,
+            manager: Some(anna.id),
+        })
+        .await
+        .unwrap();
+    let expires = Timestamp::from_unix_micros(4_000_000_000_000_001).unwrap();
+    s.create_session("token-hash", anna.id, expires)
+        .await
+        .unwrap();
+    let tickets = s.list_tickets(&TicketQuery::default()).await.unwrap();
+    let messages = s.list_messages(t.id, None, 0).await.unwrap();
+    s.close().await;
+    drop(s);
+
+    let s = open(&path).await;
+    assert_eq!(
+        s.list_tickets(&TicketQuery::default()).await.unwrap(),
+        tickets
+    );
+    assert_eq!(s.list_messages(t.id, None, 0).await.unwrap(), messages);
+    assert_eq!(s.manager(anna.id).await.unwrap(), Some(anna.clone()));
+    assert!(s.user_exists(TelegramId::new(5)).await.unwrap());
+    assert!(s.user_exists(TelegramId::new(i64::MAX)).await.unwrap());
+    assert_eq!(s.last_reply_id().await.unwrap(), reply.id);
+    let before = Timestamp::from_unix_micros(expires.unix_micros() - 1).unwrap();
+    assert_eq!(
+        s.session_manager("token-hash", before).await.unwrap(),
+        Some(anna.id)
+    );
+    // Ids keep increasing after a restart.
+    let (t2, m2) = s
+        .create_ticket(NewTicketRecord {
+            user_id: TelegramId::new(5),
+            title: "after restart".into(),
+            resolved: false,
+            first_message: Some("hi".into()),
+        })
+        .await
+        .unwrap();
+    assert!(t2.id > t.id);
+    assert!(m2.unwrap().id > reply.id);
+    s.close().await;
+}
+
+/// Writes acknowledged without `close()` (a crash after the 201) are on disk: a second,
+/// independent connection sees them while the first store is still open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_are_visible_to_another_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let s = open(&path).await;
+    let (t, _) = s
+        .create_ticket(NewTicketRecord {
+            user_id: TelegramId::new(1),
+            title: "no close".into(),
+            resolved: false,
+            first_message: Some("text".into()),
+        })
+        .await
+        .unwrap();
+    let other = open(&path).await;
+    assert_eq!(
+        other.get_ticket(t.id).await.unwrap().unwrap().title,
+        "no close"
+    );
+    assert_eq!(other.list_messages(t.id, None, 0).await.unwrap().1, 1);
+    other.close().await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_are_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let first = open(&path).await;
+    let t = first
+        .create_ticket(NewTicketRecord {
+            user_id: TelegramId::new(1),
+            title: "x".into(),
+            resolved: false,
+            first_message: None,
+        })
+        .await
+        .unwrap()
+        .0;
+    // A second store on the same file while the first is open, then a third after closing.
+    let second = open(&path).await;
+    assert_eq!(second.get_ticket(t.id).await.unwrap(), Some(t.clone()));
+    second.close().await;
+    first.close().await;
+    let third = open(&path).await;
+    assert_eq!(third.get_ticket(t.id).await.unwrap(), Some(t));
+    third.close().await;
+
+    let raw = raw_pool(&path).await;
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM support_schema_migrations ORDER BY version")
+            .fetch_all(&raw)
+            .await
+            .unwrap();
+    assert_eq!(versions, vec![1]);
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let sqlx_table: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(&raw)
+    .await
+    .unwrap();
+    assert_eq!(sqlx_table, None, "we never touch sqlx's migration table");
+    raw.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    open(&path).await.close().await;
+    let raw = raw_pool(&path).await;
+    sqlx::query(
+        "INSERT INTO support_schema_migrations (version, description, applied_at) \
+         VALUES (999, 'from the future', 0)",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
+    let err = SqliteStorage::open(&path)
+        .await
+        .expect_err("newer schema refused");
+    assert!(matches!(err, StorageError::Backend(_)), "{err:?}");
+    assert!(err.to_string().contains("999"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shares_the_file_with_a_hosts_sqlx_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let host = raw_pool(&path).await;
+    // The host migrates first, then we open, then the host adds a migration and runs again.
+    crate::storage_common::host_migrator(1)
+        .await
+        .run(&host)
+        .await
+        .expect("host migration 1");
+    let s = open(&path).await;
+    crate::storage_common::host_migrator(2)
+        .await
+        .run(&host)
+        .await
+        .expect("host migration 2");
+    s.close().await;
+    let s = open(&path).await; // and we open again
+    crate::storage_common::host_migrator(2)
+        .await
+        .run(&host)
+        .await
+        .expect("host rerun");
+
+    let host_versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&host)
+            .await
+            .unwrap();
+    assert_eq!(host_versions, vec![20_240_101_000_000, 20_240_201_000_000]);
+    let ours: Vec<i64> = sqlx::query_scalar("SELECT version FROM support_schema_migrations")
+        .fetch_all(&host)
+        .await
+        .unwrap();
+    assert_eq!(ours, vec![1]);
+    sqlx::query("INSERT INTO host_items (id, name, note) VALUES (1, 'a', 'b')")
+        .execute(&host)
+        .await
+        .unwrap();
+    s.register_user(TelegramId::new(1)).await.unwrap();
+    assert!(s.user_exists(TelegramId::new(1)).await.unwrap());
+    s.close().await;
+    host.close().await;
+}
+
+/// What `synchronous = FULL` costs: sequential single-message commits, FULL against NORMAL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durability_cost_full_vs_normal() {
+    const N: usize = 200;
+    let mut timings = Vec::new();
+    for synchronous in [SqliteSynchronous::Full, SqliteSynchronous::Normal] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteStorage::recommended_options(
+            SqliteConnectOptions::from_str(&format!("sqlite://{}", db_path(&dir))).unwrap(),
+        )
+        .synchronous(synchronous);
+        let s = SqliteStorage::connect(options).await.unwrap();
+        let (t, _) = support_server::storage::Storage::create_ticket(
+            &s,
+            NewTicketRecord {
+                user_id: TelegramId::new(1),
+                title: "timing".into(),
+                resolved: false,
+                first_message: None,
+            },
+        )
+        .await
+        .unwrap();
+        let started = Instant::now();
+        let mut last = MessageId::new(0);
+        for i in 0..N {
+            let m = support_server::storage::Storage::create_message(
+                &s,
+                NewMessageRecord {
+                    ticket: t.id,
+                    sender: Sender::User,
+                    text: format!("m{i}"),
+                    viewed: false,
+                    manager: None,
+                },
+            )
+            .await
+            .unwrap();
+            assert!(m.id > last);
+            last = m.id;
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "[sqlite] {N} sequential inserts with synchronous={synchronous:?}: {elapsed:?} ({:?} each)",
+            elapsed / N as u32
+        );
+        timings.push(elapsed);
+        support_server::storage::Storage::close(&s).await;
+    }
+}
