@@ -164,7 +164,10 @@ impl ClientEvent {
                 } else {
                     return Err(fields.missing("id"));
                 };
-                Self::Assign(AssignTicket { id: TicketId::new(id), force: fields.opt_bool("force")?.unwrap_or(false) })
+                Self::Assign(AssignTicket {
+                    id: TicketId::new(id),
+                    force: fields.opt_bool("force")?.unwrap_or(false),
+                })
             }
             MarkViewed::TYPE => Self::MessageViewed(MarkViewed {
                 ticket_id: TicketId::new(fields.id("ticket_id")?),

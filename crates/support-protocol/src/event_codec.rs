@@ -1,8 +1,8 @@
 //! Shared pieces of the event codecs: the decode error, strict field readers, and the
 //! `{"type": ..., ...payload}` writer.
 
-use serde::ser::Serializer;
 use serde::Serialize;
+use serde::ser::Serializer;
 use serde_json::{Map, Value};
 
 /// Why a websocket frame is not a valid event of a known type.
@@ -85,7 +85,10 @@ impl<'a> Fields<'a> {
     }
 
     pub(crate) fn missing(&self, field: &str) -> DecodeError {
-        DecodeError::MissingField { event_type: self.event_type.to_owned(), field: field.to_owned() }
+        DecodeError::MissingField {
+            event_type: self.event_type.to_owned(),
+            field: field.to_owned(),
+        }
     }
 
     fn invalid(&self, field: &str, reason: &str) -> DecodeError {

@@ -157,7 +157,10 @@ mod tests {
     #[test]
     fn lenient_reads_and_strict_writes() {
         assert_eq!(serde_json::from_str::<TicketId>("16").unwrap().get(), 16);
-        assert_eq!(serde_json::from_str::<TicketId>("\"16\"").unwrap().get(), 16);
+        assert_eq!(
+            serde_json::from_str::<TicketId>("\"16\"").unwrap().get(),
+            16
+        );
         assert_eq!(serde_json::from_str::<TicketId>("16.0").unwrap().get(), 16);
         assert!(serde_json::from_str::<TicketId>("16.5").is_err());
         assert!(serde_json::from_str::<TicketId>("\"abc\"").is_err());

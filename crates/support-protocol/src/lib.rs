@@ -52,7 +52,9 @@ pub use server_event::{
 };
 pub use ticket::{SupportManager, TelegramUser, Ticket};
 pub use time::{Timestamp, TimestampError};
-pub use validate::{TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_text, validate_title};
+pub use validate::{
+    TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_text, validate_title,
+};
 
 /// Crate-wide result alias for fallible conversions.
 pub type Result<T, E = DecodeError> = std::result::Result<T, E>;

@@ -77,7 +77,11 @@ pub struct TicketFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<ManagerId>,
     /// Only tickets with (`false`) or without (`true`) a manager.
-    #[serde(default, rename = "manager__isnull", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "manager__isnull",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub manager_isnull: Option<bool>,
     /// Page size; without it the server answers a plain array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,7 +194,9 @@ impl ErrorBody {
     }
 
     /// A field-error body with one message per field, in the given order.
-    pub fn fields<F: Into<String>, M: Into<String>>(errors: impl IntoIterator<Item = (F, M)>) -> Self {
+    pub fn fields<F: Into<String>, M: Into<String>>(
+        errors: impl IntoIterator<Item = (F, M)>,
+    ) -> Self {
         Self::Fields(
             errors
                 .into_iter()

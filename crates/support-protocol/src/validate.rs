@@ -92,11 +92,16 @@ mod tests {
         assert!(validate_title(&format!("  {}  ", "a".repeat(256))).is_ok());
         assert_eq!(
             validate_title(&"😀".repeat(257)),
-            Err(ValidationError::TooLong { max: 256, actual: 257 })
+            Err(ValidationError::TooLong {
+                max: 256,
+                actual: 257
+            })
         );
         assert_eq!(validate_text(""), Err(ValidationError::Blank));
         assert_eq!(validate_text("\u{1f}\u{a0}"), Err(ValidationError::Blank));
-        assert_eq!(validate_text(&"x".repeat(4097)).unwrap_err().message(),
-            "Ensure this field has no more than 4096 characters.");
+        assert_eq!(
+            validate_text(&"x".repeat(4097)).unwrap_err().message(),
+            "Ensure this field has no more than 4096 characters."
+        );
     }
 }

@@ -1,4 +1,30 @@
 //! # support-server
 //!
-//! The server half of chatlabs-support (work in progress): see the workspace README.
+//! The server half of chatlabs-support: an axum `Router` a host app mounts, with the REST API the
+//! bot talks to, the manager websocket, manager authentication and the manager console.
+//!
+//! Start from [`SupportServer::builder`]:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`storage`] | the [`Storage`](storage::Storage) trait; SQLite, Postgres and memory backends |
+//! | [`hub`] | the [`EventHub`](hub::EventHub): events to websocket connections on every instance |
+//! | [`auth`] | manager authentication ([`ManagerAuth`](auth::ManagerAuth)) and bot tokens |
+//! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
+//! | [`config`] | [`SupportConfig`](config::SupportConfig) |
+//! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
+mod api;
+pub mod auth;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod hub;
+mod router;
+mod server;
+mod state;
+pub mod storage;
+
+pub use api::SERVER_HEADER_VALUE;
+pub use server::{SupportServer, SupportServerBuilder};
+pub use state::AppState;
 pub use support_protocol as protocol;

@@ -19,10 +19,6 @@
 //!   so a cursor (the last reply id seen) never skips a reply committed later with a smaller id.
 
 mod memory;
-#[cfg(feature = "postgres")]
-mod postgres;
-#[cfg(feature = "sqlite")]
-mod sqlite;
 
 use std::sync::Arc;
 
@@ -32,10 +28,6 @@ use support_protocol::{
 };
 
 pub use memory::MemoryStorage;
-#[cfg(feature = "postgres")]
-pub use postgres::PostgresStorage;
-#[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStorage;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +187,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn user_exists(&self, user: TelegramId) -> StorageResult<bool>;
 
     /// Creates a ticket (and its first message, atomically) and registers the user.
-    async fn create_ticket(&self, new: NewTicketRecord) -> StorageResult<(Ticket, Option<Message>)>;
+    async fn create_ticket(&self, new: NewTicketRecord)
+    -> StorageResult<(Ticket, Option<Message>)>;
     /// One ticket.
     async fn get_ticket(&self, id: TicketId) -> StorageResult<Option<Ticket>>;
     /// A page of tickets, newest first, and the total count matching the filters.

@@ -1,0 +1,113 @@
+//! `{mount}/tickets/{id}/messages/` [R5], [R6].
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use support_protocol::{Message, MessageNew, Sender, ServerEvent, Ticket, validate_text};
+
+use super::body::Body;
+use super::fields::{self, Errors, REQUIRED};
+use super::paging::{Paging, envelope, query_pairs};
+use super::{parse_id, publish};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, json_body};
+use crate::hub::Audience;
+use crate::state::AppState;
+use crate::storage::NewMessageRecord;
+
+/// Publishes `ticket.message.new` to whoever sees the ticket [W4].
+pub(crate) async fn publish_new(state: &AppState, ticket: &Ticket, message: Message) {
+    let audience = Audience::Ticket {
+        assignee: ticket.manager_id(),
+    };
+    publish(
+        state,
+        audience,
+        ServerEvent::MessageNew(MessageNew {
+            message,
+            cursor: None,
+        }),
+    )
+    .await;
+}
+
+/// `GET {mount}/tickets/{id}/messages/` [R5]: newest first; 404 for an unknown ticket.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let paging = Paging::from_pairs(&query_pairs(&parts));
+    let (messages, count) = state
+        .storage()
+        .list_messages(id, paging.limit, paging.offset)
+        .await?;
+    Ok(match paging.limit {
+        Some(limit) => json_body(&envelope(&parts, limit, paging.offset, count, messages)),
+        None => json_body(&messages),
+    })
+}
+
+/// `POST {mount}/tickets/{id}/messages/` [R6]. Bots (and legacy anonymous clients) write as the
+/// user; managers write as `supp`, recorded as theirs and created viewed. `viewed` from the body
+/// is ignored.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let mut errors = Errors::default();
+    let text = match fields::get(&body, "text") {
+        None => {
+            errors.add("text", REQUIRED);
+            None
+        }
+        Some(v) => fields::char_field(v, validate_text)
+            .map_err(|e| errors.add("text", e))
+            .ok(),
+    };
+    let (allowed, manager) = match &caller {
+        Caller::Manager(m) => (Sender::Supp, Some(m.id)),
+        Caller::Bot | Caller::Anonymous => (Sender::User, None),
+    };
+    match fields::get(&body, "sender") {
+        None => {}
+        Some(serde_json::Value::String(s)) => match Sender::from_wire(s) {
+            Some(sender) if sender == allowed => {}
+            Some(_) => errors.add(
+                "sender",
+                match allowed {
+                    Sender::User => "Only \"user\" messages may be sent through the bot API.",
+                    Sender::Supp => "Managers send \"supp\" messages.",
+                },
+            ),
+            None => errors.add("sender", format!("\"{s}\" is not a valid choice.")),
+        },
+        Some(other) => errors.add("sender", format!("\"{other}\" is not a valid choice.")),
+    }
+    let Some(text) = text.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors.0));
+    };
+    let ticket = state
+        .storage()
+        .get_ticket(id)
+        .await?
+        .ok_or_else(ApiError::ticket_not_found)?;
+    let message = state
+        .storage()
+        .create_message(NewMessageRecord {
+            ticket: id,
+            sender: allowed,
+            text,
+            viewed: allowed == Sender::Supp,
+            manager,
+        })
+        .await?;
+    publish_new(&state, &ticket, message.clone()).await;
+    Ok((StatusCode::CREATED, json_body(&message)).into_response())
+}

@@ -1,0 +1,100 @@
+//! The REST API [R1]-[R6] (SPEC section 2), in the Python original's paths, shapes, status codes
+//! and error texts [E1]. Both `/tickets/` and `/tickets` are served (the original redirects the
+//! latter, losing a POST body).
+
+mod body;
+mod fields;
+mod messages;
+mod meta;
+mod paging;
+mod tickets;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::{MethodRouter, any, get};
+use support_protocol::{ServerEvent, TicketId};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::config::SupportConfig;
+use crate::error::ApiError;
+use crate::hub::{Audience, HubEvent};
+use crate::state::AppState;
+
+/// The `Allow` of the list endpoints.
+const LIST_ALLOW: &str = "GET, POST, HEAD, OPTIONS";
+/// The `Allow` of a ticket.
+const DETAIL_ALLOW: &str = "GET, PUT, PATCH, HEAD, OPTIONS";
+
+/// The value of the `X-Support-Server` header, by which our bot recognises this server's
+/// extensions (e.g. the one-call ticket with its first message).
+pub const SERVER_HEADER_VALUE: &str = concat!("chatlabs-support-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Parses a path id; anything but a positive integer is a JSON 404 (the original: HTML 404).
+pub(crate) fn parse_id(raw: &str) -> Result<TicketId, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(TicketId::new)
+        .ok_or_else(|| ApiError::NotFound("Not found.".to_owned()))
+}
+
+/// Publishes an event; a hub failure is logged, never turned into a failed request, because the
+/// write it reports is already committed.
+pub(crate) async fn publish(state: &AppState, audience: Audience, event: ServerEvent) {
+    if let Err(err) = state.hub().publish(HubEvent { audience, event }).await {
+        tracing::error!(error = %err, "publishing an event failed");
+    }
+}
+
+/// Both spellings of a path: with the canonical trailing slash and without.
+fn both(router: Router<AppState>, path: &str, route: MethodRouter<AppState>) -> Router<AppState> {
+    router
+        .route(&format!("{path}/"), route.clone())
+        .route(path, route)
+}
+
+/// The REST routes, under `config.mount`.
+pub(crate) fn routes(config: &SupportConfig) -> Router<AppState> {
+    let mount = &config.mount;
+    let list = both(
+        Router::new(),
+        &format!("{mount}/tickets"),
+        get(tickets::list)
+            .post(tickets::create)
+            .options(meta::options("Ticket List", LIST_ALLOW))
+            .fallback(meta::method_not_allowed(LIST_ALLOW)),
+    )
+    .route_layer(allow(LIST_ALLOW));
+    let detail = both(
+        Router::new(),
+        &format!("{mount}/tickets/{{id}}"),
+        get(tickets::get)
+            .put(tickets::update)
+            .patch(tickets::update)
+            .options(meta::options("Ticket", DETAIL_ALLOW))
+            .fallback(meta::method_not_allowed(DETAIL_ALLOW)),
+    )
+    .route_layer(allow(DETAIL_ALLOW));
+    let messages = both(
+        Router::new(),
+        &format!("{mount}/tickets/{{id}}/messages"),
+        get(messages::list)
+            .post(messages::create)
+            .options(meta::options("Message List", LIST_ALLOW))
+            .fallback(meta::method_not_allowed(LIST_ALLOW)),
+    )
+    .route_layer(allow(LIST_ALLOW));
+    let mut router = list.merge(detail).merge(messages);
+    if !mount.is_empty() {
+        // Unknown routes under the mount are JSON 404s; at the root the host owns the fallback.
+        router = router.route(&format!("{mount}/{{*rest}}"), any(meta::not_found));
+    }
+    router.layer(SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("x-support-server"),
+        HeaderValue::from_static(SERVER_HEADER_VALUE),
+    ))
+}
+
+fn allow(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::ALLOW, HeaderValue::from_static(value))
+}

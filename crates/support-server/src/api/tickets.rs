@@ -1,0 +1,247 @@
+//! `{mount}/tickets/` and `{mount}/tickets/{id}/` [R1]-[R4].
+
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use support_protocol::{
+    ManagerId, ServerEvent, TelegramId, Ticket, TicketCreated, TicketUpdated, validate_text,
+    validate_title,
+};
+
+use super::body::Body;
+use super::fields::{self, Errors, REQUIRED};
+use super::paging::{Paging, envelope, param, query_pairs};
+use super::{parse_id, publish};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, json_body};
+use crate::hub::Audience;
+use crate::state::AppState;
+use crate::storage::{NewTicketRecord, TicketChanges, TicketQuery};
+
+/// A boolean query filter: `true`/`True`/`1` or `false`/`False`/`0`.
+fn bool_filter(pairs: &[(String, String)], key: &str, errors: &mut Errors) -> Option<bool> {
+    let raw = param(pairs, key).filter(|v| !v.is_empty())?;
+    match raw {
+        "true" | "True" | "1" => Some(true),
+        "false" | "False" | "0" => Some(false),
+        other => {
+            errors.add(
+                key,
+                format!("Select a valid choice. {other} is not one of the available choices."),
+            );
+            None
+        }
+    }
+}
+
+/// A numeric query filter; `1001.5` is read as 1001 as django-filter does.
+fn number_filter(pairs: &[(String, String)], key: &str, errors: &mut Errors) -> Option<i64> {
+    let raw = param(pairs, key).map(str::trim).filter(|v| !v.is_empty())?;
+    let parsed = raw.parse::<i64>().ok().or_else(|| {
+        raw.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && f.abs() < 9.2e18)
+            .map(|f| f.trunc() as i64)
+    });
+    if parsed.is_none() {
+        errors.add(key, "Enter a number.");
+    }
+    parsed
+}
+
+/// `GET {mount}/tickets/` [R1].
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    parts: Parts,
+) -> ApiResult<Response> {
+    let pairs = query_pairs(&parts);
+    let mut errors = Errors::default();
+    let user_id = number_filter(&pairs, "user_id", &mut errors).map(TelegramId::new);
+    let resolved = bool_filter(&pairs, "resolved", &mut errors);
+    let manager = number_filter(&pairs, "manager", &mut errors).map(ManagerId::new);
+    let manager_isnull = bool_filter(&pairs, "manager__isnull", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.0));
+    }
+    let paging = Paging::from_pairs(&pairs);
+    let query = TicketQuery {
+        user_id,
+        resolved,
+        manager,
+        manager_isnull,
+        limit: paging.limit,
+        offset: paging.offset,
+    };
+    let (tickets, count) = state.storage().list_tickets(&query).await?;
+    Ok(match paging.limit {
+        Some(limit) => json_body(&envelope(&parts, limit, paging.offset, count, tickets)),
+        None => json_body(&tickets),
+    })
+}
+
+/// `POST {mount}/tickets/` [R2]: the ticket, and with the `text` extension its first message, in
+/// one transaction.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let mut errors = Errors::default();
+    let user_id = match fields::get(&body, "user_id") {
+        None => {
+            errors.add("user_id", REQUIRED);
+            None
+        }
+        Some(v) => match fields::pk(v) {
+            Ok(id) => Some(TelegramId::new(id)),
+            Err(e) => {
+                errors.add("user_id", e);
+                None
+            }
+        },
+    };
+    let title = match fields::get(&body, "title") {
+        None => {
+            errors.add("title", REQUIRED);
+            None
+        }
+        Some(v) => fields::char_field(v, validate_title)
+            .map_err(|e| errors.add("title", e))
+            .ok(),
+    };
+    let resolved = match fields::get(&body, "resolved") {
+        None => false,
+        Some(v) => fields::boolean(v)
+            .map_err(|e| errors.add("resolved", e))
+            .unwrap_or(false),
+    };
+    let text = match fields::get(&body, "text") {
+        None => None,
+        Some(v) => fields::char_field(v, validate_text)
+            .map_err(|e| errors.add("text", e))
+            .ok(),
+    };
+    if let Some(user) = user_id {
+        if !state.directory().may_open_tickets(user).await? {
+            errors.0.insert(
+                0,
+                (
+                    "user_id".to_owned(),
+                    vec![format!("Invalid pk \"{user}\" - object does not exist.")],
+                ),
+            );
+        }
+    }
+    let (Some(user_id), Some(title), true) = (user_id, title, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors.0));
+    };
+    let (ticket, first) = state
+        .storage()
+        .create_ticket(NewTicketRecord {
+            user_id,
+            title,
+            resolved,
+            first_message: text,
+        })
+        .await?;
+    publish(
+        &state,
+        Audience::AllManagers,
+        ServerEvent::TicketCreated(TicketCreated {
+            ticket: ticket.clone(),
+        }),
+    )
+    .await;
+    if let Some(message) = first {
+        super::messages::publish_new(&state, &ticket, message).await;
+    }
+    Ok((StatusCode::CREATED, json_body(&ticket)).into_response())
+}
+
+/// `GET {mount}/tickets/{id}/` [R3].
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let ticket = state
+        .storage()
+        .get_ticket(id)
+        .await?
+        .ok_or_else(ApiError::ticket_not_found)?;
+    Ok(json_body(&ticket))
+}
+
+/// `PATCH` (partial) and `PUT` (full) `{mount}/tickets/{id}/` [R4]. `user_id` cannot change;
+/// a change of `resolved` (or `title`) emits `ticket.updated`.
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    _caller: Caller,
+    method: Method,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let current = state
+        .storage()
+        .get_ticket(id)
+        .await?
+        .ok_or_else(ApiError::ticket_not_found)?;
+    let full = method == Method::PUT;
+    let mut errors = Errors::default();
+    match fields::get(&body, "user_id") {
+        None if full => errors.add("user_id", REQUIRED),
+        None => {}
+        Some(v) => match fields::pk(v) {
+            Ok(user) if user == current.user.telegram_id.get() => {}
+            Ok(_) => errors.add("user_id", "This field cannot be changed."),
+            Err(e) => errors.add("user_id", e),
+        },
+    }
+    let title = match fields::get(&body, "title") {
+        None if full => {
+            errors.add("title", REQUIRED);
+            None
+        }
+        None => None,
+        Some(v) => fields::char_field(v, validate_title)
+            .map_err(|e| errors.add("title", e))
+            .ok(),
+    };
+    let resolved = match fields::get(&body, "resolved") {
+        None => None,
+        Some(v) => fields::boolean(v)
+            .map_err(|e| errors.add("resolved", e))
+            .ok(),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.0));
+    }
+    let changed = title.as_ref().is_some_and(|t| *t != current.title)
+        || resolved.is_some_and(|r| r != current.resolved);
+    let ticket: Ticket = if changed {
+        state
+            .storage()
+            .update_ticket(id, TicketChanges { title, resolved })
+            .await?
+    } else {
+        current
+    };
+    if changed {
+        let audience = Audience::Ticket {
+            assignee: ticket.manager_id(),
+        };
+        publish(
+            &state,
+            audience,
+            ServerEvent::TicketUpdated(TicketUpdated {
+                ticket: ticket.clone(),
+            }),
+        )
+        .await;
+    }
+    Ok(json_body(&ticket))
+}

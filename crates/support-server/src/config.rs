@@ -1,0 +1,84 @@
+//! Server configuration: where the routes live and who may call them.
+
+use std::fmt;
+
+/// The default REST mount point (the Django layout: `path('support/', ...)`).
+pub const DEFAULT_MOUNT: &str = "/support";
+/// The default websocket prefix (`/ws/support/manager/`, `/ws/support/bot/`).
+pub const DEFAULT_WS_PREFIX: &str = "/ws/support";
+/// The default request body limit: a 4,096-character text of 4-byte characters is 16 KiB of
+/// JSON, escaped perhaps 6x; 64 KiB bounds every legitimate body with room to spare.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// How the support routes are laid out and secured.
+#[derive(Clone)]
+pub struct SupportConfig {
+    /// REST mount point, e.g. `/support` (no trailing slash).
+    pub mount: String,
+    /// Websocket prefix, e.g. `/ws/support` (no trailing slash).
+    pub ws_prefix: String,
+    /// Bearer tokens the bot API accepts [A2]. Secrets: never logged.
+    pub bot_tokens: Vec<String>,
+    /// Lets tokenless clients (the Python aiogram bot) use the bot REST API [A3].
+    pub legacy_anonymous_bot_api: bool,
+    /// Origins, besides the request's own host, trusted for cookie-authenticated unsafe requests
+    /// and websocket upgrades (e.g. `https://support.example.com`).
+    pub trusted_origins: Vec<String>,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        Self {
+            mount: DEFAULT_MOUNT.to_owned(),
+            ws_prefix: DEFAULT_WS_PREFIX.to_owned(),
+            bot_tokens: Vec::new(),
+            legacy_anonymous_bot_api: false,
+            trusted_origins: Vec::new(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl fmt::Debug for SupportConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SupportConfig")
+            .field("mount", &self.mount)
+            .field("ws_prefix", &self.ws_prefix)
+            .field(
+                "bot_tokens",
+                &format_args!("[{} redacted]", self.bot_tokens.len()),
+            )
+            .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
+            .field("trusted_origins", &self.trusted_origins)
+            .field("body_limit", &self.body_limit)
+            .finish()
+    }
+}
+
+/// Normalizes a prefix: leading slash, no trailing slash (`""` for the root).
+pub(crate) fn normalize_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_normalized_and_tokens_redacted() {
+        assert_eq!(normalize_prefix("support/"), "/support");
+        assert_eq!(normalize_prefix("/"), "");
+        let config = SupportConfig {
+            bot_tokens: vec!["s3cret".into()],
+            ..Default::default()
+        };
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+}

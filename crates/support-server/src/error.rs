@@ -1,0 +1,141 @@
+//! The one error type of the HTTP side: it decides what a client sees (the original's JSON
+//! shapes, SPEC [E1]) and what is only logged.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use support_protocol::ErrorBody;
+
+use crate::storage::StorageError;
+
+/// An error answered to an HTTP client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// 400 with field errors, `{"field": ["message", ...]}` in order.
+    #[error("validation failed")]
+    Validation(Vec<(String, Vec<String>)>),
+    /// 400 with `{"detail": ...}` (malformed JSON).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401 `{"detail": ...}`.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 403 `{"detail": ...}`.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404 `{"detail": ...}`.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 405 `{"detail": "Method \"X\" not allowed."}`.
+    #[error("method {0} not allowed")]
+    MethodNotAllowed(String),
+    /// 413 `{"detail": ...}`.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// 415 `{"detail": "Unsupported media type \"X\" in request."}`.
+    #[error("unsupported media type {0}")]
+    UnsupportedMediaType(String),
+    /// 429 `{"detail": ...}` with `Retry-After` seconds.
+    #[error("too many requests")]
+    TooManyRequests(u64),
+    /// 503: the storage failed; logged, and the client gets a generic message.
+    #[error("storage failure: {0}")]
+    Storage(#[from] StorageError),
+}
+
+impl ApiError {
+    /// A 400 with one message on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![(field.to_owned(), vec![message.into()])])
+    }
+
+    /// The 404 of an unknown ticket, with the original's text.
+    pub fn ticket_not_found() -> Self {
+        Self::NotFound("No Ticket matches the given query.".to_owned())
+    }
+
+    /// The status and body the client sees.
+    pub fn parts(&self) -> (StatusCode, ErrorBody) {
+        match self {
+            Self::Validation(fields) => {
+                (StatusCode::BAD_REQUEST, ErrorBody::Fields(fields.clone()))
+            }
+            Self::BadRequest(d) => (StatusCode::BAD_REQUEST, ErrorBody::detail(d.clone())),
+            Self::Unauthorized(d) => (StatusCode::UNAUTHORIZED, ErrorBody::detail(d.clone())),
+            Self::Forbidden(d) => (StatusCode::FORBIDDEN, ErrorBody::detail(d.clone())),
+            Self::NotFound(d) => (StatusCode::NOT_FOUND, ErrorBody::detail(d.clone())),
+            Self::MethodNotAllowed(m) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorBody::detail(format!("Method \"{m}\" not allowed.")),
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorBody::detail("Request body is too large."),
+            ),
+            Self::UnsupportedMediaType(t) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorBody::detail(format!("Unsupported media type \"{t}\" in request.")),
+            ),
+            Self::TooManyRequests(secs) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorBody::detail(format!(
+                    "Request was throttled. Expected available in {secs} seconds."
+                )),
+            ),
+            Self::Storage(StorageError::TicketNotFound(_)) => (
+                StatusCode::NOT_FOUND,
+                ErrorBody::detail("No Ticket matches the given query."),
+            ),
+            Self::Storage(StorageError::MessageNotFound(_)) => (
+                StatusCode::NOT_FOUND,
+                ErrorBody::detail("No Message matches the given query."),
+            ),
+            Self::Storage(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorBody::detail("The support service is temporarily unavailable."),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Storage(err) = &self {
+            if !matches!(
+                err,
+                StorageError::TicketNotFound(_) | StorageError::MessageNotFound(_)
+            ) {
+                tracing::error!(error = %err, "storage failure");
+            }
+        }
+        let (status, body) = self.parts();
+        let mut response = (status, json_body(&body)).into_response();
+        if let Self::TooManyRequests(secs) = self {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+/// A JSON response body with the right content type.
+pub(crate) fn json_body<T: serde::Serialize>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "serializing a response failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Result alias of the HTTP side.
+pub type ApiResult<T> = Result<T, ApiError>;

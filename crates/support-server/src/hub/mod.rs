@@ -1,0 +1,75 @@
+//! The event hub: how REST handlers and websocket connections on every server instance learn
+//! about changes [W4]-[W8], [S3].
+//!
+//! Publishers (REST handlers, the manager websocket) call [`EventHub::publish`] with a
+//! [`HubEvent`]: a protocol event plus its [`Audience`]. Every instance sharing the hub (the
+//! in-process hub is one instance; broker-backed hubs span several) delivers it to its local
+//! subscribers through a `tokio::sync::broadcast` channel: one `Arc` per event whatever the number
+//! of connections, and a subscriber that falls more than the channel's capacity behind gets
+//! `RecvError::Lagged`, which the websocket turns into close code 1013 [W8].
+
+mod local;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use support_protocol::{ManagerId, ServerEvent};
+use tokio::sync::broadcast;
+
+pub use local::{DEFAULT_CAPACITY, LocalHub};
+
+/// Who receives an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Audience {
+    /// Every connected manager (`ticket.created`, `ticket.assigned`).
+    AllManagers,
+    /// Whoever sees the ticket: its assigned manager's connections, or every manager while it
+    /// has none (`ticket.message.new`, `ticket.message.viewed`, `ticket.updated`).
+    Ticket {
+        /// The ticket's manager when the event happened.
+        assignee: Option<ManagerId>,
+    },
+}
+
+impl Audience {
+    /// Whether a connection of `manager` receives events for this audience.
+    pub fn includes(&self, manager: ManagerId) -> bool {
+        match self {
+            Self::AllManagers | Self::Ticket { assignee: None } => true,
+            Self::Ticket { assignee: Some(m) } => *m == manager,
+        }
+    }
+}
+
+/// One event on the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubEvent {
+    /// Who receives it.
+    pub audience: Audience,
+    /// What they receive.
+    pub event: ServerEvent,
+}
+
+/// A hub failure (a broker unreachable).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HubError {
+    /// The broker failed.
+    #[error("event hub broker error: {0}")]
+    Broker(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Fans events out to every server instance's websocket connections.
+#[async_trait]
+pub trait EventHub: Send + Sync + 'static {
+    /// Publishes to every instance, this one included. Returns once the event is handed to the
+    /// broker (or, in process, to the local channel); delivery to sockets happens off this path.
+    async fn publish(&self, event: HubEvent) -> Result<(), HubError>;
+    /// A receiver of every event published from now on, on any instance.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>>;
+}
+
+/// A shared handle to any hub.
+pub type DynHub = Arc<dyn EventHub>;

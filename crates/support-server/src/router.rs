@@ -1,0 +1,14 @@
+//! The route table: REST under the mount point, websockets under the websocket prefix.
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Builds every support route over `state`, as a `Router<S>` for any host state `S`.
+pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
+    let config = state.config().clone();
+    let rest = crate::api::routes(&config);
+    // Websocket and auth routes (manager websocket, bot websocket, login/logout) go here.
+    let ws: Router<AppState> = Router::new();
+    rest.merge(ws).with_state(state)
+}

@@ -1,0 +1,185 @@
+//! [`SupportServer`]: configure once, then mount its [`Router`](axum::Router) into the host app.
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::auth::{ManagerAuth, NoManagers};
+use crate::config::{SupportConfig, normalize_prefix};
+use crate::directory::{AcceptAll, UserDirectory};
+use crate::hub::{DynHub, EventHub, LocalHub};
+use crate::state::{AppState, Inner};
+use crate::storage::{DynStorage, MemoryStorage, Storage};
+
+/// A configured support server: storage, event hub, authentication and routes.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use support_server::SupportServer;
+/// use support_server::storage::MemoryStorage;
+///
+/// let support = SupportServer::builder()
+///     .storage(MemoryStorage::new())
+///     .bot_token("bot-secret")
+///     .build();
+/// // REST at /support/..., websockets at /ws/support/..., beside the host's own routes.
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "my app" }))
+///     .merge(support.router());
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct SupportServer {
+    state: AppState,
+}
+
+impl SupportServer {
+    /// Starts configuring a server.
+    pub fn builder() -> SupportServerBuilder {
+        SupportServerBuilder::default()
+    }
+
+    /// The routes (REST under the mount point, websockets under the websocket prefix), ready to
+    /// `merge` into any host `Router<S>`.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        crate::router::build(self.state.clone())
+    }
+
+    /// The shared state (storage, hub, configuration).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Begins a graceful shutdown: websockets close with 1001. Call [`Self::close`] once the
+    /// HTTP server has drained.
+    pub fn begin_shutdown(&self) {
+        self.state.shutdown_token().cancel();
+    }
+
+    /// Flushes and closes the storage.
+    pub async fn close(&self) {
+        self.state.storage().close().await;
+    }
+}
+
+/// Builds a [`SupportServer`]; every part has a default (memory storage, in-process hub, no
+/// manager authentication, every Telegram user accepted).
+#[derive(Default)]
+pub struct SupportServerBuilder {
+    storage: Option<DynStorage>,
+    hub: Option<DynHub>,
+    manager_auth: Option<Arc<dyn ManagerAuth>>,
+    directory: Option<Arc<dyn UserDirectory>>,
+    config: SupportConfig,
+}
+
+impl SupportServerBuilder {
+    /// The storage backend.
+    pub fn storage(mut self, storage: impl Storage) -> Self {
+        self.storage = Some(Arc::new(storage));
+        self
+    }
+
+    /// The storage backend, already shared.
+    pub fn shared_storage(mut self, storage: DynStorage) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// The event hub (default: in-process [`LocalHub`]).
+    pub fn hub(mut self, hub: impl EventHub) -> Self {
+        self.hub = Some(Arc::new(hub));
+        self
+    }
+
+    /// The event hub, already shared.
+    pub fn shared_hub(mut self, hub: DynHub) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+
+    /// How managers authenticate [A1].
+    pub fn manager_auth(mut self, auth: impl ManagerAuth) -> Self {
+        self.manager_auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// How managers authenticate, already shared.
+    pub fn shared_manager_auth(mut self, auth: Arc<dyn ManagerAuth>) -> Self {
+        self.manager_auth = Some(auth);
+        self
+    }
+
+    /// Which Telegram users may open tickets (default: [`AcceptAll`]).
+    pub fn user_directory(mut self, directory: impl UserDirectory) -> Self {
+        self.directory = Some(Arc::new(directory));
+        self
+    }
+
+    /// The REST mount point (default `/support`).
+    pub fn mount(mut self, mount: &str) -> Self {
+        self.config.mount = normalize_prefix(mount);
+        self
+    }
+
+    /// The websocket prefix (default `/ws/support`).
+    pub fn ws_prefix(mut self, prefix: &str) -> Self {
+        self.config.ws_prefix = normalize_prefix(prefix);
+        self
+    }
+
+    /// Adds a bot bearer token [A2].
+    pub fn bot_token(mut self, token: impl Into<String>) -> Self {
+        self.config.bot_tokens.push(token.into());
+        self
+    }
+
+    /// Lets tokenless clients use the bot REST API (the Python aiogram bot) [A3].
+    pub fn legacy_anonymous_bot_api(mut self, enabled: bool) -> Self {
+        self.config.legacy_anonymous_bot_api = enabled;
+        self
+    }
+
+    /// Trusts another origin for cookie-authenticated requests.
+    pub fn trusted_origin(mut self, origin: impl Into<String>) -> Self {
+        self.config.trusted_origins.push(origin.into());
+        self
+    }
+
+    /// The largest request body, in bytes (default 64 KiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.config.body_limit = bytes;
+        self
+    }
+
+    /// Replaces the whole configuration.
+    pub fn config(mut self, config: SupportConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Finishes the configuration.
+    pub fn build(self) -> SupportServer {
+        let mut config = self.config;
+        config.mount = normalize_prefix(&config.mount);
+        config.ws_prefix = normalize_prefix(&config.ws_prefix);
+        if config.legacy_anonymous_bot_api {
+            tracing::warn!(
+                "legacy anonymous bot API enabled: tokenless clients may create tickets and \
+                 messages for any Telegram user"
+            );
+        }
+        let storage = self
+            .storage
+            .unwrap_or_else(|| Arc::new(MemoryStorage::new()));
+        let state = AppState::new(Inner {
+            manager_auth: self.manager_auth.unwrap_or_else(|| Arc::new(NoManagers)),
+            hub: self.hub.unwrap_or_else(|| Arc::new(LocalHub::default())),
+            directory: self.directory.unwrap_or_else(|| Arc::new(AcceptAll)),
+            storage,
+            config,
+            shutdown: tokio_util::sync::CancellationToken::new(),
+        });
+        SupportServer { state }
+    }
+}

@@ -1,0 +1,59 @@
+//! The shared state behind every route: a cheap `Clone` handle.
+
+use std::sync::Arc;
+
+use crate::auth::ManagerAuth;
+use crate::config::SupportConfig;
+use crate::directory::UserDirectory;
+use crate::hub::DynHub;
+use crate::storage::DynStorage;
+
+/// Everything the handlers share. Cloning is one `Arc` increment.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) storage: DynStorage,
+    pub(crate) hub: DynHub,
+    pub(crate) manager_auth: Arc<dyn ManagerAuth>,
+    pub(crate) directory: Arc<dyn UserDirectory>,
+    pub(crate) config: SupportConfig,
+    /// Cancelled on graceful shutdown: websocket tasks close with 1001.
+    pub(crate) shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl AppState {
+    pub(crate) fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+
+    /// The storage backend.
+    pub fn storage(&self) -> &DynStorage {
+        &self.0.storage
+    }
+
+    /// The event hub.
+    pub fn hub(&self) -> &DynHub {
+        &self.0.hub
+    }
+
+    /// The manager authentication.
+    pub fn manager_auth(&self) -> &Arc<dyn ManagerAuth> {
+        &self.0.manager_auth
+    }
+
+    /// The user directory.
+    pub fn directory(&self) -> &Arc<dyn UserDirectory> {
+        &self.0.directory
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SupportConfig {
+        &self.0.config
+    }
+
+    /// The shutdown signal shared by long-lived tasks (websockets).
+    pub fn shutdown_token(&self) -> &tokio_util::sync::CancellationToken {
+        &self.0.shutdown
+    }
+}

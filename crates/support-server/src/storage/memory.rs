@@ -1,0 +1,384 @@
+//! The in-memory backend: everything in one `Mutex`, for tests and demos. Nothing survives a
+//! restart.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use support_protocol::{
+    ManagerId, Message, MessageId, Sender, TelegramId, TelegramUser, Ticket, TicketId, Timestamp,
+};
+
+use super::{
+    AssignOutcome, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord, Storage,
+    StorageError, StorageResult, TicketChanges, TicketQuery,
+};
+
+#[derive(Debug, Clone)]
+struct TicketRow {
+    id: TicketId,
+    user: TelegramId,
+    manager: Option<ManagerId>,
+    created_at: Timestamp,
+    title: String,
+    resolved: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    users: HashSet<TelegramId>,
+    tickets: BTreeMap<TicketId, TicketRow>,
+    messages: BTreeMap<MessageId, Message>,
+    /// Message ids per ticket, in insertion (= id) order.
+    by_ticket: HashMap<TicketId, Vec<MessageId>>,
+    managers: BTreeMap<ManagerId, ManagerRecord>,
+    sessions: HashMap<String, (ManagerId, Timestamp)>,
+    next_ticket: i64,
+    next_message: i64,
+    next_manager: i64,
+}
+
+/// An in-memory [`Storage`]. A std `Mutex` is right here: every critical section is short and
+/// never held across an `.await`, which also makes assignment trivially atomic.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    state: Mutex<State>,
+}
+
+impl MemoryStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-written row (each section writes
+        // whole values), so a poisoned lock is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn ticket(&self, row: &TicketRow) -> Ticket {
+        let ids = self
+            .by_ticket
+            .get(&row.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let unread = ids
+            .iter()
+            .filter_map(|id| self.messages.get(id))
+            .filter(|m| m.sender == Sender::User && !m.viewed)
+            .count() as u64;
+        let updated_at = ids
+            .last()
+            .and_then(|id| self.messages.get(id))
+            .map_or(row.created_at, |m| m.created_at.max(row.created_at));
+        Ticket {
+            id: row.id,
+            user: TelegramUser {
+                telegram_id: row.user,
+            },
+            support_manager: row
+                .manager
+                .and_then(|m| self.managers.get(&m))
+                .map(ManagerRecord::public),
+            created_at: row.created_at,
+            title: row.title.clone(),
+            resolved: row.resolved,
+            updated_at: Some(updated_at),
+            unread_count: Some(unread),
+            last_message: None,
+        }
+    }
+
+    fn insert_message(&mut self, new: NewMessageRecord) -> Message {
+        self.next_message += 1;
+        let message = Message {
+            id: MessageId::new(self.next_message),
+            created_at: Timestamp::now(),
+            sender: new.sender,
+            text: new.text,
+            viewed: new.viewed,
+            ticket: new.ticket,
+        };
+        self.messages.insert(message.id, message.clone());
+        self.by_ticket
+            .entry(new.ticket)
+            .or_default()
+            .push(message.id);
+        message
+    }
+}
+
+fn page<T>(items: impl Iterator<Item = T>, limit: Option<u64>, offset: u64) -> Vec<T> {
+    let skipped = items.skip(usize::try_from(offset).unwrap_or(usize::MAX));
+    match limit {
+        Some(limit) => skipped
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect(),
+        None => skipped.collect(),
+    }
+}
+
+#[async_trait]
+impl Storage for MemoryStorage {
+    fn backend_name(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn register_user(&self, user: TelegramId) -> StorageResult<()> {
+        self.lock().users.insert(user);
+        Ok(())
+    }
+
+    async fn user_exists(&self, user: TelegramId) -> StorageResult<bool> {
+        Ok(self.lock().users.contains(&user))
+    }
+
+    async fn create_ticket(
+        &self,
+        new: NewTicketRecord,
+    ) -> StorageResult<(Ticket, Option<Message>)> {
+        let mut state = self.lock();
+        state.users.insert(new.user_id);
+        state.next_ticket += 1;
+        let row = TicketRow {
+            id: TicketId::new(state.next_ticket),
+            user: new.user_id,
+            manager: None,
+            created_at: Timestamp::now(),
+            title: new.title,
+            resolved: new.resolved,
+        };
+        state.tickets.insert(row.id, row.clone());
+        let message = new.first_message.map(|text| {
+            state.insert_message(NewMessageRecord {
+                ticket: row.id,
+                sender: Sender::User,
+                text,
+                viewed: false,
+                manager: None,
+            })
+        });
+        Ok((state.ticket(&row), message))
+    }
+
+    async fn get_ticket(&self, id: TicketId) -> StorageResult<Option<Ticket>> {
+        let state = self.lock();
+        Ok(state.tickets.get(&id).map(|row| state.ticket(row)))
+    }
+
+    async fn list_tickets(&self, query: &TicketQuery) -> StorageResult<(Vec<Ticket>, u64)> {
+        let state = self.lock();
+        let mut rows: Vec<&TicketRow> = state
+            .tickets
+            .values()
+            .filter(|t| query.user_id.is_none_or(|u| t.user == u))
+            .filter(|t| query.resolved.is_none_or(|r| t.resolved == r))
+            .filter(|t| query.manager.is_none_or(|m| t.manager == Some(m)))
+            .filter(|t| {
+                query
+                    .manager_isnull
+                    .is_none_or(|n| t.manager.is_none() == n)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        let count = rows.len() as u64;
+        let tickets = page(rows.into_iter(), query.limit, query.offset)
+            .into_iter()
+            .map(|row| state.ticket(row))
+            .collect();
+        Ok((tickets, count))
+    }
+
+    async fn update_ticket(&self, id: TicketId, changes: TicketChanges) -> StorageResult<Ticket> {
+        let mut state = self.lock();
+        let row = state
+            .tickets
+            .get_mut(&id)
+            .ok_or(StorageError::TicketNotFound(id))?;
+        if let Some(title) = changes.title {
+            row.title = title;
+        }
+        if let Some(resolved) = changes.resolved {
+            row.resolved = resolved;
+        }
+        let row = row.clone();
+        Ok(state.ticket(&row))
+    }
+
+    async fn assign_ticket(
+        &self,
+        id: TicketId,
+        manager: ManagerId,
+        force: bool,
+    ) -> StorageResult<AssignOutcome> {
+        let mut state = self.lock();
+        if !state.managers.contains_key(&manager) {
+            return Err(StorageError::ManagerNotFound(manager));
+        }
+        let row = state
+            .tickets
+            .get_mut(&id)
+            .ok_or(StorageError::TicketNotFound(id))?;
+        let previous = row.manager;
+        if !force && previous.is_some_and(|p| p != manager) {
+            let row = row.clone();
+            return Ok(AssignOutcome::AlreadyAssigned {
+                ticket: state.ticket(&row),
+            });
+        }
+        row.manager = Some(manager);
+        let row = row.clone();
+        Ok(AssignOutcome::Assigned {
+            ticket: state.ticket(&row),
+            previous,
+        })
+    }
+
+    async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message> {
+        let mut state = self.lock();
+        if !state.tickets.contains_key(&new.ticket) {
+            return Err(StorageError::TicketNotFound(new.ticket));
+        }
+        Ok(state.insert_message(new))
+    }
+
+    async fn list_messages(
+        &self,
+        ticket: TicketId,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> StorageResult<(Vec<Message>, u64)> {
+        let state = self.lock();
+        if !state.tickets.contains_key(&ticket) {
+            return Err(StorageError::TicketNotFound(ticket));
+        }
+        let ids = state
+            .by_ticket
+            .get(&ticket)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let newest_first = ids
+            .iter()
+            .rev()
+            .filter_map(|id| state.messages.get(id))
+            .cloned();
+        Ok((page(newest_first, limit, offset), ids.len() as u64))
+    }
+
+    async fn mark_viewed(&self, ticket: TicketId, message: MessageId) -> StorageResult<Message> {
+        let mut state = self.lock();
+        if !state.tickets.contains_key(&ticket) {
+            return Err(StorageError::TicketNotFound(ticket));
+        }
+        match state.messages.get_mut(&message) {
+            Some(m) if m.ticket == ticket => {
+                m.viewed = true;
+                Ok(m.clone())
+            }
+            _ => Err(StorageError::MessageNotFound(message)),
+        }
+    }
+
+    async fn replies_after(&self, after: MessageId, limit: u32) -> StorageResult<Vec<Message>> {
+        let state = self.lock();
+        Ok(state
+            .messages
+            .range(MessageId::new(after.get().saturating_add(1))..)
+            .map(|(_, m)| m)
+            .filter(|m| m.sender == Sender::Supp)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn last_reply_id(&self) -> StorageResult<MessageId> {
+        let state = self.lock();
+        Ok(state
+            .messages
+            .values()
+            .rev()
+            .find(|m| m.sender == Sender::Supp)
+            .map_or(MessageId::new(0), |m| m.id))
+    }
+
+    async fn upsert_manager(&self, upsert: ManagerUpsert) -> StorageResult<ManagerRecord> {
+        let mut state = self.lock();
+        if let Some(existing) = state
+            .managers
+            .values_mut()
+            .find(|m| m.username == upsert.username)
+        {
+            existing.first_name = upsert.first_name;
+            existing.last_name = upsert.last_name;
+            if upsert.password_hash.is_some() {
+                existing.password_hash = upsert.password_hash;
+            }
+            return Ok(existing.clone());
+        }
+        state.next_manager += 1;
+        let record = ManagerRecord {
+            id: ManagerId::new(state.next_manager),
+            username: upsert.username,
+            first_name: upsert.first_name,
+            last_name: upsert.last_name,
+            password_hash: upsert.password_hash,
+            active: true,
+        };
+        state.managers.insert(record.id, record.clone());
+        Ok(record)
+    }
+
+    async fn manager(&self, id: ManagerId) -> StorageResult<Option<ManagerRecord>> {
+        Ok(self.lock().managers.get(&id).cloned())
+    }
+
+    async fn manager_by_username(&self, username: &str) -> StorageResult<Option<ManagerRecord>> {
+        Ok(self
+            .lock()
+            .managers
+            .values()
+            .find(|m| m.username == username)
+            .cloned())
+    }
+
+    async fn count_managers(&self) -> StorageResult<u64> {
+        Ok(self.lock().managers.len() as u64)
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        manager: ManagerId,
+        expires_at: Timestamp,
+    ) -> StorageResult<()> {
+        self.lock()
+            .sessions
+            .insert(token_hash.to_owned(), (manager, expires_at));
+        Ok(())
+    }
+
+    async fn session_manager(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StorageResult<Option<ManagerId>> {
+        let state = self.lock();
+        Ok(state
+            .sessions
+            .get(token_hash)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(m, _)| *m))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StorageResult<()> {
+        self.lock().sessions.remove(token_hash);
+        Ok(())
+    }
+
+    async fn close(&self) {}
+}
