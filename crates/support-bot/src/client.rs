@@ -1,8 +1,8 @@
 //! The REST client of the support server, usable without teloxide.
 //!
-//! It speaks both our server and the Python original [C2]: lists are read whether they come as a
+//! It speaks both our server and the Python original \[C2\]: lists are read whether they come as a
 //! plain array or as the paginated envelope, and the one-call "ticket with its first message"
-//! extension [R2] is only relied on when the server announces itself with `X-Support-Server`.
+//! extension \[R2\] is only relied on when the server announces itself with `X-Support-Server`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,7 @@ use crate::error::{ClientError, ConfigError, Result};
 
 /// The response header by which our server identifies itself (value like
 /// `chatlabs-support-rs/0.1.0`). Its presence means the server supports the extensions this
-/// client uses, such as `text` on `POST /tickets/` [R2].
+/// client uses, such as `text` on `POST /tickets/` \[R2\].
 pub const SERVER_HEADER: &str = "x-support-server";
 
 /// A cheap-to-clone handle on the support server's REST API.

@@ -6,7 +6,7 @@
 //! | `BACKEND_HOST` | `localhost` | host name or IP address |
 //! | `BACKEND_PORT` | `8000` | TCP port, 1..=65535 |
 //! | `BACKEND_SUPPORT_PATH` | `/support` | where the REST API is mounted |
-//! | `BACKEND_TOKEN` | (none) | bearer token of the bot API [A2] |
+//! | `BACKEND_TOKEN` | (none) | bearer token of the bot API \[A2\] |
 
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ impl SupportConfig {
         &self.rest_base
     }
 
-    /// The bot websocket URL [W9], with `?cursor=N` when a cursor is given.
+    /// The bot websocket URL \[W9\], with `?cursor=N` when a cursor is given.
     pub fn bot_ws_url(&self, cursor: Option<u64>) -> Url {
         let mut url = self.ws_base.clone();
         if let Some(cursor) = cursor {

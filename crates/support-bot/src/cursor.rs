@@ -1,4 +1,4 @@
-//! Where the push task keeps its position in the reply stream [B8], so a restart neither loses
+//! Where the push task keeps its position in the reply stream \[B8\], so a restart neither loses
 //! nor repeats a reply.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! HTML escaping for Telegram's `ParseMode::Html` [B7].
+//! HTML escaping for Telegram's `ParseMode::Html` \[B7\].
 
 /// Escapes `&`, `<` and `>` (and `"`, for attribute values), the characters Telegram's HTML parse
 /// mode gives a meaning to. Every text written by a user or a manager goes through this before it

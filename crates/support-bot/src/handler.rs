@@ -1,4 +1,4 @@
-//! The teloxide handler a host mounts [B1]–[B7], the support button [B2] and their options.
+//! The teloxide handler a host mounts \[B1\]–\[B7\], the support button \[B2\] and their options.
 
 use support_protocol::{
     Message, TEXT_MAX_CHARS, TITLE_MAX_CHARS, TelegramId, Ticket, TicketId, ValidationError,
@@ -63,7 +63,7 @@ impl SupportOptions {
     }
 }
 
-/// The inline button that opens the support menu [B2]; put it on any keyboard of the host.
+/// The inline button that opens the support menu \[B2\]; put it on any keyboard of the host.
 ///
 /// ```
 /// use support_bot::{Texts, support_button};

@@ -1,14 +1,14 @@
-//! Push [B8]: manager replies delivered to the user's chat as they happen.
+//! Push \[B8\]: manager replies delivered to the user's chat as they happen.
 //!
 //! [`PushListener::run`] keeps a websocket open to the server's bot endpoint
-//! (`ws(s)://host:port/ws/support/bot/?cursor=N`, [W9]), authenticated with the bot token. For
+//! (`ws(s)://host:port/ws/support/bot/?cursor=N`, \[W9\]), authenticated with the bot token. For
 //! every `ticket.message.new` from a manager it looks up the ticket's user, sends the reply to
 //! that user's private chat with an "open ticket" button, and only then saves the event's cursor
 //! in a [`CursorStore`]. After a dropped connection or a restart it reconnects (exponential
 //! backoff) from the saved cursor, so the server re-sends exactly what was not delivered.
 //!
 //! Against a server without the bot websocket (the Python original answers the upgrade with an
-//! HTTP 500, an older server of ours with a 404), it logs one line and ends [C2].
+//! HTTP 500, an older server of ours with a 404), it logs one line and ends \[C2\].
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Splitting long HTML texts into Telegram-sized messages [B7].
+//! Splitting long HTML texts into Telegram-sized messages \[B7\].
 //!
 //! Telegram refuses messages longer than 4096 characters. [`split_html`] cuts an HTML text (as
 //! sent with `ParseMode::Html`) into pieces that each fit, preferring line breaks, then spaces,

@@ -1,6 +1,6 @@
-//! Sending to Telegram robustly [B9]: `429` is waited out, network errors are retried with
+//! Sending to Telegram robustly \[B9\]: `429` is waited out, network errors are retried with
 //! backoff, `403` (the user blocked the bot) is logged once and given up, and long texts are
-//! split [B7].
+//! split \[B7\].
 
 use std::future::Future;
 use std::time::Duration;

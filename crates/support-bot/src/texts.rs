@@ -1,4 +1,4 @@
-//! Every text the bot part shows, in one replaceable struct [B10].
+//! Every text the bot part shows, in one replaceable struct \[B10\].
 
 use std::borrow::Cow;
 

@@ -1,4 +1,4 @@
-//! Creating a ticket: title → text → confirmation [B5].
+//! Creating a ticket: title → text → confirmation \[B5\].
 
 use support_protocol::{TEXT_MAX_CHARS, TITLE_MAX_CHARS};
 use teloxide::types::InlineKeyboardMarkup;

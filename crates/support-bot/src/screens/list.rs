@@ -1,4 +1,4 @@
-//! The open / closed ticket lists [B4].
+//! The open / closed ticket lists \[B4\].
 
 use support_protocol::Ticket;
 use teloxide::types::InlineKeyboardMarkup;

@@ -1,4 +1,4 @@
-//! The main menu [B3].
+//! The main menu \[B3\].
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 

@@ -1,4 +1,4 @@
-//! A manager's reply pushed to the user [B8].
+//! A manager's reply pushed to the user \[B8\].
 
 use support_protocol::{Message, Ticket};
 use teloxide::types::InlineKeyboardMarkup;

@@ -1,4 +1,4 @@
-//! The ticket view [B6]: `Ticket #id Title`, the messages five per page, a pager.
+//! The ticket view \[B6\]: `Ticket #id Title`, the messages five per page, a pager.
 
 use support_protocol::{Message, Sender, Ticket};
 use teloxide::types::InlineKeyboardMarkup;

@@ -78,6 +78,17 @@ pub async fn start_backend() -> Backend {
 
 /// Starts the real server, with or without the bot websocket stand-in.
 pub async fn start_backend_with(bot_ws: bool) -> Backend {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_backend(listener, bot_ws)
+}
+
+/// Starts the real server on a given address (to test reconnects).
+pub async fn start_backend_on(addr: SocketAddr) -> Backend {
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    serve_backend(listener, USE_BOT_WS_STUB)
+}
+
+fn serve_backend(listener: tokio::net::TcpListener, bot_ws: bool) -> Backend {
     let support = SupportServer::builder()
         .storage(MemoryStorage::new())
         .bot_token(BOT_TOKEN)
@@ -86,7 +97,6 @@ pub async fn start_backend_with(bot_ws: bool) -> Backend {
     if bot_ws {
         app = app.merge(bot_ws_stub(support.state().clone()));
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
