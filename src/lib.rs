@@ -36,3 +36,8 @@ pub use support_server as server;
 #[cfg_attr(docsrs, doc(cfg(feature = "bot")))]
 #[doc(inline)]
 pub use support_bot as bot;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "full"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
