@@ -13,6 +13,10 @@ use support_server::hub::{Audience, HubEvent};
 
 use rest_common::{BOT_TOKEN, TestServer, backends};
 
+/// (method, path, content type, body, status, expected body — or null to check only the JSON
+/// parse error shape).
+type BadRequest = (Method, String, Option<&'static str>, String, u16, Value);
+
 async fn create_ticket(s: &TestServer, user: i64, title: &str) -> Value {
     let r = s
         .bot(Method::POST, "/support/tickets/")
@@ -263,7 +267,7 @@ async fn bad_requests_get_json_errors_and_change_nothing() {
         let m = format!("/support/tickets/{id}/messages/");
         let big = "x".repeat(9 * 1024);
         // (method, path, content type, body, status, expected body or null to check only the shape)
-        let table: Vec<(Method, String, Option<&str>, String, u16, Value)> = vec![
+        let table: Vec<BadRequest> = vec![
             (
                 Method::POST,
                 "/support/tickets/".into(),

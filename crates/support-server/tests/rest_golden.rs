@@ -391,10 +391,10 @@ impl Replay {
                     "{name}: status; body {ours}"
                 );
                 let mut ours_norm = normalize(&ours, &base);
-                if matches!(expect, Expect::GoldenReversed) {
-                    if let Value::Array(items) = &mut ours_norm {
-                        items.reverse();
-                    }
+                if matches!(expect, Expect::GoldenReversed)
+                    && let Value::Array(items) = &mut ours_norm
+                {
+                    items.reverse();
                 }
                 let ours_norm = strip_extensions(&ours_norm, golden_norm, name);
                 assert_eq!(&ours_norm, golden_norm, "{name}: body");
