@@ -1,4 +1,74 @@
 //! # support-bot
 //!
-//! The Telegram half of chatlabs-support (work in progress): see the workspace README.
+//! The Telegram half of chatlabs-support for [teloxide] bots, and a REST client of the support
+//! server usable on its own.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | [`SupportConfig`] from `BACKEND_*` variables or a builder |
+//! | [`client`] | [`SupportClient`], the REST client |
+//! | [`handler`](mod@handler) | [`handler()`], [`support_button`], [`SupportOptions`], [`dependencies`] |
+//! | [`screens`] | the screens as pure values ([`screens::Screen`]) |
+//! | [`state`] | [`SupportState`], [`SupportStorage`] |
+//! | [`push`] | [`PushListener`]: manager replies pushed to users |
+//! | [`cursor`] | [`CursorStore`], [`MemoryCursorStore`], [`FileCursorStore`] |
+//! | [`texts`] | [`Texts`]: every text, Russian and English |
+//! | [`escape`], [`split`] | [`escape_html`], [`split_html`] |
+//! | [`error`] | [`ConfigError`], [`ClientError`], [`PushError`], [`CursorError`] |
+//!
+//! Mounting it in a bot:
+//!
+//! ```no_run
+//! use support_bot::{SupportClient, SupportOptions, SupportState, Texts};
+//! use teloxide::dispatching::UpdateHandler;
+//! use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+//! use teloxide::prelude::*;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let bot = Bot::from_env();
+//! let client = SupportClient::from_env()?; // fails at start-up on a bad BACKEND_* variable
+//! let texts = Texts::default();
+//! let storage = InMemStorage::<SupportState>::new().erase();
+//!
+//! tokio::spawn(support_bot::PushListener::new(
+//!     bot.clone(), client.clone(), texts.clone(), support_bot::FileCursorStore::new("support.cursor"),
+//! ).run());
+//!
+//! let tree: UpdateHandler<Box<dyn std::error::Error + Send + Sync>> = dptree::entry()
+//!     .branch(support_bot::handler())
+//!     .branch(Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+//!         // the host's own handlers; support_button(&texts) goes on any of its keyboards
+//!         bot.send_message(msg.chat.id, "hello").await?;
+//!         Ok(())
+//!     }));
+//! let deps = support_bot::dependencies(client, texts, SupportOptions::default(), storage);
+//! Dispatcher::builder(bot, tree).dependencies(deps).build().dispatch().await;
+//! # Ok(()) }
+//! ```
+
+pub mod callback;
+pub mod client;
+pub mod config;
+pub mod cursor;
+pub mod error;
+pub mod escape;
+pub mod handler;
+pub mod push;
+pub mod screens;
+pub mod split;
+pub mod state;
+mod telegram;
+pub mod texts;
+
+pub use callback::CALLBACK_PREFIX;
+pub use client::{SERVER_HEADER, SupportClient};
+pub use config::{SupportConfig, SupportConfigBuilder};
+pub use cursor::{CursorStore, FileCursorStore, MemoryCursorStore};
+pub use error::{ClientError, ConfigError, CursorError, PushError};
+pub use escape::escape_html;
+pub use handler::{SUPPORT_COMMAND, SupportOptions, dependencies, handler, support_button};
+pub use push::{PushEnd, PushListener};
+pub use split::{TELEGRAM_MESSAGE_LIMIT, split_html};
+pub use state::{SupportState, SupportStorage};
 pub use support_protocol as protocol;
+pub use texts::Texts;

@@ -26,6 +26,9 @@ pub enum ValidationError {
     /// Empty or whitespace only.
     #[error("must not be blank")]
     Blank,
+    /// Contains U+0000, which Postgres cannot store (DRF refuses it too).
+    #[error("must not contain null characters")]
+    NullCharacter,
     /// Longer than the limit.
     #[error("must have at most {max} characters, has {actual}")]
     TooLong {
@@ -41,6 +44,7 @@ impl ValidationError {
     pub fn message(&self) -> String {
         match self {
             Self::Blank => "This field may not be blank.".to_owned(),
+            Self::NullCharacter => "Null characters are not allowed.".to_owned(),
             Self::TooLong { max, .. } => {
                 format!("Ensure this field has no more than {max} characters.")
             }
@@ -62,6 +66,9 @@ fn validate(input: &str, max: usize) -> Result<String, ValidationError> {
     let actual = trimmed.chars().count();
     if actual > max {
         return Err(ValidationError::TooLong { max, actual });
+    }
+    if trimmed.contains('\0') {
+        return Err(ValidationError::NullCharacter);
     }
     Ok(trimmed.to_owned())
 }
@@ -98,6 +105,7 @@ mod tests {
             })
         );
         assert_eq!(validate_text(""), Err(ValidationError::Blank));
+        assert_eq!(validate_text("a\0b"), Err(ValidationError::NullCharacter));
         assert_eq!(validate_text("\u{1f}\u{a0}"), Err(ValidationError::Blank));
         assert_eq!(
             validate_text(&"x".repeat(4097)).unwrap_err().message(),

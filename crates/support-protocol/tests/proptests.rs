@@ -170,7 +170,7 @@ proptest! {
     #[test]
     fn rest_bodies(user in any::<i64>(), title in text(), txt in proptest::option::of(text()), resolved in proptest::option::of(any::<bool>())) {
         rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone() });
-        rt(&NewMessage { text: title.clone(), sender: Some(Sender::User) });
+        rt(&NewMessage { text: title, sender: Some(Sender::User) });
         rt(&TicketPatch { title: txt, resolved });
         rt(&TicketFilter { user_id: Some(TelegramId::new(user)), resolved, ..Default::default() });
     }

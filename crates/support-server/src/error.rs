@@ -100,20 +100,20 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Storage(err) = &self {
-            if !matches!(
+        if let Self::Storage(err) = &self
+            && !matches!(
                 err,
                 StorageError::TicketNotFound(_) | StorageError::MessageNotFound(_)
-            ) {
-                tracing::error!(error = %err, "storage failure");
-            }
+            )
+        {
+            tracing::error!(error = %err, "storage failure");
         }
         let (status, body) = self.parts();
         let mut response = (status, json_body(&body)).into_response();
-        if let Self::TooManyRequests(secs) = self {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Self::TooManyRequests(secs) = self
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

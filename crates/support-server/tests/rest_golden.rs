@@ -391,10 +391,10 @@ impl Replay {
                     "{name}: status; body {ours}"
                 );
                 let mut ours_norm = normalize(&ours, &base);
-                if matches!(expect, Expect::GoldenReversed) {
-                    if let Value::Array(items) = &mut ours_norm {
-                        items.reverse();
-                    }
+                if matches!(expect, Expect::GoldenReversed)
+                    && let Value::Array(items) = &mut ours_norm
+                {
+                    items.reverse();
                 }
                 let ours_norm = strip_extensions(&ours_norm, golden_norm, name);
                 assert_eq!(&ours_norm, golden_norm, "{name}: body");
@@ -480,4 +480,30 @@ async fn replay(storage: DynStorage) {
 #[tokio::test]
 async fn golden_rest_cases_replay_on_memory() {
     replay(Arc::new(MemoryStorage::new())).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn golden_rest_cases_replay_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("golden.db");
+    let storage = support_server::storage::SqliteStorage::open(path.to_str().unwrap())
+        .await
+        .unwrap();
+    replay(Arc::new(storage)).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn golden_rest_cases_replay_on_postgres() {
+    let Some(url) = std::env::var("SUPPORT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        println!(
+            "skipped golden_rest_cases_replay_on_postgres: SUPPORT_TEST_POSTGRES_URL is not set"
+        );
+        return;
+    };
+    replay(Arc::new(rest_common::postgres_in_fresh_schema(&url).await)).await;
 }

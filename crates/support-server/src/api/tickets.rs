@@ -123,16 +123,16 @@ pub(crate) async fn create(
             .map_err(|e| errors.add("text", e))
             .ok(),
     };
-    if let Some(user) = user_id {
-        if !state.directory().may_open_tickets(user).await? {
-            errors.0.insert(
-                0,
-                (
-                    "user_id".to_owned(),
-                    vec![format!("Invalid pk \"{user}\" - object does not exist.")],
-                ),
-            );
-        }
+    if let Some(user) = user_id
+        && !state.directory().may_open_tickets(user).await?
+    {
+        errors.0.insert(
+            0,
+            (
+                "user_id".to_owned(),
+                vec![format!("Invalid pk \"{user}\" - object does not exist.")],
+            ),
+        );
     }
     let (Some(user_id), Some(title), true) = (user_id, title, errors.is_empty()) else {
         return Err(ApiError::Validation(errors.0));

@@ -51,10 +51,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(token) = bearer_token(parts) {
-            if is_bot_token(state, token) {
-                return Ok(Self::Bot);
-            }
+        if let Some(token) = bearer_token(parts)
+            && is_bot_token(state, token)
+        {
+            return Ok(Self::Bot);
         }
         if let Some(manager) = state.manager_auth().authenticate(parts).await? {
             if manager.via_cookie

@@ -86,5 +86,50 @@ pub async fn backends() -> Vec<(&'static str, DynStorage)> {
 #[allow(unused_mut)]
 async fn extra_backends() -> Vec<(&'static str, DynStorage)> {
     let mut out: Vec<(&'static str, DynStorage)> = Vec::new();
+    #[cfg(feature = "sqlite")]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("support.db");
+        let storage = support_server::storage::SqliteStorage::open(path.to_str().unwrap())
+            .await
+            .unwrap();
+        // The file must outlive the test; the OS temp dir is cleaned by the machine.
+        let _ = dir.keep();
+        out.push(("sqlite", Arc::new(storage)));
+    }
+    #[cfg(feature = "postgres")]
+    if let Some(url) = std::env::var("SUPPORT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        out.push(("postgres", Arc::new(postgres_in_fresh_schema(&url).await)));
+    }
     out
+}
+
+/// A Postgres backend in a new schema of its own (`support_rest_<random>`), so concurrent tests
+/// never see each other's rows. Panics, failing the test, when Postgres is unreachable.
+#[cfg(feature = "postgres")]
+pub async fn postgres_in_fresh_schema(url: &str) -> support_server::storage::PostgresStorage {
+    use std::str::FromStr;
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("SUPPORT_TEST_POSTGRES_URL is set but Postgres is unreachable: {e}")
+        });
+    let schema = format!("support_rest_{:016x}", rand::random::<u64>());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)
+        .unwrap()
+        .options([("search_path", schema.as_str())]);
+    support_server::storage::PostgresStorage::connect_with(options)
+        .await
+        .unwrap()
 }

@@ -161,6 +161,7 @@ where
 }
 
 /// A host application's own migrations, embedded in the test: the first `n` of two.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) async fn host_migrator(n: usize) -> sqlx::migrate::Migrator {
     use sqlx::migrate::{Migration, MigrationType};
     let all = [
@@ -194,9 +195,11 @@ pub(crate) async fn host_migrator(n: usize) -> sqlx::migrate::Migrator {
 }
 
 /// Migrations held in memory (sqlx only ships a directory source).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[derive(Debug)]
 struct InTestMigrations(Vec<sqlx::migrate::Migration>);
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl sqlx::migrate::MigrationSource<'static> for InTestMigrations {
     fn resolve(
         self,

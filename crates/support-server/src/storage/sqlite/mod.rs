@@ -7,7 +7,7 @@
 //! process sharing the file waits up to the busy timeout instead of failing on a lock upgrade).
 //!
 //! `synchronous = FULL`: a commit is fsynced before the call returns, so an acknowledged write (a
-//! 201) survives a power cut [S2]. The cost is one WAL fsync per write transaction (see the
+//! 201) survives a power cut \[S2\]. The cost is one WAL fsync per write transaction (see the
 //! conformance suite's timing of 1,000 concurrent inserts).
 
 use std::str::FromStr;
@@ -17,10 +17,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite};
 use support_protocol::{
-    ManagerId, Message, MessageId, Sender, SupportManager, TelegramId, TelegramUser, Ticket,
-    TicketId, Timestamp,
+    ManagerId, Message, MessageId, Sender, TelegramId, Ticket, TicketId, Timestamp,
 };
 
 use super::{
@@ -28,19 +27,15 @@ use super::{
     StorageError, StorageResult, TicketChanges, TicketQuery,
 };
 
-/// Our migrations, applied in order and recorded in `support_schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+use sql::{
+    MANAGER_COLUMNS, MESSAGE_COLUMNS, ManagerRow, MessageRow, TICKET_SELECT, TicketRow, clamp,
+    count, db, fetch_ticket, insert_message, push_filters, ticket_exists,
+};
 
-/// Our own version table: sqlx's `_sqlx_migrations` belongs to the host (sqlx issue 1189).
-const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS support_schema_migrations (
-    version     INTEGER PRIMARY KEY NOT NULL,
-    description TEXT    NOT NULL,
-    applied_at  INTEGER NOT NULL
-)";
+mod migrate;
+mod sql;
+#[cfg(test)]
+mod tests;
 
 /// How long a connection waits for another process's lock on the file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,19 +44,6 @@ const READERS: u32 = 4;
 /// Writers queue for the single write connection; with an fsync per commit a burst of a few
 /// thousand writes takes seconds, so allow a minute before reporting a failure.
 const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
-
-const TICKET_SELECT: &str = "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
-    m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
-    t.created_at, t.title, t.resolved, \
-    MAX(t.created_at, COALESCE((SELECT n.created_at FROM support_messages n \
-        WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1), t.created_at)) AS updated_at, \
-    (SELECT COUNT(*) FROM support_messages u \
-        WHERE u.ticket_id = t.id AND u.sender = 'user' AND u.viewed = 0) AS unread_count \
-    FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id";
-
-const MESSAGE_COLUMNS: &str = "id, ticket_id, created_at, sender, text, viewed";
-
-const MANAGER_COLUMNS: &str = "id, username, first_name, last_name, password_hash, active";
 
 /// A [`Storage`] in an SQLite file.
 ///
@@ -90,7 +72,7 @@ impl SqliteStorage {
     }
 
     /// Our settings on top of `options`: create the file if missing, WAL, `synchronous = FULL`
-    /// (durable commits [S2]), foreign keys on, a busy timeout.
+    /// (durable commits \[S2\]), foreign keys on, a busy timeout.
     pub fn recommended_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
         options
             .create_if_missing(true)
@@ -114,7 +96,7 @@ impl SqliteStorage {
             .connect_with(options.clone())
             .await
             .map_err(StorageError::backend)?;
-        migrate(&writer).await?;
+        migrate::migrate(&writer).await?;
         // Opened after the migrations, so no reader ever sees a half-built schema.
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
@@ -134,243 +116,6 @@ impl SqliteStorage {
     async fn read_tx(&self) -> StorageResult<sqlx::Transaction<'static, Sqlite>> {
         // A read transaction, so a page and its count come from one snapshot.
         self.reader.begin().await.map_err(StorageError::backend)
-    }
-}
-
-async fn migrate(pool: &SqlitePool) -> StorageResult<()> {
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(StorageError::backend)?;
-    // `Executor::execute(conn, raw_sql(..))`, not `raw_sql(..).execute(conn)`: the latter's
-    // future is not `Send` for every lifetime, so a caller could not `tokio::spawn` a connect.
-    sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(VERSION_TABLE))
-        .await
-        .map_err(StorageError::backend)?;
-    let current: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM support_schema_migrations")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StorageError::backend)?;
-    let known = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > known {
-        return Err(StorageError::backend(Corrupt(format!(
-            "database schema version {current} is newer than this build knows ({known})"
-        ))));
-    }
-    for &(version, description, sql) in MIGRATIONS {
-        if version <= current {
-            continue;
-        }
-        sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(sql))
-            .await
-            .map_err(StorageError::backend)?;
-        sqlx::query(
-            "INSERT INTO support_schema_migrations (version, description, applied_at) \
-             VALUES (?, ?, ?)",
-        )
-        .bind(version)
-        .bind(description)
-        .bind(Timestamp::now().unix_micros())
-        .execute(&mut *tx)
-        .await
-        .map_err(StorageError::backend)?;
-    }
-    tx.commit().await.map_err(StorageError::backend)
-}
-
-/// Stored data this build cannot interpret.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Corrupt(String);
-
-fn db(err: sqlx::Error) -> StorageError {
-    StorageError::backend(err)
-}
-
-fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
-}
-
-fn timestamp(micros: i64) -> StorageResult<Timestamp> {
-    Timestamp::from_unix_micros(micros).map_err(StorageError::backend)
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
-/// `u64` paging values as SQLite integers (beyond `i64::MAX` means "no bound" anyway).
-fn clamp(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-#[derive(sqlx::FromRow)]
-struct TicketRow {
-    id: i64,
-    user_id: i64,
-    manager_id: Option<i64>,
-    manager_first_name: Option<String>,
-    manager_last_name: Option<String>,
-    created_at: i64,
-    title: String,
-    resolved: bool,
-    updated_at: i64,
-    unread_count: i64,
-}
-
-impl TicketRow {
-    fn into_ticket(self) -> StorageResult<Ticket> {
-        let support_manager = match (
-            self.manager_id,
-            self.manager_first_name,
-            self.manager_last_name,
-        ) {
-            (Some(id), Some(first_name), Some(last_name)) => Some(SupportManager {
-                id: ManagerId::new(id),
-                first_name,
-                last_name,
-            }),
-            _ => None,
-        };
-        Ok(Ticket {
-            id: TicketId::new(self.id),
-            user: TelegramUser {
-                telegram_id: TelegramId::new(self.user_id),
-            },
-            support_manager,
-            created_at: timestamp(self.created_at)?,
-            title: self.title,
-            resolved: self.resolved,
-            updated_at: Some(timestamp(self.updated_at)?),
-            unread_count: Some(count(self.unread_count)),
-            last_message: None,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: i64,
-    ticket_id: i64,
-    created_at: i64,
-    sender: String,
-    text: String,
-    viewed: bool,
-}
-
-impl MessageRow {
-    fn into_message(self) -> StorageResult<Message> {
-        let sender = Sender::from_wire(&self.sender).ok_or_else(|| {
-            StorageError::backend(Corrupt(format!(
-                "message {}: sender {:?}",
-                self.id, self.sender
-            )))
-        })?;
-        Ok(Message {
-            id: MessageId::new(self.id),
-            created_at: timestamp(self.created_at)?,
-            sender,
-            text: self.text,
-            viewed: self.viewed,
-            ticket: TicketId::new(self.ticket_id),
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct ManagerRow {
-    id: i64,
-    username: String,
-    first_name: String,
-    last_name: String,
-    password_hash: Option<String>,
-    active: bool,
-}
-
-impl From<ManagerRow> for ManagerRecord {
-    fn from(row: ManagerRow) -> Self {
-        Self {
-            id: ManagerId::new(row.id),
-            username: row.username,
-            first_name: row.first_name,
-            last_name: row.last_name,
-            password_hash: row.password_hash,
-            active: row.active,
-        }
-    }
-}
-
-async fn fetch_ticket(conn: &mut SqliteConnection, id: TicketId) -> StorageResult<Option<Ticket>> {
-    let row: Option<TicketRow> = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = ?"))
-        .bind(id.get())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?;
-    row.map(TicketRow::into_ticket).transpose()
-}
-
-async fn ticket_exists(conn: &mut SqliteConnection, id: TicketId) -> StorageResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM support_tickets WHERE id = ?")
-        .bind(id.get())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?;
-    Ok(found.is_some())
-}
-
-/// Inserts a message in the caller's write transaction.
-async fn insert_message(
-    conn: &mut SqliteConnection,
-    new: &NewMessageRecord,
-    now: Timestamp,
-) -> StorageResult<Message> {
-    let row: MessageRow = sqlx::query_as(&format!(
-        "INSERT INTO support_messages (ticket_id, created_at, sender, text, viewed, manager_id) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_COLUMNS}"
-    ))
-    .bind(new.ticket.get())
-    .bind(now.unix_micros())
-    .bind(new.sender.as_str())
-    .bind(&new.text)
-    .bind(new.viewed)
-    .bind(new.manager.map(ManagerId::get))
-    .fetch_one(conn)
-    .await
-    .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            StorageError::TicketNotFound(new.ticket)
-        } else {
-            db(e)
-        }
-    })?;
-    row.into_message()
-}
-
-fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, query: &TicketQuery) {
-    let mut sep = " WHERE ";
-    if let Some(user) = query.user_id {
-        qb.push(sep).push("t.user_id = ").push_bind(user.get());
-        sep = " AND ";
-    }
-    if let Some(resolved) = query.resolved {
-        qb.push(sep).push("t.resolved = ").push_bind(resolved);
-        sep = " AND ";
-    }
-    if let Some(manager) = query.manager {
-        qb.push(sep)
-            .push("t.support_manager_id = ")
-            .push_bind(manager.get());
-        sep = " AND ";
-    }
-    match query.manager_isnull {
-        Some(true) => {
-            qb.push(sep).push("t.support_manager_id IS NULL");
-        }
-        Some(false) => {
-            qb.push(sep).push("t.support_manager_id IS NOT NULL");
-        }
-        None => {}
     }
 }
 

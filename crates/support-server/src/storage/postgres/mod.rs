@@ -1,4 +1,4 @@
-//! The Postgres backend: several server instances can share one database [S3].
+//! The Postgres backend: several server instances can share one database \[S3\].
 //!
 //! - Migrations are embedded and recorded in our own `support_schema_migrations` table, applied in
 //!   one transaction holding `pg_advisory_xact_lock(MIGRATION_LOCK)`, so instances starting
@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{Postgres, QueryBuilder};
 use support_protocol::{
-    ManagerId, Message, MessageId, Sender, SupportManager, TelegramId, TelegramUser, Ticket,
-    TicketId, Timestamp,
+    ManagerId, Message, MessageId, Sender, TelegramId, Ticket, TicketId, Timestamp,
 };
 
 use super::{
@@ -27,42 +26,18 @@ use super::{
     StorageError, StorageResult, TicketChanges, TicketQuery,
 };
 
-/// Our migrations, applied in order and recorded in `support_schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-)];
+use sql::{
+    MANAGER_COLUMNS, MESSAGE_COLUMNS, ManagerRow, MessageRow, TICKET_SELECT, TicketRow, clamp,
+    count, db, fetch_ticket, insert_message, push_filters, ticket_exists,
+};
 
-/// Our own version table: sqlx's `_sqlx_migrations` belongs to the host (sqlx issue 1189).
-const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS support_schema_migrations (
-    version     BIGINT PRIMARY KEY,
-    description TEXT   NOT NULL,
-    applied_at  BIGINT NOT NULL
-)";
-
-/// Advisory lock key serializing migrations across instances (ASCII "supmigr" + 1).
-const MIGRATION_LOCK: i64 = 0x7375_706d_6967_7201;
-/// Advisory lock key serializing manager-reply inserts (ASCII "suprepl" + 1).
-const REPLY_LOCK: i64 = 0x7375_7072_6570_6c01;
+mod migrate;
+mod sql;
 
 /// Connections per instance; every request holds one only for its queries.
 const MAX_CONNECTIONS: u32 = 10;
 /// How long a request waits for a free connection before failing.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
-
-const TICKET_SELECT: &str = "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
-    m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
-    t.created_at, t.title, t.resolved, \
-    GREATEST(t.created_at, (SELECT n.created_at FROM support_messages n \
-        WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1)) AS updated_at, \
-    (SELECT COUNT(*) FROM support_messages u \
-        WHERE u.ticket_id = t.id AND u.sender = 'user' AND NOT u.viewed) AS unread_count \
-    FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id";
-
-const MESSAGE_COLUMNS: &str = "id, ticket_id, created_at, sender, text, viewed";
-
-const MANAGER_COLUMNS: &str = "id, username, first_name, last_name, password_hash, active";
 
 /// A [`Storage`] in Postgres.
 ///
@@ -98,7 +73,7 @@ impl PostgresStorage {
 
     /// Uses an existing pool (shared with the host, for example) and applies the migrations.
     pub async fn from_pool(pool: PgPool) -> StorageResult<Self> {
-        migrate(&pool).await?;
+        migrate::migrate(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -109,250 +84,6 @@ impl PostgresStorage {
 
     async fn tx(&self) -> StorageResult<sqlx::Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(db)
-    }
-}
-
-async fn migrate(pool: &PgPool) -> StorageResult<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
-    // Held to the end of the transaction: a concurrently starting instance waits here, then
-    // finds the migrations applied.
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(MIGRATION_LOCK)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    // `Executor::execute(conn, raw_sql(..))`, not `raw_sql(..).execute(conn)`: the latter's
-    // future is not `Send` for every lifetime, so a caller could not `tokio::spawn` a connect.
-    sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(VERSION_TABLE))
-        .await
-        .map_err(db)?;
-    let current: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM support_schema_migrations")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-    let known = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > known {
-        return Err(StorageError::backend(Corrupt(format!(
-            "database schema version {current} is newer than this build knows ({known})"
-        ))));
-    }
-    for &(version, description, sql) in MIGRATIONS {
-        if version <= current {
-            continue;
-        }
-        sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(sql))
-            .await
-            .map_err(db)?;
-        sqlx::query(
-            "INSERT INTO support_schema_migrations (version, description, applied_at) \
-             VALUES ($1, $2, $3)",
-        )
-        .bind(version)
-        .bind(description)
-        .bind(Timestamp::now().unix_micros())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    }
-    tx.commit().await.map_err(db)
-}
-
-/// Stored data this build cannot interpret.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Corrupt(String);
-
-fn db(err: sqlx::Error) -> StorageError {
-    StorageError::backend(err)
-}
-
-fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
-}
-
-fn timestamp(micros: i64) -> StorageResult<Timestamp> {
-    Timestamp::from_unix_micros(micros).map_err(StorageError::backend)
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
-/// `u64` paging values as BIGINT (beyond `i64::MAX` means "no bound" anyway).
-fn clamp(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-#[derive(sqlx::FromRow)]
-struct TicketRow {
-    id: i64,
-    user_id: i64,
-    manager_id: Option<i64>,
-    manager_first_name: Option<String>,
-    manager_last_name: Option<String>,
-    created_at: i64,
-    title: String,
-    resolved: bool,
-    updated_at: i64,
-    unread_count: i64,
-}
-
-impl TicketRow {
-    fn into_ticket(self) -> StorageResult<Ticket> {
-        let support_manager = match (
-            self.manager_id,
-            self.manager_first_name,
-            self.manager_last_name,
-        ) {
-            (Some(id), Some(first_name), Some(last_name)) => Some(SupportManager {
-                id: ManagerId::new(id),
-                first_name,
-                last_name,
-            }),
-            _ => None,
-        };
-        Ok(Ticket {
-            id: TicketId::new(self.id),
-            user: TelegramUser {
-                telegram_id: TelegramId::new(self.user_id),
-            },
-            support_manager,
-            created_at: timestamp(self.created_at)?,
-            title: self.title,
-            resolved: self.resolved,
-            updated_at: Some(timestamp(self.updated_at)?),
-            unread_count: Some(count(self.unread_count)),
-            last_message: None,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: i64,
-    ticket_id: i64,
-    created_at: i64,
-    sender: String,
-    text: String,
-    viewed: bool,
-}
-
-impl MessageRow {
-    fn into_message(self) -> StorageResult<Message> {
-        let sender = Sender::from_wire(&self.sender).ok_or_else(|| {
-            StorageError::backend(Corrupt(format!(
-                "message {}: sender {:?}",
-                self.id, self.sender
-            )))
-        })?;
-        Ok(Message {
-            id: MessageId::new(self.id),
-            created_at: timestamp(self.created_at)?,
-            sender,
-            text: self.text,
-            viewed: self.viewed,
-            ticket: TicketId::new(self.ticket_id),
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct ManagerRow {
-    id: i64,
-    username: String,
-    first_name: String,
-    last_name: String,
-    password_hash: Option<String>,
-    active: bool,
-}
-
-impl From<ManagerRow> for ManagerRecord {
-    fn from(row: ManagerRow) -> Self {
-        Self {
-            id: ManagerId::new(row.id),
-            username: row.username,
-            first_name: row.first_name,
-            last_name: row.last_name,
-            password_hash: row.password_hash,
-            active: row.active,
-        }
-    }
-}
-
-async fn fetch_ticket(conn: &mut PgConnection, id: TicketId) -> StorageResult<Option<Ticket>> {
-    let row: Option<TicketRow> = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = $1"))
-        .bind(id.get())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?;
-    row.map(TicketRow::into_ticket).transpose()
-}
-
-async fn ticket_exists(conn: &mut PgConnection, id: TicketId) -> StorageResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM support_tickets WHERE id = $1")
-        .bind(id.get())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?;
-    Ok(found.is_some())
-}
-
-/// Inserts a message in the caller's transaction, taking the reply lock for a manager reply.
-async fn insert_message(conn: &mut PgConnection, new: &NewMessageRecord) -> StorageResult<Message> {
-    if new.sender == Sender::Supp {
-        // Until commit: the next reply draws its id only after this one is visible.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(REPLY_LOCK)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-    }
-    let row: MessageRow = sqlx::query_as(&format!(
-        "INSERT INTO support_messages (ticket_id, sender, text, viewed, manager_id) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {MESSAGE_COLUMNS}"
-    ))
-    .bind(new.ticket.get())
-    .bind(new.sender.as_str())
-    .bind(&new.text)
-    .bind(new.viewed)
-    .bind(new.manager.map(ManagerId::get))
-    .fetch_one(conn)
-    .await
-    .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            StorageError::TicketNotFound(new.ticket)
-        } else {
-            db(e)
-        }
-    })?;
-    row.into_message()
-}
-
-fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, query: &TicketQuery) {
-    let mut sep = " WHERE ";
-    if let Some(user) = query.user_id {
-        qb.push(sep).push("t.user_id = ").push_bind(user.get());
-        sep = " AND ";
-    }
-    if let Some(resolved) = query.resolved {
-        qb.push(sep).push("t.resolved = ").push_bind(resolved);
-        sep = " AND ";
-    }
-    if let Some(manager) = query.manager {
-        qb.push(sep)
-            .push("t.support_manager_id = ")
-            .push_bind(manager.get());
-        sep = " AND ";
-    }
-    match query.manager_isnull {
-        Some(true) => {
-            qb.push(sep).push("t.support_manager_id IS NULL");
-        }
-        Some(false) => {
-            qb.push(sep).push("t.support_manager_id IS NOT NULL");
-        }
-        None => {}
     }
 }
 

@@ -1,0 +1,251 @@
+//! Splitting long HTML texts into Telegram-sized messages \[B7\].
+//!
+//! Telegram refuses messages longer than 4096 characters. [`split_html`] cuts an HTML text (as
+//! sent with `ParseMode::Html`) into pieces that each fit, preferring line breaks, then spaces,
+//! and never cutting inside an entity (`&amp;`) or a tag. A tag open at a cut (a `<b>` header) is
+//! closed at the end of the piece and opened again at the start of the next, so every piece is
+//! valid HTML on its own.
+
+/// Telegram's limit on the length of one message.
+pub const TELEGRAM_MESSAGE_LIMIT: usize = 4096;
+
+/// One indivisible piece of the input.
+#[derive(Debug, Clone, Copy)]
+enum Atom<'a> {
+    Text(&'a str),
+    Open(&'a str, &'a str),
+    Close(&'a str),
+}
+
+impl Atom<'_> {
+    fn raw(&self) -> &str {
+        match self {
+            Atom::Text(s) | Atom::Open(s, _) | Atom::Close(s) => s,
+        }
+    }
+}
+
+/// Lengths are counted in UTF-16 code units of the raw HTML, which is never less than what
+/// Telegram counts (it counts the text after parsing the markup).
+fn units(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+fn tag_name(inner: &str) -> &str {
+    let inner = inner.trim_start_matches('/');
+    let end = inner
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(inner.len());
+    &inner[..end]
+}
+
+fn atoms(html: &str) -> Vec<Atom<'_>> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        let len = match c {
+            '<' => rest.find('>').map(|i| i + 1),
+            '&' => rest
+                .find(';')
+                .filter(|&i| {
+                    i <= 10
+                        && rest[1..i]
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '#')
+                })
+                .map(|i| i + 1),
+            _ => None,
+        }
+        .unwrap_or(c.len_utf8());
+        let (piece, tail) = rest.split_at(len);
+        let tag = piece.len() > 2 && piece.ends_with('>');
+        out.push(if tag && piece.starts_with("</") {
+            Atom::Close(piece)
+        } else if tag && piece.starts_with('<') {
+            Atom::Open(piece, tag_name(&piece[1..]))
+        } else {
+            Atom::Text(piece)
+        });
+        rest = tail;
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+struct Open<'a> {
+    raw: &'a str,
+    name: &'a str,
+}
+
+fn apply<'a>(stack: &mut Vec<Open<'a>>, atom: Atom<'a>) {
+    match atom {
+        Atom::Open(raw, name) => stack.push(Open { raw, name }),
+        Atom::Close(raw) => {
+            let name = tag_name(&raw[1..]);
+            if let Some(pos) = stack.iter().rposition(|o| o.name == name) {
+                stack.truncate(pos);
+            }
+        }
+        Atom::Text(_) => {}
+    }
+}
+
+fn closing(stack: &[Open<'_>]) -> String {
+    stack
+        .iter()
+        .rev()
+        .map(|o| format!("</{}>", o.name))
+        .collect()
+}
+
+fn opening(stack: &[Open<'_>]) -> String {
+    stack.iter().map(|o| o.raw).collect()
+}
+
+/// Splits `html` into pieces of at most `limit` UTF-16 units each (use
+/// [`TELEGRAM_MESSAGE_LIMIT`]). Pieces holding only whitespace are dropped; an empty input gives
+/// no pieces.
+///
+/// ```
+/// use support_bot::split_html;
+/// let text = "word ".repeat(2000); // 10,000 characters
+/// let parts = split_html(&text, 4096);
+/// assert_eq!(parts.len(), 3);
+/// assert!(parts.iter().all(|p| p.chars().count() <= 4096));
+/// assert_eq!(parts.concat(), text);
+/// ```
+pub fn split_html(html: &str, limit: usize) -> Vec<String> {
+    // Below this the tags to reopen and close may not fit; such a limit is a programming error,
+    // but must not loop forever: every piece takes at least one atom.
+    let limit = limit.max(16);
+    let atoms = atoms(html);
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut prefix_stack: Vec<Open<'_>> = Vec::new();
+    while start < atoms.len() {
+        let prefix = opening(&prefix_stack);
+        let mut stack = prefix_stack.clone();
+        let mut len = units(&prefix);
+        let mut end = start;
+        // Candidate cuts: (atom index after the cut, stack there, length there).
+        let mut after_newline: Option<(usize, Vec<Open<'_>>, usize)> = None;
+        let mut after_space: Option<(usize, Vec<Open<'_>>, usize)> = None;
+        while end < atoms.len() {
+            let atom = atoms[end];
+            let mut next = stack.clone();
+            apply(&mut next, atom);
+            let atom_len = units(atom.raw());
+            if len + atom_len + units(&closing(&next)) > limit && end > start {
+                break;
+            }
+            len += atom_len;
+            stack = next;
+            end += 1;
+            match atom {
+                Atom::Text("\n") => after_newline = Some((end, stack.clone(), len)),
+                Atom::Text(" ") => after_space = Some((end, stack.clone(), len)),
+                _ => {}
+            }
+        }
+        let (cut, cut_stack) = if end == atoms.len() {
+            (end, stack)
+        } else {
+            // Prefer a line break, then a space, as long as it keeps the piece at least half full;
+            // otherwise cut where the limit is.
+            let half = limit / 2;
+            match (after_newline, after_space) {
+                (Some((i, s, l)), _) if l >= half => (i, s),
+                (_, Some((i, s, l))) if l >= half => (i, s),
+                (Some((i, s, _)), _) => (i, s),
+                (_, Some((i, s, _))) => (i, s),
+                _ => (end, stack),
+            }
+        };
+        let mut piece = prefix;
+        for atom in &atoms[start..cut] {
+            piece.push_str(atom.raw());
+        }
+        piece.push_str(&closing(&cut_stack));
+        if !visible_is_blank(&piece) {
+            pieces.push(piece);
+        }
+        start = cut;
+        prefix_stack = cut_stack;
+    }
+    pieces
+}
+
+/// Whether the text outside tags is only whitespace (Telegram refuses such messages).
+fn visible_is_blank(html: &str) -> bool {
+    atoms(html).iter().all(|a| match a {
+        Atom::Text(t) => t.trim().is_empty(),
+        _ => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_one_piece() {
+        assert_eq!(split_html("hello", 4096), vec!["hello"]);
+        assert!(split_html("", 4096).is_empty());
+        assert!(split_html("  \n ", 4096).is_empty());
+    }
+
+    #[test]
+    fn prefers_line_breaks_then_spaces() {
+        let text = format!("{}\n{}", "a ".repeat(30), "b".repeat(30));
+        let parts = split_html(&text, 64);
+        assert_eq!(parts[0], format!("{}\n", "a ".repeat(30)));
+        assert_eq!(parts.concat(), text);
+        let words = "abcdefghi ".repeat(20);
+        for p in split_html(&words, 50) {
+            assert!(p.ends_with(' '), "{p:?}");
+            assert!(units(&p) <= 50);
+        }
+    }
+
+    #[test]
+    fn hard_cut_without_spaces() {
+        let text = "x".repeat(10_000);
+        let parts = split_html(&text, 4096);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![4096, 4096, 1808]
+        );
+    }
+
+    #[test]
+    fn never_breaks_an_entity() {
+        let text = "&lt;".repeat(3000);
+        for p in split_html(&text, 4096) {
+            assert!(units(&p) <= 4096);
+            assert_eq!(p.len() % 4, 0);
+            assert!(p.starts_with("&lt;") && p.ends_with("&lt;"));
+        }
+    }
+
+    #[test]
+    fn tags_are_closed_and_reopened() {
+        let text = format!("<b>{}</b> tail", "bold ".repeat(30));
+        let parts = split_html(&text, 60);
+        assert!(parts.len() > 2);
+        for p in &parts {
+            assert!(units(p) <= 60, "{p}");
+            assert_eq!(p.matches("<b>").count(), p.matches("</b>").count(), "{p}");
+        }
+        let visible: String = parts.concat().replace("<b>", "").replace("</b>", "");
+        assert_eq!(visible, text.replace("<b>", "").replace("</b>", ""));
+    }
+
+    #[test]
+    fn utf16_units_are_counted() {
+        // Each emoji is 2 UTF-16 units.
+        let text = "😀".repeat(3000);
+        let parts = split_html(&text, 4096);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].chars().count(), 2048);
+    }
+}
