@@ -42,6 +42,12 @@ impl TestServer {
     /// Serves `support` on 127.0.0.1 with an OS-chosen port.
     pub async fn start(support: SupportServer) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(support, listener).await
+    }
+
+    /// Serves `support` on a listener the test configured (accepted sockets inherit its buffer
+    /// sizes).
+    pub async fn start_on(support: SupportServer, listener: tokio::net::TcpListener) -> Self {
         let addr = listener.local_addr().unwrap();
         let app: axum::Router = support.router();
         let token = support.state().shutdown_token().clone();
