@@ -13,6 +13,7 @@
 //! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
+//! | [`standalone`] | the complete server as a program (flags, storage by URL, graceful shutdown) |
 mod api;
 pub mod auth;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod hub;
 mod router;
 mod server;
+pub mod standalone;
 mod state;
 pub mod storage;
 
