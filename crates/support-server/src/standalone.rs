@@ -23,10 +23,10 @@ pub struct Options {
     /// Storage: `sqlite://PATH` (or a plain path), `postgres://...`, or `memory:`.
     #[arg(long, env = "SUPPORT_DATABASE", default_value = "sqlite://support.db")]
     pub database: String,
-    /// A bot bearer token [A2]; repeatable (the variable takes a comma-separated list).
+    /// A bot bearer token \[A2\]; repeatable (the variable takes a comma-separated list).
     #[arg(long = "bot-token", env = "SUPPORT_BOT_TOKEN", value_delimiter = ',')]
     pub bot_tokens: Vec<String>,
-    /// Let tokenless clients (the Python aiogram bot) use the bot REST API [A3].
+    /// Let tokenless clients (the Python aiogram bot) use the bot REST API \[A3\].
     #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
     pub legacy_anonymous_bot_api: bool,
 }
@@ -116,9 +116,7 @@ pub async fn run(options: Options) -> Result<(), StandaloneError> {
     let backend = support.state().storage().backend_name();
     tracing::info!(%addr, backend, "support server listening");
     println!("support server listening on http://{addr} (storage: {backend})");
-    let app: axum::Router = support
-        .router()
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let app: axum::Router = support.router();
     let stopping = support.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
