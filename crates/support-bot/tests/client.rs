@@ -1,4 +1,4 @@
-//! The REST client against our server and against a stand-in of the Python original [C2].
+//! The REST client against our server and against a stand-in of the Python original \[C2\].
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Push [B8]: manager replies reach the user's chat through the bot websocket.
+//! Push \[B8\]: manager replies reach the user's chat through the bot websocket.
 
 mod common;
 

@@ -1,9 +1,9 @@
-//! Events a manager's client sends over the manager websocket (SPEC [W1]-[W3], [W6]).
+//! Events a manager's client sends over the manager websocket (SPEC \[W1\]-\[W3\], \[W6\]).
 //!
 //! Decoding happens in two steps: first the `type`, then the payload of a known type, strictly
 //! ([`ClientEvent::from_json`]). An unknown `type` becomes [`ClientEvent::Unknown`] with the raw JSON;
 //! a known type with a bad payload is a [`DecodeError`] naming the field, which the server turns
-//! into an `error` event [W7].
+//! into an `error` event \[W7\].
 
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::event_codec::{DecodeError, Fields, tagged};
 use crate::{MessageId, TicketId};
 
-/// `ticket.assign`: assign the ticket to me [W1].
+/// `ticket.assign`: assign the ticket to me \[W1\].
 ///
 /// The seed's field is `id`; `ticket_id` is accepted too. `force` (extension) takes over a ticket
 /// another manager holds.
@@ -38,7 +38,7 @@ impl AssignTicket {
     pub const TYPE: &'static str = "ticket.assign";
 }
 
-/// `ticket.message.viewed`: mark a message viewed [W2].
+/// `ticket.message.viewed`: mark a message viewed \[W2\].
 ///
 /// ```
 /// use support_protocol::{ClientEvent, MarkViewed};
@@ -58,7 +58,7 @@ impl MarkViewed {
     pub const TYPE: &'static str = "ticket.message.viewed";
 }
 
-/// `ticket.message.new`: a manager's reply [W3].
+/// `ticket.message.new`: a manager's reply \[W3\].
 ///
 /// `text` may arrive as a JSON number, which is read as its decimal string (the original's
 /// coercion). Length limits are checked by the server with [`crate::validate_text`].
@@ -81,7 +81,7 @@ impl SendMessage {
     pub const TYPE: &'static str = "ticket.message.new";
 }
 
-/// `ticket.message.list`: ask for the messages of a ticket [W6]; answered to this connection only.
+/// `ticket.message.list`: ask for the messages of a ticket \[W6\]; answered to this connection only.
 ///
 /// ```
 /// use support_protocol::{ClientEvent, ListMessages, TicketId};
@@ -119,7 +119,7 @@ pub enum ClientEvent {
     MessageNew(SendMessage),
     /// `ticket.message.list`.
     MessageList(ListMessages),
-    /// A `type` this version does not know, kept as raw JSON [C3].
+    /// A `type` this version does not know, kept as raw JSON \[C3\].
     Unknown(Value),
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// Why a websocket frame is not a valid event of a known type.
 ///
-/// [`DecodeError::code`] gives the stable code of the `error` event [W7].
+/// [`DecodeError::code`] gives the stable code of the `error` event \[W7\].
 ///
 /// ```
 /// use support_protocol::{ClientEvent, DecodeError};

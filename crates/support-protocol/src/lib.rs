@@ -1,12 +1,12 @@
 //! # support-protocol
 //!
 //! The wire types of chatlabs-support, in the exact JSON shapes of the Python original
-//! (`chatlabs-support` 0.1.5) plus this implementation's additive extensions [C3].
+//! (`chatlabs-support` 0.1.5) plus this implementation's additive extensions \[C3\].
 //!
 //! | module | what |
 //! |---|---|
 //! | [`ids`] | typed ids: [`TicketId`], [`MessageId`], [`ManagerId`], [`TelegramId`] |
-//! | [`time`] | [`Timestamp`]: RFC 3339, six fractional digits, `Z` [C4] |
+//! | [`time`] | [`Timestamp`]: RFC 3339, six fractional digits, `Z` \[C4\] |
 //! | [`ticket`] | [`Ticket`], [`TelegramUser`], [`SupportManager`] |
 //! | [`message`] | [`Message`], [`Sender`] |
 //! | [`rest`] | REST bodies ([`NewTicket`], [`NewMessage`], [`TicketPatch`]), [`TicketFilter`], [`Page`], [`Listing`], [`ErrorBody`] |

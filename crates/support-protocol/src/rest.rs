@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::{ManagerId, Sender, TelegramId};
 
-/// `POST {mount}/tickets/` body [R2]. `text` is this implementation's extension: when present, the
+/// `POST {mount}/tickets/` body \[R2\]. `text` is this implementation's extension: when present, the
 /// ticket and its first user message are created in one transaction.
 ///
 /// ```
@@ -24,7 +24,7 @@ pub struct NewTicket {
     pub text: Option<String>,
 }
 
-/// `POST {mount}/tickets/{id}/messages/` body [R6].
+/// `POST {mount}/tickets/{id}/messages/` body \[R6\].
 ///
 /// ```
 /// use support_protocol::NewMessage;
@@ -41,7 +41,7 @@ pub struct NewMessage {
     pub sender: Option<Sender>,
 }
 
-/// `PATCH {mount}/tickets/{id}/` body [R4]: the writable fields, each optional.
+/// `PATCH {mount}/tickets/{id}/` body \[R4\]: the writable fields, each optional.
 ///
 /// ```
 /// use support_protocol::TicketPatch;
@@ -58,7 +58,7 @@ pub struct TicketPatch {
     pub resolved: Option<bool>,
 }
 
-/// Query parameters of `GET {mount}/tickets/` [R1]. All filters combine with AND.
+/// Query parameters of `GET {mount}/tickets/` \[R1\]. All filters combine with AND.
 ///
 /// ```
 /// use support_protocol::{TicketFilter, TelegramId};
@@ -168,7 +168,7 @@ impl<T> Listing<T> {
     }
 }
 
-/// An error body in the original's shapes [E1]: `{"detail": "..."}` or field errors
+/// An error body in the original's shapes \[E1\]: `{"detail": "..."}` or field errors
 /// `{"field": ["message", ...], ...}` with the fields in the order they were found.
 ///
 /// ```

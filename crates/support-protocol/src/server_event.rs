@@ -1,4 +1,4 @@
-//! Events the server sends over the manager and bot websockets (SPEC [W1]-[W9]).
+//! Events the server sends over the manager and bot websockets (SPEC \[W1\]-\[W9\]).
 
 use std::fmt;
 
@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::event_codec::tagged;
 use crate::{ManagerId, Message, Ticket, TicketId};
 
-/// `ticket.created`: a ticket was opened [W5]; sent to every manager.
+/// `ticket.created`: a ticket was opened \[W5\]; sent to every manager.
 ///
 /// ```
 /// use support_protocol::{ServerEvent, TicketCreated};
@@ -29,7 +29,7 @@ impl TicketCreated {
     pub const TYPE: &'static str = "ticket.created";
 }
 
-/// `ticket.assigned`: a ticket got a manager [W1]; sent to every manager.
+/// `ticket.assigned`: a ticket got a manager \[W1\]; sent to every manager.
 ///
 /// ```
 /// use support_protocol::{ManagerId, ServerEvent, TicketAssigned, TicketId};
@@ -49,7 +49,7 @@ impl TicketAssigned {
     pub const TYPE: &'static str = "ticket.assigned";
 }
 
-/// `ticket.message.new`: a message was written [W4]. On the bot websocket [W9] it carries the
+/// `ticket.message.new`: a message was written \[W4\]. On the bot websocket \[W9\] it carries the
 /// extension field `cursor`, which only grows.
 ///
 /// ```
@@ -73,7 +73,7 @@ impl MessageNew {
     pub const TYPE: &'static str = "ticket.message.new";
 }
 
-/// `ticket.message.viewed`: a message was marked viewed [W2].
+/// `ticket.message.viewed`: a message was marked viewed \[W2\].
 ///
 /// ```
 /// use support_protocol::MessageViewed;
@@ -93,7 +93,7 @@ impl MessageViewed {
     pub const TYPE: &'static str = "ticket.message.viewed";
 }
 
-/// `ticket.message.list`: the answer to a `ticket.message.list` request [W6], newest first.
+/// `ticket.message.list`: the answer to a `ticket.message.list` request \[W6\], newest first.
 ///
 /// ```
 /// use support_protocol::{MessageList, TicketId};
@@ -113,7 +113,7 @@ impl MessageList {
     pub const TYPE: &'static str = "ticket.message.list";
 }
 
-/// Extension `ticket.updated`: a ticket changed (resolved or reopened, retitled) [R4].
+/// Extension `ticket.updated`: a ticket changed (resolved or reopened, retitled) \[R4\].
 ///
 /// ```
 /// use support_protocol::TicketUpdated;
@@ -130,7 +130,7 @@ impl TicketUpdated {
     pub const TYPE: &'static str = "ticket.updated";
 }
 
-/// The stable codes of the `error` event [W7]. Codes this version does not know are kept.
+/// The stable codes of the `error` event \[W7\]. Codes this version does not know are kept.
 ///
 /// ```
 /// use support_protocol::ErrorCode;
@@ -208,7 +208,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
     }
 }
 
-/// Extension `error`: a request could not be carried out [W7]; the connection stays open.
+/// Extension `error`: a request could not be carried out \[W7\]; the connection stays open.
 ///
 /// ```
 /// use support_protocol::{ErrorCode, ErrorEvent, ServerEvent};
@@ -262,7 +262,7 @@ pub enum ServerEvent {
     TicketUpdated(TicketUpdated),
     /// `error` (extension).
     Error(ErrorEvent),
-    /// A `type` this version does not know, kept as raw JSON [C3].
+    /// A `type` this version does not know, kept as raw JSON \[C3\].
     Unknown(Value),
 }
 

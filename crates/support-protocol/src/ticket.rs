@@ -39,7 +39,7 @@ pub struct SupportManager {
 
 /// A support ticket, with the keys in the original's order.
 ///
-/// The fields after `resolved` are extensions of this implementation [C3]: they are written only
+/// The fields after `resolved` are extensions of this implementation \[C3\]: they are written only
 /// when set, so a ticket without them is byte-for-byte the Python original's shape.
 ///
 /// ```

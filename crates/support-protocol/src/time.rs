@@ -1,4 +1,4 @@
-//! Timestamps as the wire writes them [C4]: UTC RFC 3339 with exactly six fractional digits and `Z`.
+//! Timestamps as the wire writes them \[C4\]: UTC RFC 3339 with exactly six fractional digits and `Z`.
 
 use std::fmt;
 

@@ -17,9 +17,9 @@ pub struct SupportConfig {
     pub mount: String,
     /// Websocket prefix, e.g. `/ws/support` (no trailing slash).
     pub ws_prefix: String,
-    /// Bearer tokens the bot API accepts [A2]. Secrets: never logged.
+    /// Bearer tokens the bot API accepts \[A2\]. Secrets: never logged.
     pub bot_tokens: Vec<String>,
-    /// Lets tokenless clients (the Python aiogram bot) use the bot REST API [A3].
+    /// Lets tokenless clients (the Python aiogram bot) use the bot REST API \[A3\].
     pub legacy_anonymous_bot_api: bool,
     /// Origins, besides the request's own host, trusted for cookie-authenticated unsafe requests
     /// and websocket upgrades (e.g. `https://support.example.com`).

@@ -1,5 +1,5 @@
 //! The one error type of the HTTP side: it decides what a client sees (the original's JSON
-//! shapes, SPEC [E1]) and what is only logged.
+//! shapes, SPEC \[E1\]) and what is only logged.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

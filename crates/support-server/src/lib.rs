@@ -14,6 +14,7 @@
 //! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
+//! | [`standalone`] | the complete server as a program (flags, storage by URL, graceful shutdown) |
 mod api;
 pub mod auth;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod hub;
 mod router;
 mod server;
+pub mod standalone;
 mod state;
 pub mod storage;
 pub mod ws;

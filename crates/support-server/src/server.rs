@@ -109,7 +109,7 @@ impl SupportServerBuilder {
         self
     }
 
-    /// How managers authenticate [A1] (replaces the built-in authentication and its login
+    /// How managers authenticate \[A1\] (replaces the built-in authentication and its login
     /// routes; use [`crate::auth::NoManagers`] for a bot-only server).
     pub fn manager_auth(mut self, auth: impl ManagerAuth) -> Self {
         self.manager_auth = Some(Arc::new(auth));
@@ -142,13 +142,13 @@ impl SupportServerBuilder {
         self
     }
 
-    /// Adds a bot bearer token [A2].
+    /// Adds a bot bearer token \[A2\].
     pub fn bot_token(mut self, token: impl Into<String>) -> Self {
         self.config.bot_tokens.push(token.into());
         self
     }
 
-    /// Lets tokenless clients use the bot REST API (the Python aiogram bot) [A3].
+    /// Lets tokenless clients use the bot REST API (the Python aiogram bot) \[A3\].
     pub fn legacy_anonymous_bot_api(mut self, enabled: bool) -> Self {
         self.config.legacy_anonymous_bot_api = enabled;
         self

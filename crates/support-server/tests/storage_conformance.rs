@@ -1,4 +1,4 @@
-//! The storage conformance suite [S1]: the same generic suites run against every backend
+//! The storage conformance suite \[S1\]: the same generic suites run against every backend
 //! (memory, SQLite on a temporary file, Postgres in a throwaway schema when
 //! `SUPPORT_TEST_POSTGRES_URL` is set), plus backend-specific tests of durability, migrations and
 //! sharing the database with a host's own sqlx migrations.

@@ -1,7 +1,7 @@
 //! The support server the tests talk to: the real `support-server` in process on loopback.
 //!
 //! `start_backend` is the one place that decides how the server is built. The server crate has
-//! no bot websocket [W9] yet, so `bot_ws_stub` adds a stand-in at `/ws/support/bot/` built on
+//! no bot websocket \[W9\] yet, so `bot_ws_stub` adds a stand-in at `/ws/support/bot/` built on
 //! the real server's storage (`replies_after`, `last_reply_id`) and event hub; drop it once the
 //! server serves the route itself.
 
@@ -42,7 +42,7 @@ impl Backend {
         self.support.state().storage()
     }
 
-    /// A manager's reply, as the manager websocket [W3] records and announces it.
+    /// A manager's reply, as the manager websocket \[W3\] records and announces it.
     pub async fn manager_reply(&self, ticket: TicketId, text: &str) -> Message {
         let message = self
             .storage()
@@ -113,7 +113,7 @@ struct CursorQuery {
     cursor: Option<u64>,
 }
 
-/// The stand-in for [W9]: cursor = message id of a manager reply.
+/// The stand-in for \[W9\]: cursor = message id of a manager reply.
 fn bot_ws_stub(state: support_server::AppState) -> Router {
     Router::new()
         .route("/ws/support/bot/", get(upgrade))

@@ -1,4 +1,4 @@
-//! `{mount}/tickets/{id}/messages/` [R5], [R6].
+//! `{mount}/tickets/{id}/messages/` \[R5\], \[R6\].
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use crate::hub::Audience;
 use crate::state::AppState;
 use crate::storage::NewMessageRecord;
 
-/// Publishes `ticket.message.new` to whoever sees the ticket [W4].
+/// Publishes `ticket.message.new` to whoever sees the ticket \[W4\].
 pub(crate) async fn publish_new(state: &AppState, ticket: &Ticket, message: Message) {
     let audience = Audience::Ticket {
         assignee: ticket.manager_id(),
@@ -32,7 +32,7 @@ pub(crate) async fn publish_new(state: &AppState, ticket: &Ticket, message: Mess
     .await;
 }
 
-/// `GET {mount}/tickets/{id}/messages/` [R5]: newest first; 404 for an unknown ticket.
+/// `GET {mount}/tickets/{id}/messages/` \[R5\]: newest first; 404 for an unknown ticket.
 pub(crate) async fn list(
     State(state): State<AppState>,
     _caller: Caller,
@@ -51,7 +51,7 @@ pub(crate) async fn list(
     })
 }
 
-/// `POST {mount}/tickets/{id}/messages/` [R6]. Bots (and legacy anonymous clients) write as the
+/// `POST {mount}/tickets/{id}/messages/` \[R6\]. Bots (and legacy anonymous clients) write as the
 /// user; managers write as `supp`, recorded as theirs and created viewed. `viewed` from the body
 /// is ignored.
 pub(crate) async fn create(

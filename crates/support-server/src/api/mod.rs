@@ -1,5 +1,5 @@
-//! The REST API [R1]-[R6] (SPEC section 2), in the Python original's paths, shapes, status codes
-//! and error texts [E1]. Both `/tickets/` and `/tickets` are served (the original redirects the
+//! The REST API \[R1\]-\[R6\] (SPEC section 2), in the Python original's paths, shapes, status codes
+//! and error texts \[E1\]. Both `/tickets/` and `/tickets` are served (the original redirects the
 //! latter, losing a POST body).
 
 mod body;
@@ -14,6 +14,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{MethodRouter, any, get};
 use support_protocol::{ServerEvent, TicketId};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::config::SupportConfig;
 use crate::error::ApiError;
@@ -89,10 +90,14 @@ pub(crate) fn routes(config: &SupportConfig) -> Router<AppState> {
         // Unknown routes under the mount are JSON 404s; at the root the host owns the fallback.
         router = router.route(&format!("{mount}/{{*rest}}"), any(meta::not_found));
     }
-    router.layer(SetResponseHeaderLayer::overriding(
-        HeaderName::from_static("x-support-server"),
-        HeaderValue::from_static(SERVER_HEADER_VALUE),
-    ))
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-support-server"),
+            HeaderValue::from_static(SERVER_HEADER_VALUE),
+        ))
+        // One span per request: method, path and query, status, latency. Headers (tokens,
+        // cookies) and bodies (message texts) are never recorded.
+        .layer(TraceLayer::new_for_http())
 }
 
 fn allow(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -1,4 +1,4 @@
-//! `{mount}/tickets/` and `{mount}/tickets/{id}/` [R1]-[R4].
+//! `{mount}/tickets/` and `{mount}/tickets/{id}/` \[R1\]-\[R4\].
 
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
@@ -50,7 +50,7 @@ fn number_filter(pairs: &[(String, String)], key: &str, errors: &mut Errors) -> 
     parsed
 }
 
-/// `GET {mount}/tickets/` [R1].
+/// `GET {mount}/tickets/` \[R1\].
 pub(crate) async fn list(
     State(state): State<AppState>,
     _caller: Caller,
@@ -81,7 +81,7 @@ pub(crate) async fn list(
     })
 }
 
-/// `POST {mount}/tickets/` [R2]: the ticket, and with the `text` extension its first message, in
+/// `POST {mount}/tickets/` \[R2\]: the ticket, and with the `text` extension its first message, in
 /// one transaction.
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -160,7 +160,7 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, json_body(&ticket)).into_response())
 }
 
-/// `GET {mount}/tickets/{id}/` [R3].
+/// `GET {mount}/tickets/{id}/` \[R3\].
 pub(crate) async fn get(
     State(state): State<AppState>,
     _caller: Caller,
@@ -175,7 +175,7 @@ pub(crate) async fn get(
     Ok(json_body(&ticket))
 }
 
-/// `PATCH` (partial) and `PUT` (full) `{mount}/tickets/{id}/` [R4]. `user_id` cannot change;
+/// `PATCH` (partial) and `PUT` (full) `{mount}/tickets/{id}/` \[R4\]. `user_id` cannot change;
 /// a change of `resolved` (or `title`) emits `ticket.updated`.
 pub(crate) async fn update(
     State(state): State<AppState>,

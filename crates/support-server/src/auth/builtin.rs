@@ -1,5 +1,5 @@
 //! [`BuiltinAuth`]: managers stored with argon2 password hashes, logged in with a session cookie
-//! or a bearer token [A1].
+//! or a bearer token \[A1\].
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,5 @@
-//! Who is calling the REST API: a bot (bearer token [A2]), a manager ([A1]) or, with the
-//! legacy opt-in [A3], an anonymous client.
+//! Who is calling the REST API: a bot (bearer token \[A2\]), a manager (\[A1\]) or, with the
+//! legacy opt-in \[A3\], an anonymous client.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;

@@ -1,4 +1,4 @@
-//! Authentication: managers [A1] and bots [A2].
+//! Authentication: managers \[A1\] and bots \[A2\].
 //!
 //! The host chooses how managers authenticate by implementing [`ManagerAuth`] (its own sessions,
 //! SSO) or using the built-in implementation. Bots authenticate with a bearer token from the

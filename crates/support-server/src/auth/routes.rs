@@ -1,5 +1,5 @@
 //! `{mount}/auth/login/`, `logout/`, `me/` and `token/`: the HTTP side of the built-in manager
-//! authentication [A1]. Both spellings of each path (with and without the trailing slash) are
+//! authentication \[A1\]. Both spellings of each path (with and without the trailing slash) are
 //! served.
 
 use std::net::SocketAddr;

@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 use super::{EventHub, HubError, HubEvent};
 
 /// The default queue length of each subscriber. A manager connection more than this many events
-/// behind is a slow consumer and is closed with 1013 [W8]; 1,024 events is several seconds of a
+/// behind is a slow consumer and is closed with 1013 \[W8\]; 1,024 events is several seconds of a
 /// busy desk, far more than a healthy client ever lags.
 pub const DEFAULT_CAPACITY: usize = 1024;
 

@@ -1,12 +1,12 @@
 //! The event hub: how REST handlers and websocket connections on every server instance learn
-//! about changes [W4]-[W8], [S3].
+//! about changes \[W4\]-\[W8\], \[S3\].
 //!
 //! Publishers (REST handlers, the manager websocket) call [`EventHub::publish`] with a
 //! [`HubEvent`]: a protocol event plus its [`Audience`]. Every instance sharing the hub (the
 //! in-process hub is one instance; broker-backed hubs span several) delivers it to its local
 //! subscribers through a `tokio::sync::broadcast` channel: one `Arc` per event whatever the number
 //! of connections, and a subscriber that falls more than the channel's capacity behind gets
-//! `RecvError::Lagged`, which the websocket turns into close code 1013 [W8].
+//! `RecvError::Lagged`, which the websocket turns into close code 1013 \[W8\].
 
 mod local;
 

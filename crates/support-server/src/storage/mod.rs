@@ -12,7 +12,7 @@
 //! Contract shared by all backends:
 //! - ids are positive, unique, never reused and increase in insertion order;
 //! - tickets list newest first (`created_at` desc, then `id` desc), messages newest first too;
-//! - a successful write is committed before the call returns [S2];
+//! - a successful write is committed before the call returns \[S2\];
 //! - [`Storage::assign_ticket`] is atomic: of many concurrent non-forced attempts on one
 //!   unassigned ticket exactly one wins;
 //! - manager replies (`sender = supp`) become visible to [`Storage::replies_after`] in id order,
@@ -77,7 +77,7 @@ pub struct NewTicketRecord {
     pub title: String,
     /// Created resolved (the original accepts `resolved` on create).
     pub resolved: bool,
-    /// The validated first user message, created in the same transaction [R2].
+    /// The validated first user message, created in the same transaction \[R2\].
     pub first_message: Option<String>,
 }
 
@@ -227,7 +227,7 @@ pub trait Storage: Send + Sync + 'static {
     /// absent, `MessageNotFound` if the message is absent or of another ticket.
     async fn mark_viewed(&self, ticket: TicketId, message: MessageId) -> StorageResult<Message>;
     /// Manager replies (`sender = supp`) with an id greater than `after`, in id order, at most
-    /// `limit` of them. The bot websocket's cursor is the last id seen [W9].
+    /// `limit` of them. The bot websocket's cursor is the last id seen \[W9\].
     async fn replies_after(&self, after: MessageId, limit: u32) -> StorageResult<Vec<Message>>;
     /// The id of the newest manager reply (0 if none): where a new bot starts.
     async fn last_reply_id(&self) -> StorageResult<MessageId>;

@@ -1,4 +1,4 @@
-//! The bot websocket [W9]: every manager reply, in id order, each with its id as the `cursor`.
+//! The bot websocket \[W9\]: every manager reply, in id order, each with its id as the `cursor`.
 //!
 //! The hub only says *that* replies were written; what to send always comes from storage
 //! ([`Storage::replies_after`](crate::storage::Storage::replies_after)), which returns replies
@@ -33,7 +33,7 @@ use crate::state::AppState;
 const BATCH: u32 = 200;
 
 /// `GET {ws_prefix}/bot/?cursor=N`, with `Authorization: Bearer <bot token>` (or no token with
-/// the legacy anonymous opt-in [A3]).
+/// the legacy anonymous opt-in \[A3\]).
 pub(super) async fn upgrade(
     State(state): State<AppState>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,

@@ -1,4 +1,4 @@
-//! The manager websocket [W1]-[W8]: authentication before the upgrade, then one task per
+//! The manager websocket \[W1\]-\[W8\]: authentication before the upgrade, then one task per
 //! connection delivering hub events by the *current* audience of each event and answering the
 //! manager's requests.
 
@@ -118,7 +118,7 @@ async fn run(
     finish(socket, stop).await;
 }
 
-/// An `error` event [W7] as JSON.
+/// An `error` event \[W7\] as JSON.
 fn error(code: ErrorCode, detail: String, request: Option<String>) -> String {
     ServerEvent::Error(ErrorEvent {
         code,

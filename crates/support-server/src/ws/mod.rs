@@ -1,5 +1,5 @@
-//! The websockets: the manager websocket [W1]-[W8] at `{ws_prefix}/manager/` and the bot
-//! websocket [W9] at `{ws_prefix}/bot/` (both also without the trailing slash).
+//! The websockets: the manager websocket \[W1\]-\[W8\] at `{ws_prefix}/manager/` and the bot
+//! websocket \[W9\] at `{ws_prefix}/bot/` (both also without the trailing slash).
 //!
 //! Both authenticate before the upgrade: a refused client gets a JSON 401/403 (the original
 //! answered HTTP 500), and an unknown path under the prefix a JSON 404.
@@ -8,7 +8,7 @@
 //! subscription to the [`EventHub`](crate::hub::EventHub) (a bounded broadcast receiver), and
 //! the server's shutdown signal. The broadcast channel is the connection's bounded queue: a
 //! connection that falls more than the hub's capacity behind gets `Lagged` and is closed with
-//! 1013 [W8], while publishers and every other connection carry on untouched.
+//! 1013 \[W8\], while publishers and every other connection carry on untouched.
 
 mod bot;
 mod manager;
@@ -54,7 +54,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 pub(crate) const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code 1011: an unexpected server condition (storage down).
 pub(crate) const CLOSE_INTERNAL: u16 = 1011;
-/// Close code 1013: try again later; a slow consumer [W8], which should reload over REST.
+/// Close code 1013: try again later; a slow consumer \[W8\], which should reload over REST.
 pub(crate) const CLOSE_TRY_AGAIN: u16 = 1013;
 
 /// The websocket routes under `config.ws_prefix`.

@@ -1,4 +1,4 @@
-//! The manager's requests [W1]-[W3], [W6] and their `error` answers [W7].
+//! The manager's requests \[W1\]-\[W3\], \[W6\] and their `error` answers \[W7\].
 //!
 //! Permissions (the original had none, B4):
 //! - `ticket.assign`: any manager may take an unassigned ticket; a ticket another manager holds
@@ -126,7 +126,7 @@ fn check_holder(ticket: &Ticket, me: ManagerId, request: &str) -> Result<(), Box
     }
 }
 
-/// [W1] `ticket.assign`: atomic; `ticket.assigned` to every manager on success.
+/// \[W1\] `ticket.assign`: atomic; `ticket.assigned` to every manager on success.
 async fn assign(state: &AppState, me: ManagerId, id: TicketId, force: bool) -> Answer {
     const REQUEST: &str = "ticket.assign";
     match state.storage().assign_ticket(id, me, force).await {
@@ -152,8 +152,8 @@ async fn assign(state: &AppState, me: ManagerId, id: TicketId, force: bool) -> A
     }
 }
 
-/// [W3] `ticket.message.new`: validated as over REST, stored as the manager's reply, published
-/// once to the ticket's audience [W4].
+/// \[W3\] `ticket.message.new`: validated as over REST, stored as the manager's reply, published
+/// once to the ticket's audience \[W4\].
 async fn message_new(state: &AppState, me: ManagerId, id: TicketId, text: &str) -> Answer {
     const REQUEST: &str = "ticket.message.new";
     let text = validate_text(text).map_err(|e| {
@@ -190,7 +190,7 @@ async fn message_new(state: &AppState, me: ManagerId, id: TicketId, text: &str) 
     Ok(None)
 }
 
-/// [W2] `ticket.message.viewed`: marks the message and tells the ticket's audience.
+/// \[W2\] `ticket.message.viewed`: marks the message and tells the ticket's audience.
 async fn viewed(
     state: &AppState,
     me: ManagerId,
@@ -216,7 +216,7 @@ async fn viewed(
     Ok(None)
 }
 
-/// [W6] `ticket.message.list`: every message, newest first, to this connection only.
+/// \[W6\] `ticket.message.list`: every message, newest first, to this connection only.
 async fn list(state: &AppState, id: TicketId) -> Answer {
     const REQUEST: &str = "ticket.message.list";
     let (messages, _) = state

@@ -1,0 +1,131 @@
+//! The complete support server as a program: flags and environment variables of SPEC section 8,
+//! storage chosen by URL, graceful shutdown. `examples/server.rs` is a thin wrapper around
+//! [`run`], so the same server can be installed as a binary.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use crate::SupportServer;
+use crate::storage::{DynStorage, MemoryStorage, StorageError};
+
+/// Command-line options; each also reads an environment variable.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "support-server",
+    about = "chatlabs-support server: REST API, websockets and console"
+)]
+pub struct Options {
+    /// Address to listen on.
+    #[arg(long, env = "SUPPORT_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+    /// Storage: `sqlite://PATH` (or a plain path), `postgres://...`, or `memory:`.
+    #[arg(long, env = "SUPPORT_DATABASE", default_value = "sqlite://support.db")]
+    pub database: String,
+    /// A bot bearer token \[A2\]; repeatable (the variable takes a comma-separated list).
+    #[arg(long = "bot-token", env = "SUPPORT_BOT_TOKEN", value_delimiter = ',')]
+    pub bot_tokens: Vec<String>,
+    /// Let tokenless clients (the Python aiogram bot) use the bot REST API \[A3\].
+    #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
+    pub legacy_anonymous_bot_api: bool,
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StandaloneError {
+    /// The `--database` value is not a storage this build supports.
+    #[error("--database {0:?}: {1}")]
+    Database(String, String),
+    /// The storage failed to open.
+    #[error("opening the storage failed: {0}")]
+    Storage(#[from] StorageError),
+    /// Binding or serving failed.
+    #[error("serving failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the storage a `--database` value names.
+pub async fn open_storage(database: &str) -> Result<DynStorage, StandaloneError> {
+    let unsupported = |why: &str| StandaloneError::Database(database.to_owned(), why.to_owned());
+    if database == "memory:" || database == "memory" {
+        return Ok(Arc::new(MemoryStorage::new()));
+    }
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        return Ok(Arc::new(
+            crate::storage::PostgresStorage::connect(database).await?,
+        ));
+        #[cfg(not(feature = "postgres"))]
+        return Err(unsupported(
+            "this build has no Postgres support (feature `postgres`)",
+        ));
+    }
+    #[cfg(feature = "sqlite")]
+    {
+        let _ = unsupported;
+        Ok(Arc::new(
+            crate::storage::SqliteStorage::open(database).await?,
+        ))
+    }
+    #[cfg(not(feature = "sqlite"))]
+    Err(unsupported(
+        "this build has no SQLite support (feature `sqlite`)",
+    ))
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// Builds the server from `options`, serves until SIGINT/SIGTERM, then shuts down gracefully:
+/// stops accepting, finishes in-flight requests, closes websockets, flushes the storage.
+pub async fn run(options: Options) -> Result<(), StandaloneError> {
+    let storage = open_storage(&options.database).await?;
+    let mut builder = SupportServer::builder()
+        .shared_storage(storage)
+        .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api);
+    for token in options.bot_tokens.iter().filter(|t| !t.is_empty()) {
+        builder = builder.bot_token(token.clone());
+    }
+    if options.bot_tokens.is_empty() && !options.legacy_anonymous_bot_api {
+        tracing::warn!("no --bot-token given: no bot can use the REST API");
+    }
+    let support = builder.build();
+    let listener = tokio::net::TcpListener::bind(options.bind).await?;
+    let addr = listener.local_addr()?;
+    let backend = support.state().storage().backend_name();
+    tracing::info!(%addr, backend, "support server listening");
+    println!("support server listening on http://{addr} (storage: {backend})");
+    let app: axum::Router = support.router();
+    let stopping = support.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            stopping.begin_shutdown();
+        })
+        .await?;
+    support.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
