@@ -20,8 +20,8 @@ pub const SESSION_TTL: Duration = Duration::from_secs(14 * 24 * 60 * 60);
 /// often, while a leaked token still dies on its own.
 pub const TOKEN_TTL: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
-/// The built-in manager authentication: managers and their sessions live in the [`Storage`]
-/// (`crate::storage::Storage`); passwords are argon2id hashes; only the SHA-256 of each session
+/// The built-in manager authentication: managers and their sessions live in the
+/// [`Storage`](crate::storage::Storage); passwords are argon2id hashes; only the SHA-256 of each session
 /// or bearer token is stored. A cheap `Clone` handle.
 ///
 /// Requests authenticate with the `support_session` cookie (set by `POST {mount}/auth/login/`,
