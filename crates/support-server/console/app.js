@@ -255,7 +255,8 @@ el.logout.addEventListener('click', async () => {
 
 function startApp(me) {
   state.me = me;
-  el.meName.textContent = me.username || managerName({ id: me.id }, me);
+  const full = [me.first_name, me.last_name].filter(Boolean).join(' ');
+  el.meName.textContent = full || me.username || managerName({ id: me.id }, me);
   el.meName.title = me.username || '';
   showScreen('app');
   selectTab(state.tab, false);
@@ -278,7 +279,7 @@ function startApp(me) {
   socket.start();
   // The lists are loaded once before the socket is up, so the page is useful right away.
   reloadAll();
-  route();
+  route(false);
 }
 
 // ---- Connection ------------------------------------------------------------------------------
@@ -483,13 +484,14 @@ setInterval(() => {
 
 // ---- Routing -----------------------------------------------------------------------------------
 
-function route() {
+/** Opens the ticket named by the URL (`#/ticket/16`) or shows the lists. */
+function route(byUser = true) {
   const m = /^#\/ticket\/(\d+)$/.exec(location.hash);
-  if (m) openTicket(Number(m[1]));
-  else closeChat(true);
+  if (m) openTicket(Number(m[1]), byUser);
+  else closeChat(byUser);
 }
 window.addEventListener('hashchange', () => {
-  if (state.me) route();
+  if (state.me) route(true);
 });
 
 function goToList() {
@@ -513,7 +515,7 @@ function newChat(id) {
   };
 }
 
-async function openTicket(id) {
+async function openTicket(id, byUser = true) {
   if (state.chat && state.chat.id === id) return;
   state.openId = id;
   state.chat = newChat(id);
@@ -531,8 +533,14 @@ async function openTicket(id) {
   renderLists();
   renderChatHeader();
   renderComposer();
-  if (narrow.matches) el.chatTitle.focus();
-  if (!known) await refreshTicket(id);
+  // On a phone the list disappears; move focus to the chat so keyboard users are not lost.
+  if (narrow.matches && byUser) el.chatTitle.focus();
+  if (!known) {
+    await refreshTicket(id);
+    const ticket = state.tickets.get(id);
+    const list = ticket ? listOf(ticket) : null;
+    if (state.openId === id && list && list !== state.tab) selectTab(list, false);
+  }
   await loadNewest();
 }
 
@@ -742,7 +750,8 @@ async function loadNewest() {
     if (first) {
       chat.hasMore = Boolean(page.next);
       const firstNew = el.messageList.querySelector('li.msg.is-new');
-      if (firstNew) firstNew.scrollIntoView({ block: 'center' });
+      // Not scrollIntoView: that would scroll the page too, not just the message pane.
+      if (firstNew) el.messages.scrollTop = Math.max(0, firstNew.offsetTop - el.messages.clientHeight / 3);
       else scrollToBottom();
     } else if (wasNear) {
       scrollToBottom();

@@ -180,7 +180,7 @@ const ru = {
   'chat.resolvedBanner': 'Обращение решено. Откройте его снова, чтобы ответить.',
   'action.assign': 'Взять себе',
   'action.takeOver': 'Забрать',
-  'action.resolve': 'Решено',
+  'action.resolve': 'Завершить',
   'action.reopen': 'Открыть снова',
   'action.needsSocket': 'Нужно активное соединение',
   'dialog.cancel': 'Отмена',
