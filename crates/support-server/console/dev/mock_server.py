@@ -145,6 +145,9 @@ def ws_send(handler, event):
 
 
 def ws_close(handler, code):
+    if getattr(handler, "closed", False):
+        return
+    handler.closed = True
     try:
         with handler.send_lock:
             handler.wfile.write(struct.pack("!BBH", 0x88, 2, code))
