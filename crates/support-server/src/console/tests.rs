@@ -320,3 +320,16 @@ fn no_asset_uses_inner_html_or_eval() {
         }
     }
 }
+
+/// Serves only the console (no API) on `CONSOLE_DEV_ADDR` (default `127.0.0.1:8790`) until
+/// killed, to check in a real browser that the embedded page loads under its CSP:
+/// `cargo test -p support-server --lib console::tests::serve_for_browser -- --ignored`.
+#[tokio::test]
+#[ignore = "runs a server until killed"]
+async fn serve_for_browser() {
+    let addr = std::env::var("CONSOLE_DEV_ADDR").unwrap_or_else(|_| "127.0.0.1:8790".to_owned());
+    let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
+    axum::serve(listener, app(ConsoleConfig::default()))
+        .await
+        .unwrap();
+}
