@@ -65,6 +65,8 @@ const state = {
 
 let socket = null;
 let tempSeq = 0;
+/** Unsent reply drafts by ticket id, so switching tickets loses nothing. */
+const drafts = new Map();
 
 function listOf(ticket) {
   if (ticket.resolved) return 'resolved';
@@ -109,6 +111,9 @@ const el = {
   conn: byId('conn'),
   connText: byId('conn-text'),
   connRetry: byId('conn-retry'),
+  connBar: byId('conn-bar'),
+  connBarText: byId('conn-bar-text'),
+  connBarRetry: byId('conn-bar-retry'),
   meName: byId('me-name'),
   logout: byId('logout'),
   tabs: byId('tabs'),
@@ -289,12 +294,19 @@ function renderConnection() {
   el.conn.dataset.state = s;
   el.connText.textContent = connectionText(s, info);
   el.connRetry.hidden = s !== 'waiting';
+  // On a phone the top bar is hidden while a chat is open; this strip says the same there.
+  el.connBar.hidden = s === 'open';
+  el.connBar.dataset.state = s;
+  el.connBarText.textContent = connectionText(s, info);
+  el.connBarRetry.hidden = s !== 'waiting';
   const live = s === 'open';
   for (const btn of [el.btnAssign]) btn.setAttribute('aria-disabled', String(!live));
   if (state.chat) renderChatHeader();
 }
 
-el.connRetry.addEventListener('click', () => socket && socket.reconnectNow());
+for (const btn of [el.connRetry, el.connBarRetry]) {
+  btn.addEventListener('click', () => socket && socket.reconnectNow());
+}
 
 async function onSocketClosed() {
   // A refused upgrade looks like any other close; ask the REST API whether we are still signed in.
@@ -520,7 +532,7 @@ async function openTicket(id, byUser = true) {
   state.openId = id;
   state.chat = newChat(id);
   el.messageList.replaceChildren();
-  el.reply.value = '';
+  el.reply.value = drafts.get(id) || '';
   autoGrow();
   el.app.dataset.view = 'chat';
   el.chatEmpty.hidden = true;
@@ -871,6 +883,10 @@ function autoGrow() {
 }
 
 el.reply.addEventListener('input', () => {
+  if (state.chat) {
+    if (el.reply.value) drafts.set(state.chat.id, el.reply.value);
+    else drafts.delete(state.chat.id);
+  }
   autoGrow();
   renderComposer();
 });
@@ -905,6 +921,7 @@ el.composer.addEventListener('submit', (event) => {
     timer: null,
   };
   chat.pending.push(pending);
+  drafts.delete(chat.id);
   el.reply.value = '';
   autoGrow();
   renderComposer();

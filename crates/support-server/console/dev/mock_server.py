@@ -396,7 +396,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def websocket(self):
         mid = self.manager_id()
-        if mid is None or self.headers.get("Upgrade", "").lower() != "websocket":
+        if mid is None or STATE.get("no_ws") or self.headers.get("Upgrade", "").lower() != "websocket":
             return self.send_body(401, {"detail": "Authentication credentials were not provided."})
         key = self.headers["Sec-WebSocket-Key"]
         accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
@@ -442,8 +442,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--auto-login", action="store_true", help="every request is manager 1 (anna)")
+    parser.add_argument("--no-ws", action="store_true", help="refuse the websocket (to see the offline state)")
     args = parser.parse_args()
     STATE["auto_login"] = args.auto_login
+    STATE["no_ws"] = args.no_ws
     seed()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
