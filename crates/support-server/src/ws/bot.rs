@@ -100,10 +100,15 @@ async fn run(
         if let Err(stop) = catch_up(&mut socket, &state, &mut last, &shutdown).await {
             break 'conn stop;
         }
+        let mut ping = super::ping_ticker();
         loop {
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break 'conn Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
+                _ = ping.tick() => match super::send_ping(&mut socket).await {
+                    Ok(()) => continue,
+                    Err(stop) => break 'conn stop,
+                },
                 event = events.recv() => match event {
                     Ok(event) => {
                         let is_reply = matches!(

@@ -60,6 +60,7 @@ async fn run(
     mut events: broadcast::Receiver<Arc<HubEvent>>,
 ) {
     let shutdown = state.shutdown_token().clone();
+    let mut ping = super::ping_ticker();
     tracing::debug!(manager = %me, "manager websocket connected");
     let stop = loop {
         // Each step computes what to send, so the borrows of `socket` by `recv` end first.
@@ -67,6 +68,10 @@ async fn run(
             // Shutdown first: a busy connection still closes promptly.
             biased;
             () = shutdown.cancelled() => break Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
+            _ = ping.tick() => match super::send_ping(&mut socket).await {
+                Ok(()) => continue,
+                Err(stop) => break stop,
+            },
             event = events.recv() => match event {
                 Ok(event) if event.audience.includes(me) => vec![event.event.to_json()],
                 Ok(_) => continue,

@@ -50,6 +50,28 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// client's. Long enough for a client on a slow link; short enough not to hold shutdown up.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How often an idle connection is pinged: under the common 60-second idle timeouts of reverse
+/// proxies (nginx `proxy_read_timeout`), and a ping to a dead peer eventually fails the send
+/// (see [`SEND_TIMEOUT`]), so dead connections do not linger.
+const PING_INTERVAL: Duration = Duration::from_secs(30);
+
+/// A ticker for keep-alive pings; the first tick is one interval from now, and missed ticks are
+/// not made up in a burst.
+pub(crate) fn ping_ticker() -> tokio::time::Interval {
+    let mut ticker =
+        tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker
+}
+
+/// Sends a keep-alive ping within [`SEND_TIMEOUT`].
+pub(crate) async fn send_ping(socket: &mut WebSocket) -> Result<(), Stop> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Vec::new().into()))).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(Stop::Gone),
+    }
+}
+
 /// Close code 1001: the server is going away (graceful shutdown).
 pub(crate) const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code 1011: an unexpected server condition (storage down).
