@@ -14,10 +14,12 @@
 //! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
+//! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
 //! | [`standalone`] | the complete server as a program (flags, storage by URL, graceful shutdown) |
 mod api;
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod directory;
 pub mod error;
 pub mod hub;

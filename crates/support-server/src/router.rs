@@ -8,6 +8,15 @@ use crate::state::AppState;
 pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
     let config = state.config().clone();
     let rest = crate::api::routes(&config);
+    let console = crate::console::router::<AppState>(crate::console::ConsoleConfig {
+        mount: config.mount.clone(),
+        ws_path: format!("{}/manager/", config.ws_prefix),
+    });
+    let rest = if config.mount.is_empty() {
+        rest.merge(console)
+    } else {
+        rest.nest(&config.mount, console)
+    };
     // Websocket and auth routes (manager websocket, bot websocket, login/logout) go here.
     let ws: Router<AppState> =
         crate::ws::routes(&config).merge(crate::auth::routes::routes(&config));

@@ -1,0 +1,361 @@
+// Texts of the console in English and Russian, the current language and date formatting.
+// The language defaults to navigator.language and the choice is kept in localStorage.
+
+const STORAGE_KEY = 'support.console.lang';
+export const LANGS = ['en', 'ru'];
+
+const en = {
+  'app.name': 'Support console',
+  'app.loading': 'Loading…',
+  'app.logout': 'Sign out',
+  'app.skip': 'Skip to conversation',
+  'app.title': 'Support console',
+  'app.titleUnread': '({n}) Support console',
+  'lang.label': 'Language',
+  'login.title': 'Sign in',
+  'login.subtitle': 'Use your support manager account.',
+  'login.username': 'Username',
+  'login.password': 'Password',
+  'login.submit': 'Sign in',
+  'login.busy': 'Signing in…',
+  'login.missing': 'Enter your username and password.',
+  'login.failed': 'Wrong username or password.',
+  'login.rateLimited': 'Too many attempts. Wait a minute and try again.',
+  'conn.connecting': 'Connecting…',
+  'conn.open': 'Live',
+  'conn.waiting': 'Offline, retrying in {s} s',
+  'conn.offline': 'Offline',
+  'conn.retry': 'Reconnect now',
+  'lists.nav': 'Ticket lists',
+  'lists.unassigned': 'Unassigned',
+  'lists.mine': 'Mine',
+  'lists.resolved': 'Resolved',
+  'lists.more': 'Load more',
+  'lists.loading': 'Loading tickets…',
+  'lists.empty.unassigned': 'No unassigned tickets. Nice work!',
+  'lists.empty.mine': 'You have no open tickets.',
+  'lists.empty.resolved': 'No resolved tickets yet.',
+  'lists.error': 'Could not load tickets: {detail}',
+  'lists.tabUnread': '{label}, {n} unread',
+  'ticket.number': '#{id}',
+  'ticket.user': 'User {id}',
+  'ticket.unread': { one: '{n} unread message', other: '{n} unread messages' },
+  'ticket.itemLabel': '{title}, ticket {id}, {time}',
+  'ticket.you': 'You',
+  'ticket.manager': 'Manager',
+  'ticket.managerN': 'manager #{id}',
+  'ticket.unassigned': 'unassigned',
+  'ticket.assignedTo': 'Assigned to {name}',
+  'ticket.assignedToYou': 'Assigned to you',
+  'ticket.resolved': 'Resolved',
+  'ticket.open': 'Open',
+  'ticket.opened': 'opened {time}',
+  'chat.region': 'Conversation',
+  'chat.none': 'Select a ticket to see the conversation.',
+  'chat.back': 'Back to tickets',
+  'chat.messages': 'Messages',
+  'chat.older': 'Load earlier messages',
+  'chat.olderLoading': 'Loading…',
+  'chat.start': 'This is the beginning of the conversation.',
+  'chat.jump': 'New messages ↓',
+  'chat.reply': 'Reply',
+  'chat.placeholder': 'Write a reply…',
+  'chat.send': 'Send',
+  'chat.hint': 'Enter to send · Shift+Enter for a new line',
+  'chat.hintOffline': 'Offline: replies are sent over HTTP.',
+  'chat.tooLong': '{n} / 4096',
+  'chat.loading': 'Loading messages…',
+  'chat.loadError': 'Could not load messages: {detail}',
+  'chat.empty': 'No messages yet.',
+  'chat.sending': 'Sending…',
+  'chat.failed': 'Not sent.',
+  'chat.retry': 'Retry',
+  'chat.discard': 'Discard',
+  'chat.new': 'New',
+  'chat.today': 'Today',
+  'chat.yesterday': 'Yesterday',
+  'chat.unassignedBanner': 'Nobody handles this ticket yet. Assign it to yourself to reply.',
+  'chat.otherBanner': '{name} handles this ticket. Take it over to reply.',
+  'chat.resolvedBanner': 'This ticket is resolved. Reopen it to reply.',
+  'action.assign': 'Assign to me',
+  'action.takeOver': 'Take over',
+  'action.resolve': 'Resolve',
+  'action.reopen': 'Reopen',
+  'action.needsSocket': 'Needs a live connection',
+  'dialog.cancel': 'Cancel',
+  'dialog.takeOverTitle': 'Take over this ticket?',
+  'dialog.takeOverText': '“{title}” is assigned to {name}. They will no longer receive its messages.',
+  'dialog.raceText': 'Another manager has just taken “{title}”. Take it over anyway?',
+  'toast.assigned': 'Ticket #{id} is now yours.',
+  'toast.takenBy': 'Ticket #{id} was taken by {name}.',
+  'toast.created': 'New ticket #{id}: {title}',
+  'toast.resolved': 'Ticket #{id} resolved.',
+  'toast.reopened': 'Ticket #{id} reopened.',
+  'toast.error': 'Error: {detail}',
+  'toast.sessionExpired': 'Your session has expired. Please sign in again.',
+  'toast.reloadFailed': 'Could not refresh the lists: {detail}',
+  'error.network': 'network error',
+  'error.server': 'server error ({status})',
+  'error.forbidden': 'not allowed',
+  'time.now': 'now',
+};
+
+const ru = {
+  'app.name': 'Консоль поддержки',
+  'app.loading': 'Загрузка…',
+  'app.logout': 'Выйти',
+  'app.skip': 'Перейти к переписке',
+  'app.title': 'Консоль поддержки',
+  'app.titleUnread': '({n}) Консоль поддержки',
+  'lang.label': 'Язык',
+  'login.title': 'Вход',
+  'login.subtitle': 'Войдите под учётной записью менеджера поддержки.',
+  'login.username': 'Имя пользователя',
+  'login.password': 'Пароль',
+  'login.submit': 'Войти',
+  'login.busy': 'Входим…',
+  'login.missing': 'Введите имя пользователя и пароль.',
+  'login.failed': 'Неверное имя пользователя или пароль.',
+  'login.rateLimited': 'Слишком много попыток. Подождите минуту и попробуйте снова.',
+  'conn.connecting': 'Подключение…',
+  'conn.open': 'На связи',
+  'conn.waiting': 'Нет связи, повтор через {s} с',
+  'conn.offline': 'Нет связи',
+  'conn.retry': 'Переподключить',
+  'lists.nav': 'Списки обращений',
+  'lists.unassigned': 'Новые',
+  'lists.mine': 'Мои',
+  'lists.resolved': 'Решённые',
+  'lists.more': 'Показать ещё',
+  'lists.loading': 'Загружаем обращения…',
+  'lists.empty.unassigned': 'Нет нераспределённых обращений. Отлично!',
+  'lists.empty.mine': 'У вас нет открытых обращений.',
+  'lists.empty.resolved': 'Решённых обращений пока нет.',
+  'lists.error': 'Не удалось загрузить обращения: {detail}',
+  'lists.tabUnread': '{label}, непрочитанных: {n}',
+  'ticket.number': '№{id}',
+  'ticket.user': 'Пользователь {id}',
+  'ticket.unread': {
+    one: '{n} непрочитанное сообщение',
+    few: '{n} непрочитанных сообщения',
+    many: '{n} непрочитанных сообщений',
+    other: '{n} непрочитанного сообщения',
+  },
+  'ticket.itemLabel': '{title}, обращение {id}, {time}',
+  'ticket.you': 'Вы',
+  'ticket.manager': 'Менеджер',
+  'ticket.managerN': 'менеджер №{id}',
+  'ticket.unassigned': 'не назначено',
+  'ticket.assignedTo': 'Ведёт {name}',
+  'ticket.assignedToYou': 'Ведёте вы',
+  'ticket.resolved': 'Решено',
+  'ticket.open': 'Открыто',
+  'ticket.opened': 'открыто {time}',
+  'chat.region': 'Переписка',
+  'chat.none': 'Выберите обращение, чтобы увидеть переписку.',
+  'chat.back': 'К списку обращений',
+  'chat.messages': 'Сообщения',
+  'chat.older': 'Показать более ранние',
+  'chat.olderLoading': 'Загрузка…',
+  'chat.start': 'Это начало переписки.',
+  'chat.jump': 'Новые сообщения ↓',
+  'chat.reply': 'Ответ',
+  'chat.placeholder': 'Напишите ответ…',
+  'chat.send': 'Отправить',
+  'chat.hint': 'Enter — отправить · Shift+Enter — новая строка',
+  'chat.hintOffline': 'Нет связи: ответы отправляются по HTTP.',
+  'chat.tooLong': '{n} / 4096',
+  'chat.loading': 'Загружаем сообщения…',
+  'chat.loadError': 'Не удалось загрузить сообщения: {detail}',
+  'chat.empty': 'Сообщений пока нет.',
+  'chat.sending': 'Отправка…',
+  'chat.failed': 'Не отправлено.',
+  'chat.retry': 'Повторить',
+  'chat.discard': 'Удалить',
+  'chat.new': 'Новое',
+  'chat.today': 'Сегодня',
+  'chat.yesterday': 'Вчера',
+  'chat.unassignedBanner': 'Обращение пока никто не ведёт. Возьмите его, чтобы ответить.',
+  'chat.otherBanner': 'Обращение ведёт {name}. Заберите его, чтобы ответить.',
+  'chat.resolvedBanner': 'Обращение решено. Откройте его снова, чтобы ответить.',
+  'action.assign': 'Взять себе',
+  'action.takeOver': 'Забрать',
+  'action.resolve': 'Завершить',
+  'action.reopen': 'Открыть снова',
+  'action.needsSocket': 'Нужно активное соединение',
+  'dialog.cancel': 'Отмена',
+  'dialog.takeOverTitle': 'Забрать обращение?',
+  'dialog.takeOverText': '«{title}» ведёт {name}. Он перестанет получать сообщения этого обращения.',
+  'dialog.raceText': 'Другой менеджер только что взял «{title}». Всё равно забрать?',
+  'toast.assigned': 'Обращение №{id} теперь ваше.',
+  'toast.takenBy': 'Обращение №{id} забрал {name}.',
+  'toast.created': 'Новое обращение №{id}: {title}',
+  'toast.resolved': 'Обращение №{id} решено.',
+  'toast.reopened': 'Обращение №{id} открыто снова.',
+  'toast.error': 'Ошибка: {detail}',
+  'toast.sessionExpired': 'Сессия истекла. Войдите снова.',
+  'toast.reloadFailed': 'Не удалось обновить списки: {detail}',
+  'error.network': 'ошибка сети',
+  'error.server': 'ошибка сервера ({status})',
+  'error.forbidden': 'нет доступа',
+  'time.now': 'сейчас',
+};
+
+const DICTS = { en, ru };
+
+let current = initialLang();
+const listeners = new Set();
+
+function initialLang() {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (LANGS.includes(saved)) return saved;
+  } catch {
+    // Storage may be disabled; fall back to the browser's language.
+  }
+  const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
+  for (const tag of langs) {
+    const base = String(tag).toLowerCase().split('-')[0];
+    if (LANGS.includes(base)) return base;
+  }
+  return 'en';
+}
+
+/** The current language code. */
+export function lang() {
+  return current;
+}
+
+/** Switches the language, remembers it and notifies the listeners. */
+export function setLang(code) {
+  if (!LANGS.includes(code) || code === current) return;
+  current = code;
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // Not persisted; the switch still applies to this page.
+  }
+  document.documentElement.lang = code;
+  for (const listener of listeners) listener(code);
+}
+
+/** Calls `listener(code)` after every language switch. */
+export function onLangChange(listener) {
+  listeners.add(listener);
+}
+
+function fill(template, params) {
+  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
+}
+
+/** The text for `key` in the current language, with `{name}` placeholders filled from `params`. */
+export function t(key, params = {}) {
+  let entry = DICTS[current][key] ?? en[key];
+  if (entry === undefined) return key;
+  if (typeof entry === 'object') {
+    const form = new Intl.PluralRules(current).select(Number(params.n ?? 0));
+    entry = entry[form] ?? entry.other;
+  }
+  return fill(entry, params);
+}
+
+/**
+ * Fills the static texts below `root`: `data-i18n="key"` sets the text content,
+ * `data-i18n-attr="attr:key;attr:key"` sets attributes.
+ */
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) {
+    el.textContent = t(el.dataset.i18n);
+  }
+  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(';')) {
+      const [attr, key] = pair.split(':');
+      if (attr && key) el.setAttribute(attr.trim(), t(key.trim()));
+    }
+  }
+  for (const btn of root.querySelectorAll('.lang-btn')) {
+    btn.setAttribute('aria-pressed', String(btn.dataset.lang === current));
+  }
+}
+
+// ---- Time -------------------------------------------------------------------------------------
+
+/**
+ * Parses an RFC 3339 timestamp. Date keeps milliseconds only, which is plenty for display;
+ * ordering uses `compareTime`, which keeps the microseconds.
+ */
+export function parseTime(value) {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** Normalizes `...T12:00:00.5Z` to 6 fractional digits so timestamps compare as strings. */
+function timeKey(value) {
+  if (typeof value !== 'string') return '';
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(value);
+  if (!m || m[3] !== 'Z') {
+    const d = parseTime(value);
+    return d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') : '';
+  }
+  return `${m[1]}.${(m[2] || '').padEnd(6, '0').slice(0, 6)}Z`;
+}
+
+/** Compares two RFC 3339 timestamps with microsecond precision (-1, 0, 1). */
+export function compareTime(a, b) {
+  const ka = timeKey(a);
+  const kb = timeKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** `14:05` for a message bubble. */
+export function formatClock(value) {
+  const d = parseTime(value);
+  if (!d) return '';
+  return new Intl.DateTimeFormat(current, { hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
+/** The full date and time, for tooltips and screen readers. */
+export function formatFull(value) {
+  const d = parseTime(value);
+  if (!d) return '';
+  return new Intl.DateTimeFormat(current, { dateStyle: 'long', timeStyle: 'short' }).format(d);
+}
+
+/** `Today`, `Yesterday` or a date, for the separators between days of messages. */
+export function formatDay(value) {
+  const d = parseTime(value);
+  if (!d) return '';
+  const now = new Date();
+  if (sameDay(d, now)) return t('chat.today');
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (sameDay(d, yesterday)) return t('chat.yesterday');
+  const opts = { day: 'numeric', month: 'long' };
+  if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
+  return new Intl.DateTimeFormat(current, opts).format(d);
+}
+
+/** A short time for the ticket lists: `now`, `5 min ago`, `14:05`, `12 Mar`, `12.03.2023`. */
+export function formatShort(value, now = new Date()) {
+  const d = parseTime(value);
+  if (!d) return '';
+  const seconds = Math.round((now - d) / 1000);
+  if (seconds < 45) return t('time.now');
+  if (seconds < 3600) {
+    return new Intl.RelativeTimeFormat(current, { numeric: 'auto', style: 'short' }).format(
+      -Math.max(1, Math.round(seconds / 60)),
+      'minute',
+    );
+  }
+  if (sameDay(d, now)) return formatClock(value);
+  if (d.getFullYear() === now.getFullYear()) {
+    return new Intl.DateTimeFormat(current, { day: 'numeric', month: 'short' }).format(d);
+  }
+  return new Intl.DateTimeFormat(current, { dateStyle: 'short' }).format(d);
+}
+
+document.documentElement.lang = current;

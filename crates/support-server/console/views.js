@@ -1,0 +1,164 @@
+// Rendering: builds DOM nodes from tickets and messages. All user text goes in as text nodes.
+
+import { h, icon } from './dom.js';
+import { t, formatClock, formatDay, formatFull, formatShort, compareTime, parseTime } from './i18n.js';
+
+/** The time of a ticket's newest activity (extension `updated_at`, else the last message or creation). */
+export function activityOf(ticket) {
+  let best = ticket.created_at;
+  for (const candidate of [ticket.updated_at, ticket.last_message?.created_at]) {
+    if (candidate && compareTime(candidate, best) > 0) best = candidate;
+  }
+  return best;
+}
+
+/** Newest activity first; ties by id, newest first. */
+export function byActivity(a, b) {
+  return compareTime(activityOf(b), activityOf(a)) || b.id - a.id;
+}
+
+/** A manager's display name: first and last name, else `manager #id`. */
+export function managerName(manager, me) {
+  if (!manager) return t('ticket.unassigned');
+  if (me && manager.id === me.id) {
+    const own = [me.first_name, me.last_name].filter(Boolean).join(' ');
+    return own || me.username || t('ticket.managerN', { id: manager.id });
+  }
+  const name = [manager.first_name, manager.last_name].filter(Boolean).join(' ');
+  return name || t('ticket.managerN', { id: manager.id });
+}
+
+function unreadBadge(count) {
+  if (!count) return null;
+  return h(
+    'span',
+    { class: 'badge' },
+    h('span', { 'aria-hidden': 'true', text: count > 99 ? '99+' : String(count) }),
+    h('span', { class: 'visually-hidden', text: t('ticket.unread', { n: count }) }),
+  );
+}
+
+/** One row of a ticket list: a link to `#/ticket/{id}`. */
+export function ticketItem(ticket, { me, openId, list }) {
+  const unread = Number(ticket.unread_count || 0);
+  const when = activityOf(ticket);
+  const last = ticket.last_message;
+  let preview;
+  if (last && typeof last.text === 'string') {
+    const who = last.sender === 'supp' ? (ticket.support_manager?.id === me?.id ? t('ticket.you') : t('ticket.manager')) : null;
+    preview = h('span', { class: 'ti-preview' }, who ? h('span', { class: 'ti-who', text: `${who}: ` }) : null, last.text);
+  } else {
+    preview = h('span', { class: 'ti-preview', text: t('ticket.user', { id: ticket.user?.telegram_id ?? '?' }) });
+  }
+  const metaBits = [t('ticket.number', { id: ticket.id })];
+  if (list === 'resolved' || (ticket.support_manager && ticket.support_manager.id !== me?.id && list !== 'mine')) {
+    if (ticket.support_manager) metaBits.push(managerName(ticket.support_manager, me));
+  }
+  if (last) metaBits.push(t('ticket.user', { id: ticket.user?.telegram_id ?? '?' }));
+  return h(
+    'li',
+    { class: 'ti' },
+    h(
+      'a',
+      {
+        class: `ticket-item${unread ? ' has-unread' : ''}`,
+        href: `#/ticket/${ticket.id}`,
+        dataset: { id: String(ticket.id) },
+        'aria-current': openId === ticket.id ? 'page' : null,
+      },
+      h(
+        'span',
+        { class: 'ti-row' },
+        h('span', { class: 'ti-title', text: ticket.title }),
+        h('time', { class: 'ti-time', datetime: when, title: formatFull(when), text: formatShort(when) }),
+      ),
+      h('span', { class: 'ti-row ti-meta', text: metaBits.join(' · ') }),
+      h('span', { class: 'ti-row' }, preview, unreadBadge(unread)),
+    ),
+  );
+}
+
+/** A day separator in the chat. */
+export function daySeparator(dayKey, createdAt) {
+  return h('li', { class: 'day', dataset: { day: dayKey } }, h('span', { text: formatDay(createdAt) }));
+}
+
+/** The local calendar day of a timestamp, as a key. */
+export function dayKeyOf(createdAt) {
+  const d = parseTime(createdAt);
+  return d ? `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}` : '';
+}
+
+/** A message bubble. */
+export function messageItem(message, { ticket, me }) {
+  const mine = message.sender === 'supp';
+  const senderLabel = mine
+    ? ticket?.support_manager?.id === me?.id
+      ? t('ticket.you')
+      : t('ticket.manager')
+    : t('ticket.user', { id: ticket?.user?.telegram_id ?? '' });
+  const isNew = !mine && !message.viewed;
+  return h(
+    'li',
+    {
+      class: `msg ${mine ? 'msg-supp' : 'msg-user'}${isNew ? ' is-new' : ''}`,
+      dataset: { id: String(message.id), day: dayKeyOf(message.created_at) },
+    },
+    h(
+      'div',
+      { class: 'bubble' },
+      h('span', { class: 'visually-hidden', text: `${senderLabel}: ` }),
+      h('p', { class: 'msg-text', text: message.text }),
+      h(
+        'span',
+        { class: 'msg-meta' },
+        isNew ? h('span', { class: 'new-tag', text: t('chat.new') }) : null,
+        h('time', {
+          datetime: message.created_at,
+          title: formatFull(message.created_at),
+          text: formatClock(message.created_at),
+        }),
+        mine ? icon('checks', 16) : null,
+      ),
+    ),
+  );
+}
+
+/** A reply that is being sent, or failed; `onRetry`/`onDiscard` for the failed state. */
+export function pendingItem(pending, { onRetry, onDiscard }) {
+  const failed = pending.state === 'failed';
+  const status = failed
+    ? h(
+        'span',
+        { class: 'msg-status failed', role: 'alert' },
+        icon('alert', 14),
+        ` ${t('chat.failed')}${pending.error ? ` ${pending.error}` : ''} `,
+        h('button', { type: 'button', class: 'link-btn', text: t('chat.retry'), on: { click: onRetry } }),
+        h('button', { type: 'button', class: 'link-btn', text: t('chat.discard'), on: { click: onDiscard } }),
+      )
+    : h('span', { class: 'msg-status' }, icon('clock', 14), ` ${t('chat.sending')}`);
+  return h(
+    'li',
+    { class: `msg msg-supp pending${failed ? ' is-failed' : ''}`, dataset: { temp: String(pending.temp) } },
+    h('div', { class: 'bubble' }, h('p', { class: 'msg-text', text: pending.text }), h('span', { class: 'msg-meta' }, status)),
+  );
+}
+
+/** The connection indicator text for a socket state. */
+export function connectionText(state, info = {}) {
+  switch (state) {
+    case 'open':
+      return t('conn.open');
+    case 'connecting':
+      return t('conn.connecting');
+    case 'waiting':
+      return t('conn.waiting', { s: info.seconds ?? 1 });
+    default:
+      return t('conn.offline');
+  }
+}
+
+/** A toast message node. */
+export function toastNode(text, kind = 'info') {
+  return h('div', { class: `toast toast-${kind}`, text });
+}

@@ -1,0 +1,201 @@
+//! The console's embedded files, their content hashes and their versioned URLs.
+//!
+//! The files are compiled into the binary with `include_str!`/`include_bytes!`, so the console
+//! needs no files next to the executable and no network beyond our server. Each asset gets a
+//! content hash (the first 16 hex digits of its SHA-256), used both as its `ETag` and as the
+//! `?v=` query of the URLs the HTML points at, so a browser may cache a versioned URL forever.
+//!
+//! ES modules import each other with relative URLs (`import { t } from './i18n.js'`). Those
+//! imports are rewritten here to carry the imported module's `?v=` too, so every file a page
+//! loads is versioned. Because a rewritten module's hash covers the rewritten imports, a change
+//! in a leaf module changes the URL of every module that imports it. That is why [`SOURCES`] lists
+//! the modules leaves first: a module may only import modules listed before it (a unit test checks).
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+/// One embedded file as written in the source tree.
+struct Source {
+    name: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+/// The files served under `/manager/assets/`, leaves first (see the module docs).
+const SOURCES: &[Source] = &[
+    Source {
+        name: "i18n.js",
+        content_type: JS,
+        bytes: include_bytes!("../../console/i18n.js"),
+    },
+    Source {
+        name: "dom.js",
+        content_type: JS,
+        bytes: include_bytes!("../../console/dom.js"),
+    },
+    Source {
+        name: "api.js",
+        content_type: JS,
+        bytes: include_bytes!("../../console/api.js"),
+    },
+    Source {
+        name: "ws.js",
+        content_type: JS,
+        bytes: include_bytes!("../../console/ws.js"),
+    },
+    Source {
+        name: "views.js",
+        content_type: JS,
+        bytes: include_bytes!("../../console/views.js"),
+    },
+    Source {
+        name: "app.js",
+        content_type: JS,
+        bytes: include_bytes!("../../console/app.js"),
+    },
+    Source {
+        name: "styles.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../console/styles.css"),
+    },
+    Source {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../console/favicon.svg"),
+    },
+];
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The page template; `{{config}}` and `{{asset:NAME}}` are filled in by [`render_index`].
+pub(super) const INDEX_TEMPLATE: &str = include_str!("../../console/index.html");
+
+/// An asset ready to serve.
+#[derive(Debug)]
+pub(super) struct Asset {
+    /// The file name under `assets/`.
+    pub(super) name: &'static str,
+    /// The `Content-Type` header value.
+    pub(super) content_type: &'static str,
+    /// The bytes served (JS modules with their imports versioned).
+    pub(super) body: Bytes,
+    /// The content hash: the `?v=` of the versioned URL and, quoted, the `ETag`.
+    pub(super) hash: String,
+}
+
+/// All assets, built once on first use.
+pub(super) fn all() -> &'static [Asset] {
+    static ASSETS: OnceLock<Vec<Asset>> = OnceLock::new();
+    ASSETS.get_or_init(build)
+}
+
+/// Looks an asset up by file name.
+pub(super) fn find(name: &str) -> Option<&'static Asset> {
+    all().iter().find(|a| a.name == name)
+}
+
+/// The content hash of some bytes: 16 hex digits of their SHA-256 (64 bits are plenty to tell
+/// versions of one file apart).
+pub(super) fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    hex::encode(&digest[..8])
+}
+
+fn build() -> Vec<Asset> {
+    let mut built: Vec<Asset> = Vec::with_capacity(SOURCES.len());
+    for source in SOURCES {
+        let body = if source.content_type == JS {
+            let mut text = String::from_utf8_lossy(source.bytes).into_owned();
+            for dep in &built {
+                text = version_imports(&text, dep.name, &dep.hash);
+            }
+            Bytes::from(text)
+        } else {
+            Bytes::from_static(source.bytes)
+        };
+        let hash = content_hash(&body);
+        built.push(Asset {
+            name: source.name,
+            content_type: source.content_type,
+            body,
+            hash,
+        });
+    }
+    built
+}
+
+/// Rewrites `'./name'` and `"./name"` module specifiers to `'./name?v=hash'`.
+pub(super) fn version_imports(text: &str, name: &str, hash: &str) -> String {
+    let mut out = text.to_owned();
+    for quote in ['\'', '"'] {
+        let from = format!("{quote}./{name}{quote}");
+        let to = format!("{quote}./{name}?v={hash}{quote}");
+        out = out.replace(&from, &to);
+    }
+    out
+}
+
+/// The relative module specifiers (`./x.js`) a JS source imports.
+#[cfg(test)]
+pub(super) fn imports_of(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for quote in ['\'', '"'] {
+        let needle = format!("{quote}./");
+        let mut rest = text;
+        while let Some(at) = rest.find(&needle) {
+            let after = &rest[at + needle.len()..];
+            if let Some(end) = after.find(quote) {
+                let spec = &after[..end];
+                if spec.ends_with(".js") {
+                    found.push(spec.to_owned());
+                }
+                rest = &after[end..];
+            } else {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The names of the sources in their declared order (tests check the import order against it).
+#[cfg(test)]
+pub(super) fn source_names() -> Vec<&'static str> {
+    SOURCES.iter().map(|s| s.name).collect()
+}
+
+/// The raw source of an asset as written in the tree.
+#[cfg(test)]
+pub(super) fn raw_source(name: &str) -> Option<&'static [u8]> {
+    SOURCES.iter().find(|s| s.name == name).map(|s| s.bytes)
+}
+
+/// Escapes text for an HTML attribute value or text node.
+pub(super) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Fills the page template: `{{config}}` with the escaped JSON config and every
+/// `{{asset:NAME}}` with the asset's versioned absolute URL under `assets_base`.
+pub(super) fn render_index(config_json: &str, assets_base: &str) -> String {
+    let mut html = INDEX_TEMPLATE.replace("{{config}}", &escape_html(config_json));
+    for asset in all() {
+        let placeholder = format!("{{{{asset:{}}}}}", asset.name);
+        let url = format!("{assets_base}{}?v={}", asset.name, asset.hash);
+        html = html.replace(&placeholder, &escape_html(&url));
+    }
+    html
+}
