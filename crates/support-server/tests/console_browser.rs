@@ -334,6 +334,13 @@ async fn console_manager_flow() {
         "the title is text"
     );
     b.assert_no_alert().await;
+    // No script error and no CSP violation all along; the only failed requests are the
+    // session check before signing in and the wrong password.
+    b.assert_no_console_errors(&[
+        "/support/auth/me/ - Failed to load resource: the server responded with a status of 401",
+        "/support/auth/login/ - Failed to load resource: the server responded with a status of 40",
+    ])
+    .await;
 
     b.close().await;
     drop(driver);
@@ -404,6 +411,13 @@ async fn console_reconnects_after_server_restart() {
     )
     .await;
 
+    // While the server was down, requests and websocket attempts failed; nothing else did.
+    b.assert_no_console_errors(&[
+        "/support/auth/me/ - Failed to load resource: the server responded with a status of 401",
+        "/ws/support/manager/' failed",
+        "net::ERR_CONNECTION_REFUSED",
+    ])
+    .await;
     b.close().await;
     site.stop().await;
     drop(driver);
@@ -488,6 +502,10 @@ async fn console_phone_layout() {
     )
     .await;
     b.assert_no_alert().await;
+    b.assert_no_console_errors(&[
+        "/support/auth/me/ - Failed to load resource: the server responded with a status of 401",
+    ])
+    .await;
     b.close().await;
     drop(driver);
 }

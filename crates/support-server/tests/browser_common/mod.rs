@@ -3,13 +3,15 @@
 //! through fantoccini, and a bot websocket client (tokio-tungstenite).
 #![allow(dead_code, unreachable_pub)]
 
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener as StdListener, TcpStream as StdStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fantoccini::wd::Capabilities;
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder};
 use futures_util::StreamExt;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -364,15 +366,21 @@ impl Driver {
         let Some(bin) = find_chromedriver() else {
             let hint =
                 "install it: apt-get install -y chromium chromium-driver (or set CHROMEDRIVER)";
-            if std::env::var_os("CI").is_some() {
+            if in_ci() {
                 panic!("{test}: chromedriver not found and CI is set; {hint}");
             }
-            eprintln!("{test}: skipped: chromedriver not found; {hint}");
+            // Straight to stderr: libtest would swallow an `eprintln!` of a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
+                "{test}: skipped: chromedriver not found; {hint}"
+            );
             return None;
         };
         let port = free_port();
         let child = Command::new(&bin)
             .arg(format!("--port={port}"))
+            // Its own process group, so a failed test can take Chromium down with it.
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -399,9 +407,20 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // After a panic the browser session was never closed: end chromedriver's whole group
+        // (Chromium and its helpers), not just chromedriver, so no browser outlives the test.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether `CI` is set (to anything but empty, `0` or `false`).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
 }
 
 fn find_chromedriver() -> Option<PathBuf> {
@@ -476,6 +495,7 @@ impl Browser {
         let mut caps = Capabilities::new();
         caps.insert("browserName".to_owned(), json!("chrome"));
         caps.insert("goog:chromeOptions".to_owned(), chrome);
+        caps.insert("goog:loggingPrefs".to_owned(), json!({"browser": "ALL"}));
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&driver.url)
@@ -617,8 +637,57 @@ impl Browser {
         self.click("#login-submit").await;
     }
 
+    /// The browser console's entries since the last call (chromedriver's log endpoint).
+    pub async fn console_log(&self) -> Vec<Value> {
+        match self.client.issue_cmd(BrowserLog).await {
+            Ok(Value::Array(entries)) => entries,
+            Ok(other) => panic!("unexpected browser log answer: {other}"),
+            Err(e) => panic!("reading the browser log: {e}"),
+        }
+    }
+
+    /// Panics on any console error (uncaught exception, CSP violation, failed request) except
+    /// those whose message contains one of `expected`.
+    pub async fn assert_no_console_errors(&self, expected: &[&str]) {
+        let errors: Vec<Value> = self
+            .console_log()
+            .await
+            .into_iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .filter(|e| {
+                let message = e["message"].as_str().unwrap_or_default();
+                !expected.iter().any(|x| message.contains(x))
+            })
+            .collect();
+        assert!(errors.is_empty(), "browser console errors: {errors:#?}");
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// chromedriver's (non-W3C) `POST /session/{id}/se/log` for the `browser` log.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
     }
 }
 
