@@ -283,6 +283,40 @@ async fn console_manager_flow() {
     .await;
     site.wait_ticket(ticket, "reopened", |t| !t.resolved).await;
 
+    // ---- History paging: the newest 30 first, the rest on demand, in order. ----
+    let long = site
+        .create_ticket(5005, "A long conversation", "message 1")
+        .await;
+    for n in 2..=45 {
+        site.user_message(long, &format!("message {n}")).await;
+    }
+    b.click("#tab-unassigned").await;
+    b.click(&format!("#ticket-list .ticket-item[data-id=\"{long}\"]"))
+        .await;
+    b.wait_for(
+        "the newest page of the long conversation",
+        "document.getElementById('chat-title').textContent === 'A long conversation' \
+         && document.querySelectorAll('#message-list .msg').length === 30 \
+         && !document.getElementById('load-older').hidden",
+    )
+    .await;
+    b.click("#load-older").await;
+    b.wait_for(
+        "the whole long conversation",
+        "document.querySelectorAll('#message-list .msg').length === 45 \
+         && document.getElementById('load-older').hidden && !document.getElementById('history-start').hidden",
+    )
+    .await;
+    let order = b
+        .js("return [...document.querySelectorAll('#message-list .msg-text')].map(e => e.textContent);")
+        .await;
+    let expected: Vec<String> = (1..=45).map(|n| format!("message {n}")).collect();
+    assert_eq!(
+        order,
+        json!(expected),
+        "oldest first, none missing or twice"
+    );
+
     // ---- Hostile text is shown as text and runs nothing. ----
     b.click("#tab-unassigned").await;
     let evil = site.create_ticket(6666, XSS, XSS).await;
@@ -376,6 +410,14 @@ async fn console_reconnects_after_server_restart() {
     )
     .await;
 
+    b.click(&format!("#ticket-list .ticket-item[data-id=\"{before}\"]"))
+        .await;
+    b.wait_for(
+        "the chat of the ticket from before",
+        "[...document.querySelectorAll('#message-list .msg-text')].some(e => e.textContent === 'hello')",
+    )
+    .await;
+
     let addr = site.addr;
     site.stop().await;
     b.wait_for(
@@ -387,6 +429,8 @@ async fn console_reconnects_after_server_restart() {
     // While it is down, nothing is typed or clicked: the page must come back by itself.
     site = Site::start(&dir.path().join("support.sqlite3"), Some(addr)).await;
     assert_eq!(site.addr, addr);
+    // Written before the page is back: the reload after reconnecting must bring it.
+    site.user_message(before, "while you were away").await;
     // Backoff: 1 s, 2 s, 4 s (±20 %); the server was down for well under a second, but allow for
     // a slow machine missing a retry or two.
     b.wait_for_within(
@@ -400,6 +444,11 @@ async fn console_reconnects_after_server_restart() {
         b.js("return document.getElementById('login').hidden").await == true,
         "the session survived the restart (it is in SQLite)"
     );
+    b.wait_for(
+        "the message written during the outage, in the open chat",
+        "[...document.querySelectorAll('#message-list .msg-text')].some(e => e.textContent === 'while you were away')",
+    )
+    .await;
     let after = site
         .create_ticket(3002, "After the restart", "hi again")
         .await;
