@@ -98,13 +98,6 @@ impl Site {
         self.support.close().await;
     }
 
-    /// Stops this server and starts a new one on the same address and database file.
-    pub async fn restart(&mut self) {
-        self.stop().await;
-        let next = Self::start(&self.db.clone(), Some(self.addr)).await;
-        *self = next;
-    }
-
     pub fn storage(&self) -> &DynStorage {
         self.support.state().storage()
     }
