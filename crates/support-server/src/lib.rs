@@ -10,6 +10,7 @@
 //! | [`storage`] | the [`Storage`](storage::Storage) trait; SQLite, Postgres and memory backends |
 //! | [`hub`] | the [`EventHub`](hub::EventHub): events to websocket connections on every instance |
 //! | [`auth`] | manager authentication ([`ManagerAuth`](auth::ManagerAuth)) and bot tokens |
+//! | [`ws`] | the manager and bot websockets (their limits and close codes) |
 //! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
@@ -27,6 +28,7 @@ mod server;
 pub mod standalone;
 mod state;
 pub mod storage;
+pub mod ws;
 
 pub use api::SERVER_HEADER_VALUE;
 pub use server::{SupportServer, SupportServerBuilder};

@@ -18,6 +18,7 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
         rest.nest(&config.mount, console)
     };
     // Websocket and auth routes (manager websocket, bot websocket, login/logout) go here.
-    let ws: Router<AppState> = Router::new();
+    let ws: Router<AppState> =
+        crate::ws::routes(&config).merge(crate::auth::routes::routes(&config));
     rest.merge(ws).with_state(state)
 }

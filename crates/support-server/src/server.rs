@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use crate::auth::{ManagerAuth, NoManagers};
+use crate::auth::{BuiltinAuth, ManagerAuth};
 use crate::config::{SupportConfig, normalize_prefix};
 use crate::directory::{AcceptAll, UserDirectory};
 use crate::hub::{DynHub, EventHub, LocalHub};
@@ -62,13 +62,15 @@ impl SupportServer {
     }
 }
 
-/// Builds a [`SupportServer`]; every part has a default (memory storage, in-process hub, no
-/// manager authentication, every Telegram user accepted).
+/// Builds a [`SupportServer`]; every part has a default (memory storage, in-process hub, the
+/// built-in manager authentication [`BuiltinAuth`] over that storage, every Telegram user
+/// accepted).
 #[derive(Default)]
 pub struct SupportServerBuilder {
     storage: Option<DynStorage>,
     hub: Option<DynHub>,
     manager_auth: Option<Arc<dyn ManagerAuth>>,
+    builtin_auth: Option<BuiltinAuth>,
     directory: Option<Arc<dyn UserDirectory>>,
     config: SupportConfig,
 }
@@ -98,15 +100,27 @@ impl SupportServerBuilder {
         self
     }
 
-    /// How managers authenticate \[A1\].
+    /// The built-in manager authentication with its own settings (it must use the same storage
+    /// as the server). Without any `manager_auth`, a [`BuiltinAuth`] over the server's storage
+    /// is used.
+    pub fn builtin_auth(mut self, auth: BuiltinAuth) -> Self {
+        self.manager_auth = Some(Arc::new(auth.clone()));
+        self.builtin_auth = Some(auth);
+        self
+    }
+
+    /// How managers authenticate \[A1\] (replaces the built-in authentication and its login
+    /// routes; use [`crate::auth::NoManagers`] for a bot-only server).
     pub fn manager_auth(mut self, auth: impl ManagerAuth) -> Self {
         self.manager_auth = Some(Arc::new(auth));
+        self.builtin_auth = None;
         self
     }
 
     /// How managers authenticate, already shared.
     pub fn shared_manager_auth(mut self, auth: Arc<dyn ManagerAuth>) -> Self {
         self.manager_auth = Some(auth);
+        self.builtin_auth = None;
         self
     }
 
@@ -172,8 +186,19 @@ impl SupportServerBuilder {
         let storage = self
             .storage
             .unwrap_or_else(|| Arc::new(MemoryStorage::new()));
+        let (manager_auth, builtin_auth) = match (self.manager_auth, self.builtin_auth) {
+            (Some(auth), builtin) => (auth, builtin),
+            (None, _) => {
+                let builtin = BuiltinAuth::new(storage.clone());
+                (
+                    Arc::new(builtin.clone()) as Arc<dyn ManagerAuth>,
+                    Some(builtin),
+                )
+            }
+        };
         let state = AppState::new(Inner {
-            manager_auth: self.manager_auth.unwrap_or_else(|| Arc::new(NoManagers)),
+            manager_auth,
+            builtin_auth,
             hub: self.hub.unwrap_or_else(|| Arc::new(LocalHub::default())),
             directory: self.directory.unwrap_or_else(|| Arc::new(AcceptAll)),
             storage,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::auth::ManagerAuth;
+use crate::auth::{BuiltinAuth, ManagerAuth};
 use crate::config::SupportConfig;
 use crate::directory::UserDirectory;
 use crate::hub::DynHub;
@@ -16,6 +16,8 @@ pub(crate) struct Inner {
     pub(crate) storage: DynStorage,
     pub(crate) hub: DynHub,
     pub(crate) manager_auth: Arc<dyn ManagerAuth>,
+    /// The built-in authentication when it is the manager auth (serves the login routes).
+    pub(crate) builtin_auth: Option<BuiltinAuth>,
     pub(crate) directory: Arc<dyn UserDirectory>,
     pub(crate) config: SupportConfig,
     /// Cancelled on graceful shutdown: websocket tasks close with 1001.
@@ -40,6 +42,11 @@ impl AppState {
     /// The manager authentication.
     pub fn manager_auth(&self) -> &Arc<dyn ManagerAuth> {
         &self.0.manager_auth
+    }
+
+    /// The built-in manager authentication, when it is in use (the default).
+    pub fn builtin_auth(&self) -> Option<&BuiltinAuth> {
+        self.0.builtin_auth.as_ref()
     }
 
     /// The user directory.

@@ -29,12 +29,20 @@ pub trait ManagerAuth: Send + Sync + 'static {
     ) -> Result<Option<AuthenticatedManager>, crate::storage::StorageError>;
 }
 
+mod builtin;
 mod caller;
 mod none;
 mod origin;
+mod password;
+mod rate_limit;
+pub(crate) mod routes;
+mod session;
 
+pub use builtin::{BuiltinAuth, LoginError, SESSION_TTL, TOKEN_TTL, create_or_update_manager};
 pub use caller::{Caller, bearer_token, is_bot_token};
 pub use none::NoManagers;
 #[allow(unused_imports)]
 pub(crate) use origin::is_unsafe;
 pub use origin::origin_allowed;
+pub use rate_limit::{LoginRateLimiter, MAX_FAILURES, WINDOW};
+pub use session::SESSION_COOKIE;

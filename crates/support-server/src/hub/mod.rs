@@ -9,6 +9,10 @@
 //! `RecvError::Lagged`, which the websocket turns into close code 1013 \[W8\].
 
 mod local;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::sync::Arc;
 
@@ -17,6 +21,10 @@ use serde::{Deserialize, Serialize};
 use support_protocol::{ManagerId, ServerEvent};
 use tokio::sync::broadcast;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::{DEFAULT_PG_CHANNEL, PgHub};
+#[cfg(feature = "redis")]
+pub use self::redis::{DEFAULT_REDIS_CHANNEL, RedisHub};
 pub use local::{DEFAULT_CAPACITY, LocalHub};
 
 /// Who receives an event.

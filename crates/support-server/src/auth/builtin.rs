@@ -1,0 +1,229 @@
+//! [`BuiltinAuth`]: managers stored with argon2 password hashes, logged in with a session cookie
+//! or a bearer token \[A1\].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::http::request::Parts;
+use support_protocol::{ManagerId, Timestamp};
+
+use super::password::{dummy_hash, hash_password, verify_password};
+use super::rate_limit::LoginRateLimiter;
+use super::session::{new_token, session_cookie, token_hash};
+use super::{AuthenticatedManager, ManagerAuth, bearer_token};
+use crate::storage::{DynStorage, ManagerRecord, ManagerUpsert, StorageError, StorageResult};
+
+/// How long a login session (cookie) lasts: two weeks, Django's default.
+pub const SESSION_TTL: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// How long a bearer token for a programmatic client lasts: 90 days, so scripts need not log in
+/// often, while a leaked token still dies on its own.
+pub const TOKEN_TTL: Duration = Duration::from_secs(90 * 24 * 60 * 60);
+
+/// The built-in manager authentication: managers and their sessions live in the
+/// [`Storage`](crate::storage::Storage); passwords are argon2id hashes; only the SHA-256 of each session
+/// or bearer token is stored. A cheap `Clone` handle.
+///
+/// Requests authenticate with the `support_session` cookie (set by `POST {mount}/auth/login/`,
+/// `via_cookie: true`, so the `Origin` check applies) or with `Authorization: Bearer <token>`
+/// from `POST {mount}/auth/token/` (`via_cookie: false`).
+#[derive(Clone)]
+pub struct BuiltinAuth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    storage: DynStorage,
+    limiter: LoginRateLimiter,
+}
+
+impl std::fmt::Debug for BuiltinAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuiltinAuth")
+            .field("storage", &self.inner.storage.backend_name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a login failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// Unknown user, wrong password, no password set, or an inactive account (one answer for
+    /// all, so the response reveals nothing).
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// Too many failures for this username and address; retry after this many seconds.
+    #[error("too many failed logins; retry in {0} s")]
+    Throttled(u64),
+    /// The storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl BuiltinAuth {
+    /// The built-in authentication over `storage` (the server's storage).
+    pub fn new(storage: DynStorage) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                storage,
+                limiter: LoginRateLimiter::new(),
+            }),
+        }
+    }
+
+    /// The storage holding managers and sessions.
+    pub fn storage(&self) -> &DynStorage {
+        &self.inner.storage
+    }
+
+    /// Creates the manager `username`, or updates its password and names.
+    pub async fn upsert_manager(
+        &self,
+        username: &str,
+        password: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> StorageResult<ManagerRecord> {
+        create_or_update_manager(self.storage(), username, password, first_name, last_name).await
+    }
+
+    /// Checks credentials, counting failures per `(username, client)` where `client` is the
+    /// caller's address (or any stable key). Returns the manager on success.
+    pub async fn verify_credentials(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<ManagerRecord, LoginError> {
+        if let Err(secs) = self.inner.limiter.check(username, client) {
+            return Err(LoginError::Throttled(secs));
+        }
+        let record = self.storage().manager_by_username(username).await?;
+        let hash = record
+            .as_ref()
+            .filter(|m| m.active)
+            .and_then(|m| m.password_hash.clone());
+        let found = hash.is_some();
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        let password = password.to_owned();
+        // argon2 takes tens of milliseconds of CPU: off the async workers. Unknown users are
+        // checked against a dummy hash so both cases take the same time.
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        match record {
+            Some(m) if ok && found => {
+                self.inner.limiter.reset(username, client);
+                Ok(m)
+            }
+            _ => {
+                self.inner.limiter.record_failure(username, client);
+                Err(LoginError::InvalidCredentials)
+            }
+        }
+    }
+
+    /// Starts a session (or a bearer token) for `manager` lasting `ttl`; returns the token.
+    /// Storage keeps only its hash.
+    pub async fn start_session(&self, manager: ManagerId, ttl: Duration) -> StorageResult<String> {
+        let token = new_token();
+        let ttl_micros = i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX);
+        let expires =
+            Timestamp::from_unix_micros(Timestamp::now().unix_micros().saturating_add(ttl_micros))
+                .map_err(StorageError::backend)?;
+        self.storage()
+            .create_session(&token_hash(&token), manager, expires)
+            .await?;
+        Ok(token)
+    }
+
+    /// Ends the session or bearer token `token` (absent ones are fine).
+    pub async fn end_session(&self, token: &str) -> StorageResult<()> {
+        self.storage().delete_session(&token_hash(token)).await
+    }
+
+    /// The active manager a token belongs to.
+    async fn token_manager(&self, token: &str) -> StorageResult<Option<ManagerId>> {
+        let Some(id) = self
+            .storage()
+            .session_manager(&token_hash(token), Timestamp::now())
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .storage()
+            .manager(id)
+            .await?
+            .filter(|m| m.active)
+            .map(|m| m.id))
+    }
+}
+
+#[async_trait]
+impl ManagerAuth for BuiltinAuth {
+    async fn authenticate(&self, parts: &Parts) -> StorageResult<Option<AuthenticatedManager>> {
+        if let Some(token) = bearer_token(parts)
+            && let Some(id) = self.token_manager(token).await?
+        {
+            return Ok(Some(AuthenticatedManager {
+                id,
+                via_cookie: false,
+            }));
+        }
+        if let Some(token) = session_cookie(parts)
+            && let Some(id) = self.token_manager(token).await?
+        {
+            return Ok(Some(AuthenticatedManager {
+                id,
+                via_cookie: true,
+            }));
+        }
+        Ok(None)
+    }
+}
+
+/// Creates the manager `username` with an argon2id hash of `password`, or updates the existing
+/// one's password and names. The password is hashed off the async runtime and never logged.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::sync::Arc;
+/// use support_server::auth::create_or_update_manager;
+/// use support_server::storage::{DynStorage, MemoryStorage};
+///
+/// let storage: DynStorage = Arc::new(MemoryStorage::new());
+/// let anna = create_or_update_manager(&storage, "anna", "s3cret", "Anna", "").await.unwrap();
+/// assert_eq!(anna.username, "anna");
+/// assert!(anna.password_hash.unwrap().starts_with("$argon2id$"));
+/// # }
+/// ```
+pub async fn create_or_update_manager(
+    storage: &DynStorage,
+    username: &str,
+    password: &str,
+    first_name: &str,
+    last_name: &str,
+) -> StorageResult<ManagerRecord> {
+    let username = username.trim();
+    if username.is_empty() {
+        return Err(StorageError::Conflict(
+            "a manager needs a username".to_owned(),
+        ));
+    }
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(StorageError::backend)?
+        .map_err(|e| StorageError::Backend(e.to_string().into()))?;
+    storage
+        .upsert_manager(ManagerUpsert {
+            username: username.to_owned(),
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
+            password_hash: Some(hash),
+        })
+        .await
+}

@@ -1,0 +1,238 @@
+//! `{mount}/auth/login/`, `logout/`, `me/` and `token/`: the HTTP side of the built-in manager
+//! authentication \[A1\]. Both spellings of each path (with and without the trailing slash) are
+//! served.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use serde_json::{Map, Value, json};
+
+use super::bearer_token;
+use super::builtin::{BuiltinAuth, LoginError, SESSION_TTL, TOKEN_TTL};
+use super::origin::origin_allowed;
+use super::session::{clear_cookie, session_cookie, set_cookie};
+use crate::config::SupportConfig;
+use crate::error::{ApiError, ApiResult, json_body};
+use crate::state::AppState;
+use crate::storage::ManagerRecord;
+
+/// The login routes under `config.mount`.
+pub(crate) fn routes(config: &SupportConfig) -> Router<AppState> {
+    let base = format!("{}/auth", config.mount);
+    let mut router = Router::new();
+    for (name, route) in [
+        ("login", post(login)),
+        ("logout", post(logout)),
+        ("token", post(token)),
+        ("me", get(me)),
+    ] {
+        let route: MethodRouter<AppState> = route.fallback(method_not_allowed);
+        router = router
+            .route(&format!("{base}/{name}/"), route.clone())
+            .route(&format!("{base}/{name}"), route);
+    }
+    router
+}
+
+async fn method_not_allowed(req: Request) -> ApiError {
+    ApiError::MethodNotAllowed(req.method().to_string())
+}
+
+/// The manager as the auth endpoints show it.
+fn manager_json(m: &ManagerRecord) -> Value {
+    json!({
+        "id": m.id,
+        "username": m.username,
+        "first_name": m.first_name,
+        "last_name": m.last_name,
+    })
+}
+
+fn builtin(state: &AppState) -> ApiResult<&BuiltinAuth> {
+    state
+        .builtin_auth()
+        .ok_or_else(|| ApiError::NotFound("Not found.".to_owned()))
+}
+
+/// A browser's cross-site POST to login or logout (login CSRF) is refused; clients that send no
+/// `Origin` (scripts) are fine, as they cannot be driven by another site.
+fn check_origin(parts: &Parts, state: &AppState) -> ApiResult<()> {
+    if parts.headers.contains_key(header::ORIGIN) && !origin_allowed(parts, state.config()) {
+        return Err(ApiError::Forbidden(
+            "CSRF Failed: Origin checking failed - the origin is not trusted.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The client address for throttling: the peer address when the host serves with
+/// `into_make_service_with_connect_info`, else one shared bucket per username.
+fn client_key(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "-".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// `{username, password}` from a JSON or form body.
+fn credentials(parts: &Parts, body: &[u8]) -> ApiResult<(String, String)> {
+    let media = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let map: Map<String, Value> = if media == "application/x-www-form-urlencoded" {
+        form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect()
+    } else if media.is_empty() || media == "application/json" || media.ends_with("+json") {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => {
+                    return Err(ApiError::field(
+                        "non_field_errors",
+                        "Invalid data. Expected a dictionary.",
+                    ));
+                }
+                Err(e) => return Err(ApiError::BadRequest(format!("JSON parse error - {e}"))),
+            }
+        }
+    } else {
+        let raw = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        return Err(ApiError::UnsupportedMediaType(raw.to_owned()));
+    };
+    let mut errors = Vec::new();
+    let mut get = |field: &str| match map.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::String(_)) => {
+            errors.push((
+                field.to_owned(),
+                vec!["This field may not be blank.".to_owned()],
+            ));
+            String::new()
+        }
+        Some(Value::Null) | None => {
+            errors.push((field.to_owned(), vec!["This field is required.".to_owned()]));
+            String::new()
+        }
+        Some(_) => {
+            errors.push((field.to_owned(), vec!["Not a valid string.".to_owned()]));
+            String::new()
+        }
+    };
+    let username = get("username");
+    let password = get("password");
+    if errors.is_empty() {
+        Ok((username, password))
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+async fn check_credentials(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+) -> ApiResult<(BuiltinAuth, ManagerRecord)> {
+    let auth = builtin(state)?.clone();
+    check_origin(parts, state)?;
+    let (username, password) = credentials(parts, body)?;
+    match auth
+        .verify_credentials(&username, &password, &client_key(parts))
+        .await
+    {
+        Ok(manager) => Ok((auth, manager)),
+        Err(LoginError::InvalidCredentials) => Err(ApiError::BadRequest(
+            "Invalid username or password.".to_owned(),
+        )),
+        Err(LoginError::Throttled(secs)) => Err(ApiError::TooManyRequests(secs)),
+        Err(LoginError::Storage(e)) => Err(ApiError::Storage(e)),
+    }
+}
+
+/// `POST {mount}/auth/login/` `{username, password}` (JSON or form): 200 with the manager and
+/// the session cookie; 400 `{"detail": "Invalid username or password."}`; 429 when throttled.
+async fn login(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiResult<Response> {
+    let (auth, manager) = check_credentials(&state, &parts, &body).await?;
+    let token = auth.start_session(manager.id, SESSION_TTL).await?;
+    let mut response = json_body(&manager_json(&manager));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(&token, SESSION_TTL.as_secs()),
+    );
+    no_store(&mut response);
+    Ok(response)
+}
+
+/// `POST {mount}/auth/token/` `{username, password}`: 200 `{"token": "..."}`, a bearer token for
+/// programmatic clients (`Authorization: Bearer <token>`), valid for [`TOKEN_TTL`].
+async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiResult<Response> {
+    let (auth, manager) = check_credentials(&state, &parts, &body).await?;
+    let token = auth.start_session(manager.id, TOKEN_TTL).await?;
+    let mut response = json_body(&json!({ "token": token, "expires_in": TOKEN_TTL.as_secs() }));
+    no_store(&mut response);
+    Ok(response)
+}
+
+/// `POST {mount}/auth/logout/`: ends the cookie's session (and revokes a presented bearer
+/// token); 204 with the cookie cleared, whether or not there was a session.
+async fn logout(State(state): State<AppState>, parts: Parts) -> ApiResult<Response> {
+    let auth = builtin(&state)?;
+    check_origin(&parts, &state)?;
+    if let Some(token) = session_cookie(&parts) {
+        auth.end_session(token).await?;
+    }
+    if let Some(token) = bearer_token(&parts) {
+        auth.end_session(token).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, clear_cookie());
+    Ok(response)
+}
+
+/// `GET {mount}/auth/me/`: the authenticated manager (any [`super::ManagerAuth`]), or 401.
+async fn me(State(state): State<AppState>, parts: Parts) -> ApiResult<Response> {
+    let Some(who) = state.manager_auth().authenticate(&parts).await? else {
+        return Err(ApiError::Unauthorized(
+            "Authentication credentials were not provided.".to_owned(),
+        ));
+    };
+    let body = match state.storage().manager(who.id).await? {
+        Some(m) => manager_json(&m),
+        // A host's own authentication may know managers our storage does not.
+        None => json!({ "id": who.id, "username": "", "first_name": "", "last_name": "" }),
+    };
+    let mut response = json_body(&body);
+    no_store(&mut response);
+    Ok(response)
+}
+
+/// Credentials and personal data must not be cached by browsers or proxies.
+fn no_store(response: &mut Response) {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+}

@@ -1,0 +1,134 @@
+//! The manager websocket \[W1\]-\[W8\]: authentication before the upgrade, then one task per
+//! connection delivering hub events by the *current* audience of each event and answering the
+//! manager's requests.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::request::Parts;
+use axum::response::Response;
+use support_protocol::{ErrorCode, ErrorEvent, ManagerId, ServerEvent};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::{
+    CLOSE_GOING_AWAY, CLOSE_TRY_AGAIN, MAX_FRAME_BYTES, Stop, finish, refuse, send_text,
+    upgrade_or_error,
+};
+use crate::auth::origin_allowed;
+use crate::error::ApiError;
+use crate::hub::HubEvent;
+use crate::state::AppState;
+
+/// `GET {ws_prefix}/manager/`: authenticates the manager, checks the `Origin` of a
+/// cookie-authenticated upgrade (bearer-token clients are not browsers and skip it), subscribes
+/// to the hub and upgrades.
+pub(super) async fn upgrade(
+    State(state): State<AppState>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    parts: Parts,
+) -> Response {
+    let manager = match state.manager_auth().authenticate(&parts).await {
+        Ok(Some(manager)) => manager,
+        Ok(None) => {
+            return refuse(ApiError::Unauthorized(
+                "Authentication credentials were not provided.".to_owned(),
+            ));
+        }
+        Err(err) => return refuse(ApiError::Storage(err)),
+    };
+    if manager.via_cookie && !origin_allowed(&parts, state.config()) {
+        return refuse(ApiError::Forbidden(
+            "Origin checking failed - the origin is not trusted.".to_owned(),
+        ));
+    }
+    let ws = match upgrade_or_error(ws) {
+        Ok(ws) => ws,
+        Err(response) => return *response,
+    };
+    // Subscribed before the upgrade completes: nothing published after the 101 is missed.
+    let events = state.hub().subscribe();
+    ws.on_upgrade(move |socket| run(socket, state, manager.id, events))
+}
+
+/// One manager connection.
+async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    me: ManagerId,
+    mut events: broadcast::Receiver<Arc<HubEvent>>,
+) {
+    let shutdown = state.shutdown_token().clone();
+    let mut ping = super::ping_ticker();
+    tracing::debug!(manager = %me, "manager websocket connected");
+    let stop = loop {
+        // Each step computes what to send, so the borrows of `socket` by `recv` end first.
+        let outgoing: Vec<String> = tokio::select! {
+            // Shutdown first: a busy connection still closes promptly.
+            biased;
+            () = shutdown.cancelled() => break Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
+            _ = ping.tick() => match super::send_ping(&mut socket).await {
+                Ok(()) => continue,
+                Err(stop) => break stop,
+            },
+            event = events.recv() => match event {
+                Ok(event) if event.audience.includes(me) => vec![event.event.to_json()],
+                Ok(_) => continue,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::info!(manager = %me, missed, "slow manager connection closed (1013)");
+                    break Stop::Close(CLOSE_TRY_AGAIN, "too slow; reload and reconnect");
+                }
+                Err(RecvError::Closed) => break Stop::Close(CLOSE_GOING_AWAY, "event hub closed"),
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) => break Stop::Gone,
+                Some(Ok(Message::Text(text))) => {
+                    if text.len() > MAX_FRAME_BYTES {
+                        vec![error(
+                            ErrorCode::TooLarge,
+                            format!("A frame may have at most {MAX_FRAME_BYTES} bytes."),
+                            None,
+                        )]
+                    } else {
+                        super::requests::handle(&state, me, text.as_str())
+                            .await
+                            .iter()
+                            .map(ServerEvent::to_json)
+                            .collect()
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => vec![error(
+                    ErrorCode::InvalidJson,
+                    "Binary frames are not supported; send JSON text.".to_owned(),
+                    None,
+                )],
+                // Pings are answered by the websocket layer; a client's close is answered on
+                // the next read, which then ends the stream.
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => continue,
+            },
+        };
+        let mut failed = None;
+        for text in outgoing {
+            if let Err(stop) = send_text(&mut socket, text, &shutdown).await {
+                failed = Some(stop);
+                break;
+            }
+        }
+        if let Some(stop) = failed {
+            break stop;
+        }
+    };
+    tracing::debug!(manager = %me, ?stop, "manager websocket finished");
+    finish(socket, stop).await;
+}
+
+/// An `error` event \[W7\] as JSON.
+fn error(code: ErrorCode, detail: String, request: Option<String>) -> String {
+    ServerEvent::Error(ErrorEvent {
+        code,
+        detail,
+        request,
+    })
+    .to_json()
+}

@@ -1,0 +1,98 @@
+//! A teloxide bot with its own menu that mounts the support handler and button.
+//!
+//! ```sh
+//! TELOXIDE_TOKEN=123:abc BACKEND_HOST=127.0.0.1 BACKEND_PORT=8000 BACKEND_TOKEN=T \
+//!     cargo run --example bot
+//! ```
+//!
+//! `BACKEND_SCHEMA` (http), `BACKEND_HOST` (localhost), `BACKEND_PORT` (8000),
+//! `BACKEND_SUPPORT_PATH` (/support) and `BACKEND_TOKEN` (the server's `--bot-token`) say where
+//! the support server is. `SUPPORT_CURSOR_FILE` (default `support.cursor`) keeps the position of
+//! the manager-reply stream across restarts.
+
+use support_bot::{
+    FileCursorStore, PushListener, SupportClient, SupportOptions, SupportState, Texts,
+};
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The host's own main menu, with the support button next to its own buttons.
+fn main_menu(texts: &Texts) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![InlineKeyboardButton::callback("🛒 Каталог", "host:catalog")],
+        vec![support_bot::support_button(texts)],
+    ])
+}
+
+/// Everything support does not take: `/start`, the host's buttons.
+fn host_handlers() -> UpdateHandler<HandlerError> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(
+            |bot: Bot, texts: Texts, msg: Message| async move {
+                bot.send_message(msg.chat.id, "Главное меню")
+                    .reply_markup(main_menu(&texts))
+                    .await?;
+                Ok(())
+            },
+        ))
+        .branch(Update::filter_callback_query().endpoint(
+            |bot: Bot, texts: Texts, q: CallbackQuery| async move {
+                bot.answer_callback_query(q.id.clone()).await?;
+                if let Some(message) = q.regular_message() {
+                    let text = match q.data.as_deref() {
+                        Some("host:catalog") => "Каталог пуст.",
+                        _ => "Главное меню",
+                    };
+                    bot.send_message(message.chat.id, text)
+                        .reply_markup(main_menu(&texts))
+                        .await?;
+                }
+                Ok(())
+            },
+        ))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let bot = Bot::from_env();
+    let client = SupportClient::from_env()?;
+    let texts = Texts::default();
+    let storage = InMemStorage::<SupportState>::new().erase();
+    let cursor_file =
+        std::env::var("SUPPORT_CURSOR_FILE").unwrap_or_else(|_| "support.cursor".into());
+
+    // Manager replies pushed to users; switches itself off against a server without push.
+    tokio::spawn(
+        PushListener::new(
+            bot.clone(),
+            client.clone(),
+            texts.clone(),
+            FileCursorStore::new(cursor_file),
+        )
+        .run(),
+    );
+
+    let tree: UpdateHandler<HandlerError> = dptree::entry()
+        .branch(support_bot::handler())
+        .branch(host_handlers());
+    // «Назад» in the support menu returns to the host's menu callback.
+    let options = SupportOptions::default().back_callback("host:menu");
+    // The support handler's dependencies; the host's handlers use the same `Texts` for the button.
+    let deps = support_bot::dependencies(client, texts, options, storage);
+    Dispatcher::builder(bot, tree)
+        .dependencies(deps)
+        .enable_ctrlc_handler()
+        .build()
+        .dispatch()
+        .await;
+    Ok(())
+}
