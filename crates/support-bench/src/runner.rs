@@ -113,6 +113,22 @@ pub fn raise_fd_limit(wanted: u64, notes: &mut Vec<String>) {
     }
 }
 
+/// Creates (or updates) the managers in the database a spawned server will open, through the
+/// server library, so any build of the server program can be benchmarked, with or without a
+/// `--manager` flag.
+pub async fn precreate_managers(database: &str, managers: &[Credentials]) -> anyhow::Result<()> {
+    if managers.is_empty() {
+        return Ok(());
+    }
+    let storage = support_server::standalone::open_storage(database).await?;
+    for m in managers {
+        support_server::auth::create_or_update_manager(&storage, &m.username, &m.password, "", "")
+            .await?;
+    }
+    storage.close().await;
+    Ok(())
+}
+
 const BOT_TOKEN_DEFAULT: &str = "bench-bot-token";
 
 /// Runs everything `config` asks for.
@@ -147,6 +163,7 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
                 format!("sqlite://{}", file.display())
             });
             let token = config.bot_token.clone().unwrap_or(BOT_TOKEN_DEFAULT.into());
+            precreate_managers(&db, &config.managers).await?;
             let mut targets = Vec::new();
             for i in 0..(*instances).max(1) {
                 let addr = free_port()?;
@@ -158,10 +175,6 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
                     "--bot-token".into(),
                     token.clone(),
                 ];
-                for m in &config.managers {
-                    args.push("--manager".into());
-                    args.push(format!("{}:{}", m.username, m.password));
-                }
                 args.extend(extra_args.iter().cloned());
                 let log = config.data_dir.join(format!("server-{i}.log"));
                 let p = ServerProcess::start(program, &args, addr, &log, Duration::from_secs(60))
