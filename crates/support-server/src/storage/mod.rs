@@ -199,6 +199,12 @@ pub trait Storage: Send + Sync + 'static {
     -> StorageResult<(Ticket, Option<Message>)>;
     /// One ticket.
     async fn get_ticket(&self, id: TicketId) -> StorageResult<Option<Ticket>>;
+    /// Whether the ticket exists (`None` if not) and its manager: what publishing a new message
+    /// needs (its audience), without the full ticket's computed extensions. The default reads
+    /// the whole ticket; backends override it with a single-row lookup.
+    async fn ticket_manager(&self, id: TicketId) -> StorageResult<Option<Option<ManagerId>>> {
+        Ok(self.get_ticket(id).await?.map(|t| t.manager_id()))
+    }
     /// A page of tickets, newest first, and the total count matching the filters.
     async fn list_tickets(&self, query: &TicketQuery) -> StorageResult<(Vec<Ticket>, u64)>;
     /// Applies changes; `TicketNotFound` if absent.

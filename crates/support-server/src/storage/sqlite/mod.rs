@@ -202,6 +202,18 @@ impl Storage for SqliteStorage {
         fetch_ticket(&mut conn, id).await
     }
 
+    async fn ticket_manager(&self, id: TicketId) -> StorageResult<Option<Option<ManagerId>>> {
+        // Not `get_ticket`: its `unread_count` counts the ticket's unread messages, a cost that
+        // grows with the ticket, paid on every message POST.
+        let row: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT support_manager_id FROM support_tickets WHERE id = ?")
+                .bind(id.get())
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?;
+        Ok(row.map(|m| m.map(ManagerId::new)))
+    }
+
     async fn list_tickets(&self, query: &TicketQuery) -> StorageResult<(Vec<Ticket>, u64)> {
         let mut tx = self.read_tx().await?;
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM support_tickets t");
