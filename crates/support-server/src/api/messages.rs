@@ -96,16 +96,11 @@ pub(crate) async fn create(
     let Some(text) = text.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors.0));
     };
-    // Only existence and the manager (the event's audience): the full ticket's computed fields
-    // cost a scan of its unread messages.
-    let assignee = state
+    // One call: the message and its ticket's manager (the event's audience) as of the write; an
+    // unknown ticket is a 404.
+    let (message, assignee) = state
         .storage()
-        .ticket_manager(id)
-        .await?
-        .ok_or_else(ApiError::ticket_not_found)?;
-    let message = state
-        .storage()
-        .create_message(NewMessageRecord {
+        .create_message_with_manager(NewMessageRecord {
             ticket: id,
             sender: allowed,
             text,

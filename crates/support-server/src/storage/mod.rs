@@ -221,6 +221,19 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Creates a message; `TicketNotFound` if the ticket is absent.
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message>;
+    /// Creates a message and returns it with the ticket's manager (the audience of its event)
+    /// as of the write. The default is [`Storage::ticket_manager`] then
+    /// [`Storage::create_message`]; a backend may answer both from one transaction.
+    async fn create_message_with_manager(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<(Message, Option<ManagerId>)> {
+        let manager = self
+            .ticket_manager(new.ticket)
+            .await?
+            .ok_or(StorageError::TicketNotFound(new.ticket))?;
+        Ok((self.create_message(new).await?, manager))
+    }
     /// A page of a ticket's messages, newest first, and their total count; `TicketNotFound` if
     /// the ticket is absent.
     async fn list_messages(

@@ -11,7 +11,7 @@
 //! No added latency when idle: the task waits for the first request, then takes whatever else
 //! is already queued (`try_recv`), never waiting for a batch to fill.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use support_protocol::{ManagerId, Message, TicketId, Timestamp};
@@ -29,7 +29,7 @@ const QUEUE: usize = 4096;
 /// One message waiting for its commit.
 pub(super) struct Pending {
     new: NewMessageRecord,
-    reply: oneshot::Sender<StorageResult<Message>>,
+    reply: oneshot::Sender<StorageResult<(Message, Option<ManagerId>)>>,
 }
 
 /// The handle callers use; cloning it is cheap.
@@ -46,8 +46,12 @@ impl MessageBatcher {
         Self { queue }
     }
 
-    /// Inserts one message, returning once the transaction holding it has committed.
-    pub(super) async fn insert(&self, new: NewMessageRecord) -> StorageResult<Message> {
+    /// Inserts one message, returning once the transaction holding it has committed, with its
+    /// ticket's manager as of that transaction.
+    pub(super) async fn insert(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<(Message, Option<ManagerId>)> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Pending { new, reply })
@@ -89,19 +93,22 @@ async fn run(writer: SqlitePool, mut requests: mpsc::Receiver<Pending>) {
 async fn commit(
     writer: &SqlitePool,
     news: &[&NewMessageRecord],
-) -> StorageResult<Vec<StorageResult<Message>>> {
+) -> StorageResult<Vec<StorageResult<(Message, Option<ManagerId>)>>> {
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
     // Taken under the write lock: created_at never decreases as ids increase.
     let now = Timestamp::now();
     let wanted: HashSet<i64> = news.iter().map(|n| n.ticket.get()).collect();
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT id FROM support_tickets WHERE id IN (");
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT id, support_manager_id FROM support_tickets WHERE id IN (",
+    );
     let mut list = qb.separated(", ");
     for id in &wanted {
         list.push_bind(*id);
     }
     list.push_unseparated(")");
-    let existing: HashSet<i64> = qb
-        .build_query_scalar::<i64>()
+    // Each ticket's manager, read under the write lock: the audience as of this commit.
+    let existing: HashMap<i64, Option<i64>> = qb
+        .build_query_as::<(i64, Option<i64>)>()
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?
@@ -109,7 +116,7 @@ async fn commit(
         .collect();
     let insert: Vec<&&NewMessageRecord> = news
         .iter()
-        .filter(|n| existing.contains(&n.ticket.get()))
+        .filter(|n| existing.contains_key(&n.ticket.get()))
         .collect();
     let mut rows: Vec<MessageRow> = Vec::new();
     if !insert.is_empty() {
@@ -149,8 +156,9 @@ async fn commit(
     Ok(news
         .iter()
         .map(|n| {
-            if existing.contains(&n.ticket.get()) {
-                inserted.next().ok_or_else(closed)
+            if let Some(manager) = existing.get(&n.ticket.get()) {
+                let message = inserted.next().ok_or_else(closed)?;
+                Ok((message, manager.map(ManagerId::new)))
             } else {
                 Err(StorageError::TicketNotFound(TicketId::new(n.ticket.get())))
             }

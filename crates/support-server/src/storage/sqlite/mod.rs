@@ -309,6 +309,14 @@ impl Storage for SqliteStorage {
 
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message> {
         // Group commit: many concurrent messages share one transaction and one fsync.
+        Ok(self.messages.insert(new).await?.0)
+    }
+
+    async fn create_message_with_manager(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<(Message, Option<ManagerId>)> {
+        // The manager comes from the batch's own transaction: no reader round trip.
         self.messages.insert(new).await
     }
 
