@@ -4,7 +4,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use support_protocol::{ManagerId, Message, MessageNew, Sender, ServerEvent, Ticket, validate_text};
+use support_protocol::{
+    ManagerId, Message, MessageNew, Sender, ServerEvent, Ticket, validate_text,
+};
 
 use super::body::Body;
 use super::fields::{self, Errors, REQUIRED};

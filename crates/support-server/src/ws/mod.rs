@@ -114,11 +114,11 @@ pub(crate) fn upgrade_or_error(
         ws.max_message_size(MAX_MESSAGE_BYTES)
             .read_buffer_size(READ_BUFFER_BYTES)
     })
-        .map_err(|rejection| {
-            let mut response = json_body(&ErrorBody::detail(rejection.body_text()));
-            *response.status_mut() = rejection.status();
-            Box::new(response)
-        })
+    .map_err(|rejection| {
+        let mut response = json_body(&ErrorBody::detail(rejection.body_text()));
+        *response.status_mut() = rejection.status();
+        Box::new(response)
+    })
 }
 
 /// Publishes an event; a hub failure is logged (the write it reports is already committed).
