@@ -196,7 +196,8 @@ mod tests {
 
     #[test]
     fn parses_the_django_form() {
-        let html = r#"<form><input type="hidden" name="csrfmiddlewaretoken" value="abc123"></form>"#;
+        let html =
+            r#"<form><input type="hidden" name="csrfmiddlewaretoken" value="abc123"></form>"#;
         assert_eq!(
             hidden_input(html, "csrfmiddlewaretoken").as_deref(),
             Some("abc123")

@@ -140,7 +140,8 @@ mod tests {
 
     #[test]
     fn finds_the_sequence_number() {
-        let ev = r#"{"type":"ticket.message.new","message":{"id":3,"text":"e2e-sample-42","ticket":1}}"#;
+        let ev =
+            r#"{"type":"ticket.message.new","message":{"id":3,"text":"e2e-sample-42","ticket":1}}"#;
         assert_eq!(sample_of(ev), Some(42));
         assert_eq!(sample_of(r#"{"type":"ticket.created"}"#), None);
     }

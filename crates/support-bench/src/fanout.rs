@@ -37,6 +37,8 @@ pub struct FanoutPlan {
     pub connect_timeout: Duration,
     /// A round whose event has not reached every socket by then is reported incomplete.
     pub round_timeout: Duration,
+    /// Pause before reading RSS and between rounds, so the server is idle again.
+    pub settle: Duration,
 }
 
 /// The outcome of one level.
@@ -114,7 +116,7 @@ pub async fn run(
         );
     }
     // Let the server settle (connection tasks parked, buffers trimmed) before reading RSS.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(plan.settle).await;
     let rss_connected_kib = server_pid.and_then(rss_kib);
 
     let mut conn = Conn::connect(target, None).await?;
@@ -145,7 +147,7 @@ pub async fn run(
             }
         }
         // Let the sockets go idle again between rounds.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(plan.settle / 5).await;
     }
     readers.abort_all();
     while readers.join_next().await.is_some() {}
@@ -159,9 +161,7 @@ pub async fn run(
         rss_before_kib,
         rss_connected_kib,
         kib_per_socket: match (rss_before_kib, rss_connected_kib) {
-            (Some(b), Some(c)) if connected > 0 => {
-                Some((c as f64 - b as f64) / connected as f64)
-            }
+            (Some(b), Some(c)) if connected > 0 => Some((c as f64 - b as f64) / connected as f64),
             _ => None,
         },
     })
@@ -210,6 +210,9 @@ mod tests {
         let ev = r#"{"type":"ticket.created","ticket":{"id":1,"title":"fanout-round-7 of N=100"}}"#;
         assert_eq!(round_of(ev), Some(7));
         assert_eq!(source_ip(5, 1), None);
-        assert_eq!(source_ip(5, 4), Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))));
+        assert_eq!(
+            source_ip(5, 4),
+            Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
+        );
     }
 }

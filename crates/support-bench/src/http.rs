@@ -132,7 +132,10 @@ impl Conn {
             None => Bytes::new(),
         };
         self.sender.ready().await.context("connection closed")?;
-        let response = self.sender.send_request(builder.body(Full::new(body))?).await?;
+        let response = self
+            .sender
+            .send_request(builder.body(Full::new(body))?)
+            .await?;
         let status = response.status().as_u16();
         let (parts, body) = response.into_parts();
         let body = body.collect().await?.to_bytes();

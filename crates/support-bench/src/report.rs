@@ -98,7 +98,11 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "== {} ({})", self.label, self.base_url);
         if let Some(m) = &self.machine {
-            let _ = writeln!(out, "machine: {} x {} , kernel {}", m.nproc, m.cpu_model, m.kernel);
+            let _ = writeln!(
+                out,
+                "machine: {} x {} , kernel {}",
+                m.nproc, m.cpu_model, m.kernel
+            );
         }
         let _ = writeln!(
             out,
@@ -130,7 +134,11 @@ impl Report {
                 opt(r.cpu.load1_before),
             );
         }
-        for c in self.ceiling.iter().filter(|c| !self.rest.iter().any(|r| r.clients == c.clients)) {
+        for c in self
+            .ceiling
+            .iter()
+            .filter(|c| !self.rest.iter().any(|r| r.clients == c.clients))
+        {
             let _ = writeln!(
                 out,
                 "    no-op ceiling       {:>7} {:>9.0} {}",
@@ -187,7 +195,8 @@ impl Report {
                 f.post_latency.max_ms,
                 opt(f.rss_before_kib),
                 opt(f.rss_connected_kib),
-                f.kib_per_socket.map_or_else(|| "-".to_owned(), |k| format!("{k:.2}")),
+                f.kib_per_socket
+                    .map_or_else(|| "-".to_owned(), |k| format!("{k:.2}")),
             );
         }
         for note in &self.notes {

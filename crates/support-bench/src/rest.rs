@@ -73,7 +73,14 @@ pub async fn run(
     for (i, conn) in conns.into_iter().enumerate() {
         let ticket = load.tickets[i % load.tickets.len()];
         let stop = stop.clone();
-        tasks.push(tokio::spawn(client(conn, ticket, i, measure_from, end, stop)));
+        tasks.push(tokio::spawn(client(
+            conn,
+            ticket,
+            i,
+            measure_from,
+            end,
+            stop,
+        )));
     }
     tokio::time::sleep_until(measure_from.into()).await;
     let meter = CpuMeter::start(server_pid);

@@ -97,6 +97,8 @@ pub struct RunConfig {
     pub noop_program: Option<PathBuf>,
     /// Which scenarios.
     pub scenarios: Scenarios,
+    /// Pauses that let the server go idle (before reading RSS, between fan-out levels).
+    pub settle: Duration,
     /// Scratch directory (SQLite file, server logs): on the disk being measured, not tmpfs.
     pub data_dir: PathBuf,
 }
@@ -148,10 +150,9 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
 
     let mut processes = Vec::new();
     let (targets, pid) = match &config.server {
-        ServerSpec::External { base_url, pid } => (
-            vec![Target::new(base_url, config.bot_token.clone())?],
-            *pid,
-        ),
+        ServerSpec::External { base_url, pid } => {
+            (vec![Target::new(base_url, config.bot_token.clone())?], *pid)
+        }
         ServerSpec::Spawn {
             program,
             database,
@@ -159,7 +160,9 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
             instances,
         } => {
             let db = database.clone().unwrap_or_else(|| {
-                let file = config.data_dir.join(format!("bench-{}.db", report.started_unix));
+                let file = config
+                    .data_dir
+                    .join(format!("bench-{}.db", report.started_unix));
                 format!("sqlite://{}", file.display())
             });
             let token = config.bot_token.clone().unwrap_or(BOT_TOKEN_DEFAULT.into());
@@ -179,7 +182,10 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
                 let log = config.data_dir.join(format!("server-{i}.log"));
                 let p = ServerProcess::start(program, &args, addr, &log, Duration::from_secs(60))
                     .await?;
-                targets.push(Target::new(&format!("http://{addr}/support"), Some(token.clone()))?);
+                targets.push(Target::new(
+                    &format!("http://{addr}/support"),
+                    Some(token.clone()),
+                )?);
                 processes.push(p);
             }
             let pid = processes.first().map(|p| p.pid);
@@ -246,7 +252,7 @@ async fn measure(
         );
     }
     let tickets = Arc::new(tickets);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(config.settle).await;
     report.idle_rss_kib = pid.and_then(rss_kib);
 
     if config.scenarios.rest {
@@ -291,6 +297,7 @@ async fn measure(
                 source_ips: config.source_ips,
                 connect_timeout: Duration::from_secs(120),
                 round_timeout: Duration::from_secs(10),
+                settle: config.settle,
             };
             let f = fanout::run(target, &session, &plan, pid).await?;
             eprintln!(
@@ -299,7 +306,7 @@ async fn measure(
             );
             report.fanout.push(f);
             // Let the server reap the closed connections before the next level's baseline.
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            tokio::time::sleep(config.settle * 2).await;
         }
     }
     Ok(())
@@ -354,14 +361,14 @@ async fn e2e_both(
     let load = Load {
         clients: config.e2e_load_clients,
         duration: Duration::from_secs(90),
-        warmup: Duration::from_secs(1),
+        warmup: config.warmup,
         tickets: load_tickets.clone(),
     };
     let load_task = {
         let (post, stop) = (post.clone(), stop.clone());
         tokio::spawn(async move { rest::run(&post, &load, pid, Some(stop)).await })
     };
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(config.warmup * 2).await;
     let sampling = Sampling {
         gap: Duration::ZERO,
         ..sampling

@@ -61,7 +61,10 @@ impl ServerProcess {
                 );
             }
             if started.elapsed() > ready_timeout {
-                bail!("{} is not listening on {addr} after {ready_timeout:?}", program.display());
+                bail!(
+                    "{} is not listening on {addr} after {ready_timeout:?}",
+                    program.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -11,7 +11,10 @@ use support_bench::auth::{Credentials, LoginKind};
 use support_bench::runner::{RunConfig, Scenarios, ServerSpec, run};
 
 #[derive(Parser)]
-#[command(name = "loadgen", about = "Load generator for chatlabs-support servers")]
+#[command(
+    name = "loadgen",
+    about = "Load generator for chatlabs-support servers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the benchmarks.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the no-op endpoints (the ceiling) until killed.
     NoopServer {
         /// Address to listen on (loopback).
@@ -94,6 +97,9 @@ struct RunArgs {
     /// (c) source addresses 127.0.0.1..=N.
     #[arg(long, default_value_t = 1)]
     source_ips: u8,
+    /// Seconds to let the server go idle before reading RSS.
+    #[arg(long, default_value_t = 1.0)]
+    settle: f64,
     /// Scratch directory (SQLite file, logs); keep it on the real disk.
     #[arg(long, default_value = "target/bench-data")]
     data_dir: PathBuf,
@@ -152,6 +158,7 @@ async fn main() -> anyhow::Result<()> {
                     fanout: has("c"),
                     ceiling: has("ceiling"),
                 },
+                settle: secs(args.settle),
                 data_dir: args.data_dir,
             };
             let report = run(&config).await?;
