@@ -140,7 +140,7 @@ pub(crate) enum Stop {
 /// Sends a text frame within [`SEND_TIMEOUT`]; gives up early on shutdown.
 pub(crate) async fn send_text(
     socket: &mut WebSocket,
-    text: String,
+    text: impl Into<Utf8Bytes>,
     shutdown: &CancellationToken,
 ) -> Result<(), Stop> {
     tokio::select! {
