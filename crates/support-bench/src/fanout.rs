@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::Target;
 use crate::auth::ManagerSession;
 use crate::http::Conn;
-use crate::procfs::rss_kib;
+use crate::procfs::{cpu_time, rss_kib};
 use crate::stats::{Samples, Summary};
 
 /// The title marker of a fan-out round: `fanout-round-{r} `.
@@ -60,6 +60,10 @@ pub struct Fanout {
     pub rss_before_kib: Option<u64>,
     /// Server RSS with every socket connected and idle (KiB).
     pub rss_connected_kib: Option<u64>,
+    /// Server CPU time per round (the fan-out and the POST; includes idle between rounds), ms.
+    pub server_cpu_ms_per_round: Option<f64>,
+    /// Load generator CPU time per round, ms.
+    pub client_cpu_ms_per_round: Option<f64>,
     /// `(connected - before) / sockets`, in KiB.
     pub kib_per_socket: Option<f64>,
 }
@@ -119,7 +123,10 @@ pub async fn run(
     tokio::time::sleep(plan.settle).await;
     let rss_connected_kib = server_pid.and_then(rss_kib);
 
-    let mut conn = Conn::connect(target, None).await?;
+    // The creating POSTs run on their own thread and runtime, so the POST's latency is not
+    // queued behind this process's N reader tasks waking for the same event.
+    let poster = Poster::start(target.clone())?;
+    let cpu_before = cpu_pair(server_pid);
     let mut all = Samples::default();
     let mut post = Samples::default();
     let mut incomplete_rounds = 0;
@@ -129,9 +136,8 @@ pub async fn run(
             continue;
         }
         let title = format!("{MARKER}{round} of N={}", plan.sockets);
-        let sent = Instant::now();
-        conn.create_ticket(900_000 + round as i64, &title).await?;
-        post.push(sent.elapsed());
+        let (sent, latency) = poster.create(900_000 + round as i64, title).await?;
+        post.push(latency);
         let until = tokio::time::Instant::from_std(sent + plan.round_timeout);
         loop {
             match tokio::time::timeout_at(until, done_rx.recv()).await {
@@ -149,6 +155,11 @@ pub async fn run(
         // Let the sockets go idle again between rounds.
         tokio::time::sleep(plan.settle / 5).await;
     }
+    let cpu_after = cpu_pair(server_pid);
+    let rounds = plan.rounds.max(1) as f64;
+    let per_round = |a: Option<Duration>, b: Option<Duration>| {
+        Some((b?.saturating_sub(a?)).as_secs_f64() * 1000.0 / rounds)
+    };
     readers.abort_all();
     while readers.join_next().await.is_some() {}
     Ok(Fanout {
@@ -160,11 +171,66 @@ pub async fn run(
         post_latency: post.summary(),
         rss_before_kib,
         rss_connected_kib,
+        server_cpu_ms_per_round: per_round(cpu_before.0, cpu_after.0),
+        client_cpu_ms_per_round: per_round(cpu_before.1, cpu_after.1),
         kib_per_socket: match (rss_before_kib, rss_connected_kib) {
             (Some(b), Some(c)) if connected > 0 => Some((c as f64 - b as f64) / connected as f64),
             _ => None,
         },
     })
+}
+
+fn cpu_pair(server_pid: Option<u32>) -> (Option<Duration>, Option<Duration>) {
+    (server_pid.and_then(cpu_time), cpu_time(std::process::id()))
+}
+
+type Job = (
+    i64,
+    String,
+    oneshot::Sender<anyhow::Result<(Instant, Duration)>>,
+);
+
+/// A connection on its own OS thread and current-thread runtime.
+struct Poster {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Poster {
+    fn start(target: Target) -> anyhow::Result<Self> {
+        let (jobs, mut rx) = mpsc::unbounded_channel::<Job>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("fanout-poster".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let mut conn = match Conn::connect(&target, None).await {
+                        Ok(c) => Some(c),
+                        Err(_) => None,
+                    };
+                    while let Some((user, title, reply)) = rx.recv().await {
+                        let Some(c) = conn.as_mut() else {
+                            let _ = reply.send(Err(anyhow::anyhow!("poster: cannot connect")));
+                            continue;
+                        };
+                        let sent = Instant::now();
+                        let r = c.create_ticket(user, &title).await;
+                        let _ = reply.send(r.map(|_| (sent, sent.elapsed())));
+                    }
+                });
+            })?;
+        Ok(Self { jobs })
+    }
+
+    /// Creates a ticket; when the POST started and how long it took.
+    async fn create(&self, user: i64, title: String) -> anyhow::Result<(Instant, Duration)> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send((user, title, tx))
+            .map_err(|_| anyhow::anyhow!("poster thread gone"))?;
+        rx.await?
+    }
 }
 
 /// 127.0.0.{1 + i mod n}; `None` (the kernel's choice) when `n <= 1`.

@@ -179,12 +179,12 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "(c) ticket.created → N   connected  connect s  all-have p50  max ms  incomplete  POST p50 ms  POST max ms  (d) RSS before → with KiB  KiB/socket"
+            "(c) ticket.created → N   connected  connect s  all-have p50  max ms  incomplete  POST p50 ms  POST max ms  (d) RSS before → with KiB  KiB/socket  cpu ms/round srv/cli"
         );
         for f in &self.fanout {
             let _ = writeln!(
                 out,
-                "    N = {:<16} {:>9} {:>10.2} {:>13.3} {:>7.3} {:>11} {:>12.3} {:>12.3} {:>12} → {:<10} {:>8}",
+                "    N = {:<16} {:>9} {:>10.2} {:>13.3} {:>7.3} {:>11} {:>12.3} {:>12.3} {:>12} → {:<10} {:>8}  {}/{}",
                 f.sockets,
                 f.connected,
                 f.connect_seconds,
@@ -197,6 +197,10 @@ impl Report {
                 opt(f.rss_connected_kib),
                 f.kib_per_socket
                     .map_or_else(|| "-".to_owned(), |k| format!("{k:.2}")),
+                f.server_cpu_ms_per_round
+                    .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}")),
+                f.client_cpu_ms_per_round
+                    .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}")),
             );
         }
         for note in &self.notes {
