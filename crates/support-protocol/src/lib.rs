@@ -58,3 +58,8 @@ pub use validate::{
 
 /// Crate-wide result alias for fallible conversions.
 pub type Result<T, E = DecodeError> = std::result::Result<T, E>;
+
+/// The crate README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

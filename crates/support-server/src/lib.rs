@@ -34,3 +34,8 @@ pub use api::SERVER_HEADER_VALUE;
 pub use server::{SupportServer, SupportServerBuilder};
 pub use state::AppState;
 pub use support_protocol as protocol;
+
+/// The crate README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -26,9 +26,67 @@ pub struct Options {
     /// A bot bearer token \[A2\]; repeatable (the variable takes a comma-separated list).
     #[arg(long = "bot-token", env = "SUPPORT_BOT_TOKEN", value_delimiter = ',')]
     pub bot_tokens: Vec<String>,
-    /// Let tokenless clients (the Python aiogram bot) use the bot REST API \[A3\].
+    /// Let tokenless clients (the Python aiogram bot) use the bot REST API (SPEC A3).
     #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
     pub legacy_anonymous_bot_api: bool,
+    /// Create or update a manager, `USER:PASSWORD`; repeatable (the variable takes a
+    /// comma-separated list). With none and no manager stored yet, one named `admin` is created
+    /// with a random password, printed once.
+    #[arg(long = "manager", env = "SUPPORT_MANAGER", value_delimiter = ',', value_parser = parse_manager)]
+    pub managers: Vec<ManagerCredentials>,
+}
+
+/// A `--manager USER:PASSWORD` value. `Debug` hides the password.
+#[derive(Clone)]
+pub struct ManagerCredentials {
+    /// The login name.
+    pub username: String,
+    /// The password (never logged).
+    pub password: String,
+}
+
+impl std::fmt::Debug for ManagerCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:<redacted>", self.username)
+    }
+}
+
+fn parse_manager(value: &str) -> Result<ManagerCredentials, String> {
+    match value.split_once(':') {
+        Some((user, password)) if !user.trim().is_empty() && !password.is_empty() => {
+            Ok(ManagerCredentials {
+                username: user.trim().to_owned(),
+                password: password.to_owned(),
+            })
+        }
+        _ => Err("expected USER:PASSWORD with a non-empty user and password".to_owned()),
+    }
+}
+
+/// Creates or updates the managers given on the command line; with none given and none stored,
+/// creates `admin` with a random password and returns it (to print once).
+pub async fn ensure_managers(
+    storage: &DynStorage,
+    managers: &[ManagerCredentials],
+) -> Result<Option<ManagerCredentials>, StandaloneError> {
+    for m in managers {
+        crate::auth::create_or_update_manager(storage, &m.username, &m.password, "", "").await?;
+        tracing::info!(username = %m.username, "manager created or updated");
+    }
+    if managers.is_empty() && storage.count_managers().await? == 0 {
+        use rand::Rng;
+        let password: String = rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(20)
+            .map(char::from)
+            .collect();
+        crate::auth::create_or_update_manager(storage, "admin", &password, "", "").await?;
+        return Ok(Some(ManagerCredentials {
+            username: "admin".to_owned(),
+            password,
+        }));
+    }
+    Ok(None)
 }
 
 /// Why the server could not start or stopped with an error.
@@ -44,6 +102,14 @@ pub enum StandaloneError {
     /// Binding or serving failed.
     #[error("serving failed: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Writes a line to stdout, ignoring a closed or broken stdout.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// Opens the storage a `--database` value names.
@@ -101,6 +167,7 @@ pub async fn shutdown_signal() {
 /// stops accepting, finishes in-flight requests, closes websockets, flushes the storage.
 pub async fn run(options: Options) -> Result<(), StandaloneError> {
     let storage = open_storage(&options.database).await?;
+    let generated = ensure_managers(&storage, &options.managers).await?;
     let mut builder = SupportServer::builder()
         .shared_storage(storage)
         .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api);
@@ -115,16 +182,32 @@ pub async fn run(options: Options) -> Result<(), StandaloneError> {
     let addr = listener.local_addr()?;
     let backend = support.state().storage().backend_name();
     tracing::info!(%addr, backend, "support server listening");
-    println!("support server listening on http://{addr} (storage: {backend})");
+    // Printed with errors ignored: a closed stdout must not stop the server.
+    say(&format!(
+        "support server listening on http://{addr} (storage: {backend})"
+    ));
+    let mount = &support.state().config().mount;
+    say(&format!("manager console: http://{addr}{mount}/manager/"));
+    if let Some(admin) = generated {
+        // Printed once, to the terminal only (never to the log): the operator needs it to log in.
+        say(&format!(
+            "created manager {:?} with password {:?} (change it with --manager)",
+            admin.username, admin.password
+        ));
+    }
     let app: axum::Router = support.router();
     let stopping = support.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            stopping.begin_shutdown();
-        })
-        .await?;
+    // Connect info lets the login throttle count failures per client address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        stopping.begin_shutdown();
+    })
+    .await?;
     support.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -1,4 +1,4 @@
-//! The built-in manager authentication [A1] over real HTTP: login (JSON and form) with an
+//! The built-in manager authentication \[A1\] over real HTTP: login (JSON and form) with an
 //! HttpOnly SameSite cookie, logout, me, bearer tokens, throttling, and manager upserts.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Two server instances sharing storage and a broker [S3], [W8]: a manager connected to
+//! Two server instances sharing storage and a broker \[S3\], \[W8\]: a manager connected to
 //! instance A receives what happens on instance B (a ticket created, a message posted, an
 //! assignment), the bot websocket on A gets replies written on B, and nothing arrives twice.
 //!

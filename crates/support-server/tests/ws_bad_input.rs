@@ -1,4 +1,4 @@
-//! Bad input on the manager websocket [W7]: every row of PEER.md's bad-input table (golden
+//! Bad input on the manager websocket \[W7\]: every row of PEER.md's bad-input table (golden
 //! cases 133-162) gets an `error` event with a stable code, the socket stays open, and stored
 //! data is unchanged. The original closed the socket with 1011 or silently ignored (B3, B4).
 

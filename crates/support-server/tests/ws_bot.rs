@@ -1,4 +1,4 @@
-//! The bot websocket [W9]: every manager reply, in id order, with a growing cursor; a bot that
+//! The bot websocket \[W9\]: every manager reply, in id order, with a growing cursor; a bot that
 //! reconnects with its last cursor gets exactly the replies it missed, in order, none twice.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The manager websocket's deliveries [W1]-[W6] over real sockets: who receives which event,
+//! The manager websocket's deliveries \[W1\]-\[W6\] over real sockets: who receives which event,
 //! exactly once per connection, several connections per manager, deliveries following the
 //! current assignment, atomic assignment and forced takeover, and answers to the asker only.
 

@@ -1,4 +1,4 @@
-//! Slow consumers and shutdown [W8]: a manager connection that does not read its socket is
+//! Slow consumers and shutdown \[W8\]: a manager connection that does not read its socket is
 //! closed with 1013 once it falls more than the hub's capacity behind, while another
 //! connection keeps receiving every event promptly; a graceful shutdown closes every socket
 //! with 1001.

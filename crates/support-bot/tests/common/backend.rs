@@ -1,34 +1,27 @@
-//! The support server the tests talk to: the real `support-server` in process on loopback.
-//!
-//! `start_backend` is the one place that decides how the server is built. The server crate has
-//! no bot websocket \[W9\] yet, so `bot_ws_stub` adds a stand-in at `/ws/support/bot/` built on
-//! the real server's storage (`replies_after`, `last_reply_id`) and event hub; drop it once the
-//! server serves the route itself.
+//! The support server the tests talk to: the real `support-server` in process on loopback, on a
+//! real SQLite file, with its real bot websocket \[W9\]. Manager replies go through the real
+//! manager websocket \[W3\], as a manager's console sends them.
 
 use std::net::SocketAddr;
 
-use axum::Router;
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use support_protocol::{Message, MessageId, MessageNew, Sender, ServerEvent, TicketId};
+use futures_util::{SinkExt, StreamExt};
+use support_protocol::{Message, ServerEvent, TicketId};
 use support_server::SupportServer;
-use support_server::hub::{Audience, HubEvent};
-use support_server::storage::{DynStorage, MemoryStorage, NewMessageRecord};
+use support_server::auth::create_or_update_manager;
+use support_server::storage::{DynStorage, SqliteStorage};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// The bot token the test server accepts.
 pub const BOT_TOKEN: &str = "test-bot-token";
-
-/// Whether to add the bot websocket stand-in (the server has no `/ws/support/bot/` yet).
-pub const USE_BOT_WS_STUB: bool = true;
 
 /// A running server.
 pub struct Backend {
     pub addr: SocketAddr,
     pub support: SupportServer,
     task: tokio::task::JoinHandle<()>,
+    /// Holds the SQLite file's directory for the life of the server.
+    _dir: tempfile::TempDir,
 }
 
 impl Drop for Backend {
@@ -42,61 +35,74 @@ impl Backend {
         self.support.state().storage()
     }
 
-    /// A manager's reply, as the manager websocket \[W3\] records and announces it.
+    /// A manager's reply, sent over the manager websocket as the console sends it; returns the
+    /// stored message once the server echoed it back.
     pub async fn manager_reply(&self, ticket: TicketId, text: &str) -> Message {
-        let message = self
-            .storage()
-            .create_message(NewMessageRecord {
-                ticket,
-                sender: Sender::Supp,
-                text: text.to_owned(),
-                viewed: true,
-                manager: None,
-            })
+        create_or_update_manager(self.storage(), "manager", "manager-password", "Anna", "")
             .await
             .unwrap();
-        self.support
-            .state()
-            .hub()
-            .publish(HubEvent {
-                audience: Audience::Ticket { assignee: None },
-                event: ServerEvent::MessageNew(MessageNew {
-                    message: message.clone(),
-                    cursor: None,
-                }),
-            })
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!("http://{}/support/auth/token/", self.addr))
+            .json(&serde_json::json!({"username": "manager", "password": "manager-password"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
             .await
             .unwrap();
-        message
+        let token = token["token"].as_str().expect("a manager token").to_owned();
+        let mut request = format!("ws://{}/ws/support/manager/", self.addr)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let frame =
+            serde_json::json!({"type": "ticket.message.new", "ticket_id": ticket, "text": text});
+        ws.send(WsMessage::text(frame.to_string())).await.unwrap();
+        loop {
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+                .await
+                .expect("the manager websocket answers")
+                .expect("the socket stays open")
+                .unwrap();
+            if let WsMessage::Text(raw) = frame {
+                match serde_json::from_str::<ServerEvent>(&raw).unwrap() {
+                    ServerEvent::MessageNew(m) if m.message.ticket == ticket => {
+                        let _ = ws.close(None).await;
+                        return m.message;
+                    }
+                    ServerEvent::Error(e) => panic!("manager reply refused: {e:?}"),
+                    _ => {}
+                }
+            }
+        }
     }
 }
 
-/// Starts the real server (in-memory storage: the server crate has no SQLite backend yet).
+/// Starts the real server on a fresh SQLite file.
 pub async fn start_backend() -> Backend {
-    start_backend_with(USE_BOT_WS_STUB).await
-}
-
-/// Starts the real server, with or without the bot websocket stand-in.
-pub async fn start_backend_with(bot_ws: bool) -> Backend {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    serve_backend(listener, bot_ws)
+    serve_backend(listener).await
 }
 
 /// Starts the real server on a given address (to test reconnects).
 pub async fn start_backend_on(addr: SocketAddr) -> Backend {
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-    serve_backend(listener, USE_BOT_WS_STUB)
+    serve_backend(listener).await
 }
 
-fn serve_backend(listener: tokio::net::TcpListener, bot_ws: bool) -> Backend {
+async fn serve_backend(listener: tokio::net::TcpListener) -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("support.db");
+    let storage = SqliteStorage::open(path.to_str().unwrap()).await.unwrap();
     let support = SupportServer::builder()
-        .storage(MemoryStorage::new())
+        .storage(storage)
         .bot_token(BOT_TOKEN)
         .build();
-    let mut app: Router = support.router();
-    if bot_ws {
-        app = app.merge(bot_ws_stub(support.state().clone()));
-    }
+    let app: axum::Router = support.router();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
@@ -105,77 +111,6 @@ fn serve_backend(listener: tokio::net::TcpListener, bot_ws: bool) -> Backend {
         addr,
         support,
         task,
+        _dir: dir,
     }
-}
-
-#[derive(serde::Deserialize)]
-struct CursorQuery {
-    cursor: Option<u64>,
-}
-
-/// The stand-in for \[W9\]: cursor = message id of a manager reply.
-fn bot_ws_stub(state: support_server::AppState) -> Router {
-    Router::new()
-        .route("/ws/support/bot/", get(upgrade))
-        .with_state(state)
-}
-
-async fn upgrade(
-    State(state): State<support_server::AppState>,
-    Query(q): Query<CursorQuery>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let authorized = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {BOT_TOKEN}"));
-    if !authorized {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    ws.on_upgrade(move |socket| serve(socket, state, q.cursor))
-}
-
-async fn serve(mut socket: WebSocket, state: support_server::AppState, cursor: Option<u64>) {
-    // Subscribe before reading the backlog, so nothing falls between the two.
-    let mut live = state.hub().subscribe();
-    let storage = state.storage().clone();
-    let mut last = match cursor {
-        Some(c) => c,
-        None => storage.last_reply_id().await.unwrap().get() as u64,
-    };
-    if cursor.is_some() {
-        let backlog = storage
-            .replies_after(MessageId::new(last as i64), 10_000)
-            .await
-            .unwrap();
-        for m in backlog {
-            if !send(&mut socket, &m).await {
-                return;
-            }
-            last = m.id.get() as u64;
-        }
-    }
-    while let Ok(event) = live.recv().await {
-        if let ServerEvent::MessageNew(MessageNew { message, .. }) = &event.event
-            && message.sender == Sender::Supp
-            && message.id.get() as u64 > last
-        {
-            if !send(&mut socket, message).await {
-                return;
-            }
-            last = message.id.get() as u64;
-        }
-    }
-}
-
-async fn send(socket: &mut WebSocket, message: &Message) -> bool {
-    let event = ServerEvent::MessageNew(MessageNew {
-        message: message.clone(),
-        cursor: Some(message.id.get() as u64),
-    });
-    socket
-        .send(WsMessage::Text(event.to_json().into()))
-        .await
-        .is_ok()
 }

@@ -17,7 +17,7 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::{InMemStorage, Storage};
 use teloxide::types::{ChatId, Update};
 
-pub use backend::{BOT_TOKEN, Backend, start_backend, start_backend_with};
+pub use backend::{BOT_TOKEN, Backend, start_backend};
 pub use telegram::{Call, FakeTelegram, Inject};
 
 /// The host's error type in these tests.

@@ -1,4 +1,4 @@
-//! [`PgHub`]: events shared by every server instance through Postgres LISTEN/NOTIFY [S3].
+//! [`PgHub`]: events shared by every server instance through Postgres LISTEN/NOTIFY \[S3\].
 //!
 //! Each instance NOTIFYs the JSON of every [`HubEvent`] on one channel (default
 //! [`DEFAULT_PG_CHANNEL`]) and LISTENs on it with a `PgListener`; what arrives goes to this

@@ -1,4 +1,4 @@
-//! [`RedisHub`]: events shared by every server instance through Redis pub/sub [S3].
+//! [`RedisHub`]: events shared by every server instance through Redis pub/sub \[S3\].
 //!
 //! Each instance PUBLISHes the JSON of every [`HubEvent`] on one channel (default
 //! [`DEFAULT_REDIS_CHANNEL`]) and SUBSCRIBEs to it; what arrives from Redis goes to this
