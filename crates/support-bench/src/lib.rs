@@ -13,6 +13,7 @@
 //! | [`rest`] | (a) message POST throughput and latency at a given concurrency |
 //! | [`e2e`] | (b) REST message POST → assigned manager's websocket event |
 //! | [`fanout`] | (c) `ticket.created` to N managers, (d) memory per idle socket |
+//! | [`disk`] | the fsync probe: what one durable commit costs on this disk |
 //! | [`procfs`] | RSS, CPU time and load average from `/proc` |
 //! | [`spawn`] | the server under test (or the no-op ceiling) as a subprocess |
 //! | [`noop`] | the no-op axum server: the ceiling of this machine |
@@ -23,6 +24,7 @@
 //! Every run is bounded in time and connections, and talks to loopback only.
 
 pub mod auth;
+pub mod disk;
 pub mod e2e;
 pub mod fanout;
 pub mod http;

@@ -24,6 +24,15 @@ struct Cli {
 enum Command {
     /// Run the benchmarks.
     Run(Box<RunArgs>),
+    /// Measure fsync latency of 4 KiB appends in a directory (the bound of a commit).
+    FsyncProbe {
+        /// Directory on the disk to measure.
+        #[arg(long, default_value = "target/bench-data")]
+        dir: PathBuf,
+        /// How many fsyncs.
+        #[arg(long, default_value_t = 500)]
+        count: usize,
+    },
     /// Serve the no-op endpoints (the ceiling) until killed.
     NoopServer {
         /// Address to listen on (loopback).
@@ -119,6 +128,22 @@ fn secs(s: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::NoopServer { bind } => support_bench::noop::serve(bind).await,
+        Command::FsyncProbe { dir, count } => {
+            let s = support_bench::disk::fsync_probe(&dir, count)?;
+            println!(
+                "fsync of a 4 KiB append ({} times) in {}: p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms, mean {:.3} ms => at most {:.0} commits/s; load1 {}",
+                s.count,
+                dir.display(),
+                s.p50_ms,
+                s.p95_ms,
+                s.p99_ms,
+                s.max_ms,
+                s.mean_ms,
+                1000.0 / s.mean_ms.max(1e-9),
+                support_bench::procfs::load1().unwrap_or(f64::NAN)
+            );
+            Ok(())
+        }
         Command::Run(args) => {
             let has = |s: &str| args.scenarios.iter().any(|x| x.trim() == s);
             let server = match (&args.spawn, &args.base_url) {
