@@ -205,10 +205,7 @@ impl Poster {
             .name("fanout-poster".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let mut conn = match Conn::connect(&target, None).await {
-                        Ok(c) => Some(c),
-                        Err(_) => None,
-                    };
+                    let mut conn = Conn::connect(&target, None).await.ok();
                     while let Some((user, title, reply)) = rx.recv().await {
                         let Some(c) = conn.as_mut() else {
                             let _ = reply.send(Err(anyhow::anyhow!("poster: cannot connect")));

@@ -22,8 +22,8 @@ use crate::spawn::{ServerProcess, free_port};
 /// Where the server under test comes from.
 #[derive(Debug, Clone)]
 pub enum ServerSpec {
-    /// Start `instances` copies of `program` with `--bind ... --database ... --bot-token ...
-    /// --manager ...` and `extra_args`. With two instances (sharing a Postgres database and a
+    /// Start `instances` copies of `program` with `--bind ... --database ... --bot-token ...`
+    /// and `extra_args`, after creating the managers in that database ([`precreate_managers`]). With two instances (sharing a Postgres database and a
     /// broker, by `database` and `extra_args`), (b) posts to the second and listens on the first.
     Spawn {
         /// The server binary (e.g. `target/release/examples/server`).
