@@ -4,7 +4,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use support_protocol::{Message, MessageNew, Sender, ServerEvent, Ticket, validate_text};
+use support_protocol::{
+    ManagerId, Message, MessageNew, Sender, ServerEvent, Ticket, validate_text,
+};
 
 use super::body::Body;
 use super::fields::{self, Errors, REQUIRED};
@@ -18,9 +20,12 @@ use crate::storage::NewMessageRecord;
 
 /// Publishes `ticket.message.new` to whoever sees the ticket \[W4\].
 pub(crate) async fn publish_new(state: &AppState, ticket: &Ticket, message: Message) {
-    let audience = Audience::Ticket {
-        assignee: ticket.manager_id(),
-    };
+    publish_to(state, ticket.manager_id(), message).await;
+}
+
+/// Publishes `ticket.message.new` for a ticket whose manager is `assignee` \[W4\].
+pub(crate) async fn publish_to(state: &AppState, assignee: Option<ManagerId>, message: Message) {
+    let audience = Audience::Ticket { assignee };
     publish(
         state,
         audience,
@@ -93,14 +98,11 @@ pub(crate) async fn create(
     let Some(text) = text.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors.0));
     };
-    let ticket = state
+    // One call: the message and its ticket's manager (the event's audience) as of the write; an
+    // unknown ticket is a 404.
+    let (message, assignee) = state
         .storage()
-        .get_ticket(id)
-        .await?
-        .ok_or_else(ApiError::ticket_not_found)?;
-    let message = state
-        .storage()
-        .create_message(NewMessageRecord {
+        .create_message_with_manager(NewMessageRecord {
             ticket: id,
             sender: allowed,
             text,
@@ -108,6 +110,6 @@ pub(crate) async fn create(
             manager,
         })
         .await?;
-    publish_new(&state, &ticket, message.clone()).await;
+    publish_to(&state, assignee, message.clone()).await;
     Ok((StatusCode::CREATED, json_body(&message)).into_response())
 }

@@ -199,6 +199,12 @@ pub trait Storage: Send + Sync + 'static {
     -> StorageResult<(Ticket, Option<Message>)>;
     /// One ticket.
     async fn get_ticket(&self, id: TicketId) -> StorageResult<Option<Ticket>>;
+    /// Whether the ticket exists (`None` if not) and its manager: what publishing a new message
+    /// needs (its audience), without the full ticket's computed extensions. The default reads
+    /// the whole ticket; backends override it with a single-row lookup.
+    async fn ticket_manager(&self, id: TicketId) -> StorageResult<Option<Option<ManagerId>>> {
+        Ok(self.get_ticket(id).await?.map(|t| t.manager_id()))
+    }
     /// A page of tickets, newest first, and the total count matching the filters.
     async fn list_tickets(&self, query: &TicketQuery) -> StorageResult<(Vec<Ticket>, u64)>;
     /// Applies changes; `TicketNotFound` if absent.
@@ -215,6 +221,19 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Creates a message; `TicketNotFound` if the ticket is absent.
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message>;
+    /// Creates a message and returns it with the ticket's manager (the audience of its event)
+    /// as of the write. The default is [`Storage::ticket_manager`] then
+    /// [`Storage::create_message`]; a backend may answer both from one transaction.
+    async fn create_message_with_manager(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<(Message, Option<ManagerId>)> {
+        let manager = self
+            .ticket_manager(new.ticket)
+            .await?
+            .ok_or(StorageError::TicketNotFound(new.ticket))?;
+        Ok((self.create_message(new).await?, manager))
+    }
     /// A page of a ticket's messages, newest first, and their total count; `TicketNotFound` if
     /// the ticket is absent.
     async fn list_messages(

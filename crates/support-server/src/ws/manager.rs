@@ -2,11 +2,11 @@
 //! connection delivering hub events by the *current* audience of each event and answering the
 //! manager's requests.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::request::Parts;
 use axum::response::Response;
 use support_protocol::{ErrorCode, ErrorEvent, ManagerId, ServerEvent};
@@ -64,7 +64,7 @@ async fn run(
     tracing::debug!(manager = %me, "manager websocket connected");
     let stop = loop {
         // Each step computes what to send, so the borrows of `socket` by `recv` end first.
-        let outgoing: Vec<String> = tokio::select! {
+        let outgoing: Vec<Utf8Bytes> = tokio::select! {
             // Shutdown first: a busy connection still closes promptly.
             biased;
             () = shutdown.cancelled() => break Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
@@ -73,7 +73,7 @@ async fn run(
                 Err(stop) => break stop,
             },
             event = events.recv() => match event {
-                Ok(event) if event.audience.includes(me) => vec![event.event.to_json()],
+                Ok(event) if event.audience.includes(me) => vec![shared_json(&event)],
                 Ok(_) => continue,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!(manager = %me, missed, "slow manager connection closed (1013)");
@@ -89,12 +89,12 @@ async fn run(
                             ErrorCode::TooLarge,
                             format!("A frame may have at most {MAX_FRAME_BYTES} bytes."),
                             None,
-                        )]
+                        ).into()]
                     } else {
                         super::requests::handle(&state, me, text.as_str())
                             .await
                             .iter()
-                            .map(ServerEvent::to_json)
+                            .map(|e| e.to_json().into())
                             .collect()
                     }
                 }
@@ -102,7 +102,7 @@ async fn run(
                     ErrorCode::InvalidJson,
                     "Binary frames are not supported; send JSON text.".to_owned(),
                     None,
-                )],
+                ).into()],
                 // Pings are answered by the websocket layer; a client's close is answered on
                 // the next read, which then ends the stream.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => continue,
@@ -121,6 +121,28 @@ async fn run(
     };
     tracing::debug!(manager = %me, ?stop, "manager websocket finished");
     finish(socket, stop).await;
+}
+
+/// The JSON of the most recent hub event, shared by every connection: a `ticket.created`
+/// reaching 10,000 managers is serialized once, not 10,000 times, and each connection sends a
+/// reference-counted copy. One slot suffices because every connection receives the events in
+/// the same order; a connection that lags behind re-serializes (and refills the slot), which is
+/// only slower, never wrong. The `Weak` keeps the event's allocation, so a new event cannot
+/// reuse its address while the slot still names it. The lock is never held across `.await`.
+static LAST_EVENT_JSON: Mutex<Option<(Weak<HubEvent>, Utf8Bytes)>> = Mutex::new(None);
+
+fn shared_json(event: &Arc<HubEvent>) -> Utf8Bytes {
+    let mut slot = LAST_EVENT_JSON
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some((last, json)) = slot.as_ref()
+        && std::ptr::eq(last.as_ptr(), Arc::as_ptr(event))
+    {
+        return json.clone();
+    }
+    let json = Utf8Bytes::from(event.event.to_json());
+    *slot = Some((Arc::downgrade(event), json.clone()));
+    json
 }
 
 /// An `error` event \[W7\] as JSON.

@@ -40,6 +40,12 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// between [`MAX_FRAME_BYTES`] and this still get a polite `too_large` error.
 const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// The initial read buffer of a connection. tungstenite's default is 128 KiB, allocated and
+/// zero-filled per connection, which made an idle manager socket cost ~124 KiB of RSS. Manager
+/// and bot frames are small requests; the buffer still grows on demand up to
+/// [`MAX_MESSAGE_BYTES`] for a large one, so 4 KiB only changes the idle cost.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// How long one frame may take to be written. A client whose TCP window stays closed this long
 /// is gone or hopelessly behind; its connection is dropped (no close frame can get through a
 /// full pipe). A live but slow client is instead caught by the hub lag check and closed with
@@ -104,12 +110,15 @@ async fn not_found() -> ApiError {
 pub(crate) fn upgrade_or_error(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<WebSocketUpgrade, Box<Response>> {
-    ws.map(|ws| ws.max_message_size(MAX_MESSAGE_BYTES))
-        .map_err(|rejection| {
-            let mut response = json_body(&ErrorBody::detail(rejection.body_text()));
-            *response.status_mut() = rejection.status();
-            Box::new(response)
-        })
+    ws.map(|ws| {
+        ws.max_message_size(MAX_MESSAGE_BYTES)
+            .read_buffer_size(READ_BUFFER_BYTES)
+    })
+    .map_err(|rejection| {
+        let mut response = json_body(&ErrorBody::detail(rejection.body_text()));
+        *response.status_mut() = rejection.status();
+        Box::new(response)
+    })
 }
 
 /// Publishes an event; a hub failure is logged (the write it reports is already committed).
@@ -131,7 +140,7 @@ pub(crate) enum Stop {
 /// Sends a text frame within [`SEND_TIMEOUT`]; gives up early on shutdown.
 pub(crate) async fn send_text(
     socket: &mut WebSocket,
-    text: String,
+    text: impl Into<Utf8Bytes>,
     shutdown: &CancellationToken,
 ) -> Result<(), Stop> {
     tokio::select! {
