@@ -57,6 +57,11 @@ impl Drop for Server {
 
 /// Starts the server and returns it with the address it printed.
 fn start(db: &str) -> (Server, String) {
+    start_with(db, &[])
+}
+
+/// Starts the server with `extra` arguments and returns it with the address it printed.
+fn start_with(db: &str, extra: &[&str]) -> (Server, String) {
     let mut child = Command::new(example_binary())
         .args([
             "--bind",
@@ -68,6 +73,7 @@ fn start(db: &str) -> (Server, String) {
             "--manager",
             "anna:pa55word",
         ])
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -109,15 +115,11 @@ fn sigterm_and_wait(mut server: Server) {
     panic!("the server did not exit within 5 s of SIGTERM");
 }
 
-#[tokio::test]
-async fn example_server_serves_rest_and_keeps_data_across_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("support.db").display());
-    let http = reqwest::Client::new();
-
-    let (child, addr) = start(&db);
-
-    // Log in as the manager given with --manager and open the manager websocket with the cookie.
+/// Logs in as `anna` on the server at `addr` and opens her manager websocket.
+async fn manager_socket(
+    http: &reqwest::Client,
+    addr: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let login = http
         .post(format!("http://{addr}/support/auth/login/"))
         .header("origin", format!("http://{addr}"))
@@ -142,12 +144,18 @@ async fn example_server_serves_rest_and_keeps_data_across_restarts() {
     request
         .headers_mut()
         .insert("origin", format!("http://{addr}").parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
 
-    let created: serde_json::Value = http
-        .post(format!("http://{addr}/support/tickets/"))
+/// POSTs `body` with the bot token and returns the JSON answer (a 2xx, or the test fails).
+async fn bot_post(
+    http: &reqwest::Client,
+    url: String,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    http.post(url)
         .bearer_auth("T")
-        .json(&serde_json::json!({"user_id": 1001, "title": "from the example", "text": "hello"}))
+        .json(body)
         .send()
         .await
         .unwrap()
@@ -155,7 +163,146 @@ async fn example_server_serves_rest_and_keeps_data_across_restarts() {
         .unwrap()
         .json()
         .await
+        .unwrap()
+}
+
+/// An environment variable naming a test service, or `None` (saying so) when unset.
+fn service_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            println!("{var} is not set: skipped");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bad_hub_value_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("support.db").display());
+    let output = Command::new(example_binary())
+        .args(["--bind", "127.0.0.1:0", "--database", &db])
+        .args(["--hub", "nats://user:secret@127.0.0.1:4222"])
+        .env("RUST_LOG", "off")
+        .output()
         .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--hub") && stderr.contains("expected `local`"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("secret"),
+        "the password is not shown: {stderr}"
+    );
+    assert!(stderr.contains("***"), "{stderr}");
+
+    // An unreachable broker: a clear error, not a hang.
+    let output = Command::new(example_binary())
+        .args(["--bind", "127.0.0.1:0", "--database", &db])
+        .args(["--hub", "redis://127.0.0.1:1"])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("event hub"), "{stderr}");
+}
+
+/// Two instances of the program on one Postgres database, first with the Postgres hub, then
+/// with the Redis hub: a ticket and a message created through one reach a manager connected
+/// to the other \[S3\].
+#[tokio::test]
+async fn two_instances_share_the_database_and_the_hub() {
+    let Some(pg) = service_url("SUPPORT_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let schema = format!("support_example_{:016x}", rand::random::<u64>());
+    let admin = sqlx::PgPool::connect(&pg)
+        .await
+        .expect("SUPPORT_TEST_POSTGRES_URL is set but Postgres is unreachable");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let separator = if pg.contains('?') { '&' } else { '?' };
+    let db = format!("{pg}{separator}options[search_path]={schema}");
+    let mut hubs = vec![("postgres", db.clone())];
+    if let Some(redis) = service_url("SUPPORT_TEST_REDIS_URL") {
+        hubs.push(("redis", redis));
+    }
+    // The body runs in its own task so the schema is dropped even when it fails.
+    let body = tokio::spawn({
+        let schema = schema.clone();
+        async move {
+            for (kind, hub) in hubs {
+                across_instances(&db, &hub, &format!("{schema}_{kind}"), kind).await;
+            }
+        }
+    })
+    .await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    if let Err(err) = body {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+async fn across_instances(db: &str, hub: &str, channel: &str, kind: &str) {
+    let http = reqwest::Client::new();
+    let args = ["--hub", hub, "--hub-channel", channel];
+    let (a, addr_a) = start_with(db, &args);
+    let (b, addr_b) = start_with(db, &args);
+    let mut ws_b = manager_socket(&http, &addr_b).await;
+    let title = format!("through the {kind} hub");
+    let created: serde_json::Value = bot_post(
+        &http,
+        format!("http://{addr_a}/support/tickets/"),
+        &serde_json::json!({"user_id": 1001, "title": title}),
+    )
+    .await;
+    let event = next_text(&mut ws_b).await;
+    assert_eq!(event["type"], "ticket.created", "{kind}: {event}");
+    assert_eq!(event["ticket"]["id"], created["id"]);
+    assert_eq!(event["ticket"]["title"], title.as_str());
+    let message: serde_json::Value = bot_post(
+        &http,
+        format!(
+            "http://{addr_a}/support/tickets/{}/messages/",
+            created["id"]
+        ),
+        &serde_json::json!({"text": "<b>hi</b> from a"}),
+    )
+    .await;
+    let event = next_text(&mut ws_b).await;
+    assert_eq!(event["type"], "ticket.message.new", "{kind}: {event}");
+    assert_eq!(event["message"]["id"], message["id"]);
+    assert_eq!(event["message"]["text"], "<b>hi</b> from a");
+    sigterm_and_wait(a);
+    sigterm_and_wait(b);
+}
+
+#[tokio::test]
+async fn example_server_serves_rest_and_keeps_data_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("support.db").display());
+    let http = reqwest::Client::new();
+
+    let (child, addr) = start(&db);
+
+    // Log in as the manager given with --manager and open the manager websocket with the cookie.
+    let mut ws = manager_socket(&http, &addr).await;
+
+    let created: serde_json::Value = bot_post(
+        &http,
+        format!("http://{addr}/support/tickets/"),
+        &serde_json::json!({"user_id": 1001, "title": "from the example", "text": "hello"}),
+    )
+    .await;
     let anon = http
         .get(format!("http://{addr}/support/tickets/"))
         .send()

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use crate::SupportServer;
+use crate::hub::{DynHub, HubError, LocalHub};
 use crate::storage::{DynStorage, MemoryStorage, StorageError};
 
 /// Command-line options; each also reads an environment variable.
@@ -23,6 +24,14 @@ pub struct Options {
     /// Storage: `sqlite://PATH` (or a plain path), `postgres://...`, or `memory:`.
     #[arg(long, env = "SUPPORT_DATABASE", default_value = "sqlite://support.db")]
     pub database: String,
+    /// Event hub: `local` (this process only), or a broker shared by several instances on one
+    /// database \[S3\]: `postgres://...` (LISTEN/NOTIFY) or `redis://...` (pub/sub).
+    #[arg(long, env = "SUPPORT_HUB", default_value = "local")]
+    pub hub: String,
+    /// The broker channel of `--hub` (default `support_events` on Postgres, `support:events`
+    /// on Redis): deployments sharing one broker or database use different channels.
+    #[arg(long, env = "SUPPORT_HUB_CHANNEL")]
+    pub hub_channel: Option<String>,
     /// A bot bearer token \[A2\]; repeatable (the variable takes a comma-separated list).
     #[arg(long = "bot-token", env = "SUPPORT_BOT_TOKEN", value_delimiter = ',')]
     pub bot_tokens: Vec<String>,
@@ -96,6 +105,12 @@ pub enum StandaloneError {
     /// The `--database` value is not a storage this build supports.
     #[error("--database {0:?}: {1}")]
     Database(String, String),
+    /// The `--hub` value is not a hub this build supports.
+    #[error("--hub {0:?}: {1}")]
+    HubUrl(String, String),
+    /// The event hub's broker could not be reached.
+    #[error("connecting the event hub failed: {0}")]
+    Hub(#[from] HubError),
     /// The storage failed to open.
     #[error("opening the storage failed: {0}")]
     Storage(#[from] StorageError),
@@ -114,7 +129,7 @@ fn say(line: &str) {
 
 /// Opens the storage a `--database` value names.
 pub async fn open_storage(database: &str) -> Result<DynStorage, StandaloneError> {
-    let unsupported = |why: &str| StandaloneError::Database(database.to_owned(), why.to_owned());
+    let unsupported = |why: &str| StandaloneError::Database(redact(database), why.to_owned());
     if database == "memory:" || database == "memory" {
         return Ok(Arc::new(MemoryStorage::new()));
     }
@@ -139,6 +154,64 @@ pub async fn open_storage(database: &str) -> Result<DynStorage, StandaloneError>
     Err(unsupported(
         "this build has no SQLite support (feature `sqlite`)",
     ))
+}
+
+/// Opens the event hub a `--hub` value names. The value is never logged: it may hold a password.
+pub async fn open_hub(hub: &str, channel: Option<&str>) -> Result<DynHub, StandaloneError> {
+    let unsupported = |why: &str| StandaloneError::HubUrl(redact(hub), why.to_owned());
+    #[cfg(not(any(feature = "postgres", feature = "redis")))]
+    let _ = channel;
+    if hub == "local" {
+        return Ok(Arc::new(LocalHub::new(crate::hub::DEFAULT_CAPACITY)));
+    }
+    if hub.starts_with("postgres://") || hub.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        return Ok(Arc::new(
+            crate::hub::PgHub::connect_url(
+                hub,
+                channel.unwrap_or(crate::hub::DEFAULT_PG_CHANNEL),
+                crate::hub::DEFAULT_CAPACITY,
+            )
+            .await?,
+        ));
+        #[cfg(not(feature = "postgres"))]
+        return Err(unsupported(
+            "this build has no Postgres support (feature `postgres`)",
+        ));
+    }
+    if hub.starts_with("redis://")
+        || hub.starts_with("rediss://")
+        || hub.starts_with("redis+unix://")
+    {
+        #[cfg(feature = "redis")]
+        return Ok(Arc::new(
+            crate::hub::RedisHub::connect(
+                hub,
+                channel.unwrap_or(crate::hub::DEFAULT_REDIS_CHANNEL),
+                crate::hub::DEFAULT_CAPACITY,
+            )
+            .await?,
+        ));
+        #[cfg(not(feature = "redis"))]
+        return Err(unsupported(
+            "this build has no Redis support (feature `redis`)",
+        ));
+    }
+    Err(unsupported(
+        "expected `local`, `postgres://...` or `redis://...`",
+    ))
+}
+
+/// A URL with its password (if any) replaced by `***`, for error messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "<not a URL>".to_owned(),
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -168,8 +241,10 @@ pub async fn shutdown_signal() {
 pub async fn run(options: Options) -> Result<(), StandaloneError> {
     let storage = open_storage(&options.database).await?;
     let generated = ensure_managers(&storage, &options.managers).await?;
+    let hub = open_hub(&options.hub, options.hub_channel.as_deref()).await?;
     let mut builder = SupportServer::builder()
         .shared_storage(storage)
+        .shared_hub(hub)
         .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api);
     for token in options.bot_tokens.iter().filter(|t| !t.is_empty()) {
         builder = builder.bot_token(token.clone());
@@ -181,10 +256,11 @@ pub async fn run(options: Options) -> Result<(), StandaloneError> {
     let listener = tokio::net::TcpListener::bind(options.bind).await?;
     let addr = listener.local_addr()?;
     let backend = support.state().storage().backend_name();
-    tracing::info!(%addr, backend, "support server listening");
+    let hub = options.hub.split("://").next().unwrap_or_default();
+    tracing::info!(%addr, backend, hub, "support server listening");
     // Printed with errors ignored: a closed stdout must not stop the server.
     say(&format!(
-        "support server listening on http://{addr} (storage: {backend})"
+        "support server listening on http://{addr} (storage: {backend}, hub: {hub})"
     ));
     let mount = &support.state().config().mount;
     say(&format!("manager console: http://{addr}{mount}/manager/"));

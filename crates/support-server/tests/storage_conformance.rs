@@ -796,6 +796,79 @@ async fn concurrent_message_inserts(s: DynStorage) {
     );
 }
 
+/// `ticket_manager` and `create_message_with_manager`: the audience of a message event is the
+/// ticket's manager as of the insert, also while the ticket is being taken over.
+async fn message_audience(s: DynStorage) {
+    let anna = add_manager(&s, "anna").await.id;
+    let boris = add_manager(&s, "boris").await.id;
+    let t = create(&s, 1, "audience").await.id;
+    let missing = TicketId::new(t.get() + 1_000);
+    assert_eq!(s.ticket_manager(missing).await.unwrap(), None);
+    assert!(matches!(
+        s.create_message_with_manager(user_message(missing, "lost")).await,
+        Err(StorageError::TicketNotFound(id)) if id == missing
+    ));
+    assert_eq!(s.ticket_manager(t).await.unwrap(), Some(None));
+    let (m1, audience) = s
+        .create_message_with_manager(user_message(t, "first"))
+        .await
+        .unwrap();
+    assert_eq!(audience, None);
+    assert_eq!(
+        (m1.ticket, m1.text.as_str(), m1.sender),
+        (t, "first", Sender::User)
+    );
+    s.assign_ticket(t, anna, false).await.unwrap();
+    assert_eq!(s.ticket_manager(t).await.unwrap(), Some(Some(anna)));
+    let (m2, audience) = s
+        .create_message_with_manager(supp_message(t, "reply", anna))
+        .await
+        .unwrap();
+    assert_eq!(audience, Some(anna));
+    assert!(m2.id > m1.id);
+    // A reply is on the bot's cursor like one made by `create_message`.
+    assert_eq!(s.replies_after(m1.id, 10).await.unwrap(), vec![m2.clone()]);
+    let stored = s.list_messages(t, None, 0).await.unwrap().0;
+    assert_eq!(stored, vec![m2, m1], "stored exactly as returned");
+
+    // Messages racing a forced takeover: every message inserted before it goes to anna, every
+    // one after to boris, so by id the audiences form one block of anna then one of boris.
+    const N: usize = 200;
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let s = Arc::clone(&s);
+            tokio::spawn(async move {
+                if i == N / 2 {
+                    s.assign_ticket(t, boris, true).await.unwrap();
+                }
+                s.create_message_with_manager(user_message(t, &format!("race {i}")))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(N);
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results.sort_by_key(|(m, _)| m.id);
+    let audiences: Vec<_> = results.iter().map(|(_, a)| *a).collect();
+    let switch = audiences
+        .iter()
+        .position(|a| *a == Some(boris))
+        .expect("messages after the takeover go to boris");
+    assert!(
+        audiences[..switch].iter().all(|a| *a == Some(anna)),
+        "before the takeover: anna; {audiences:?}"
+    );
+    assert!(
+        audiences[switch..].iter().all(|a| *a == Some(boris)),
+        "after the takeover: boris only; {audiences:?}"
+    );
+    assert_eq!(s.ticket_manager(t).await.unwrap(), Some(Some(boris)));
+    assert_eq!(s.list_messages(t, None, 0).await.unwrap().1, N as u64 + 2);
+}
+
 async fn replies_cursor(s: DynStorage) {
     assert_eq!(s.last_reply_id().await.unwrap(), MessageId::new(0));
     assert!(
@@ -1145,6 +1218,7 @@ conformance!(
     updated_at_and_unread_count,
     assignment_is_atomic,
     concurrent_message_inserts,
+    message_audience,
     replies_cursor,
     replies_cursor_under_concurrency,
     managers_upsert_and_lookup,

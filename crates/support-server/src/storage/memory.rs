@@ -247,6 +247,22 @@ impl Storage for MemoryStorage {
         Ok(state.insert_message(new))
     }
 
+    async fn ticket_manager(&self, id: TicketId) -> StorageResult<Option<Option<ManagerId>>> {
+        Ok(self.lock().tickets.get(&id).map(|t| t.manager))
+    }
+
+    async fn create_message_with_manager(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<(Message, Option<ManagerId>)> {
+        // Under one lock: the manager is the one as of the insert.
+        let mut state = self.lock();
+        let Some(manager) = state.tickets.get(&new.ticket).map(|t| t.manager) else {
+            return Err(StorageError::TicketNotFound(new.ticket));
+        };
+        Ok((state.insert_message(new), manager))
+    }
+
     async fn list_messages(
         &self,
         ticket: TicketId,

@@ -36,6 +36,14 @@ async fn raw_pool(path: &str) -> sqlx::SqlitePool {
         .expect("raw pool")
 }
 
+/// Our schema versions recorded in the file.
+async fn schema_versions(raw: &sqlx::SqlitePool) -> Vec<i64> {
+    sqlx::query_scalar("SELECT version FROM support_schema_migrations ORDER BY version")
+        .fetch_all(raw)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn durable_across_close_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -162,12 +170,8 @@ async fn migrations_are_idempotent() {
     third.close().await;
 
     let raw = raw_pool(&path).await;
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM support_schema_migrations ORDER BY version")
-            .fetch_all(&raw)
-            .await
-            .unwrap();
-    assert_eq!(versions, vec![1]);
+    let versions = schema_versions(&raw).await;
+    assert_eq!(versions, vec![1, 2]);
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&raw)
         .await
@@ -180,6 +184,79 @@ async fn migrations_are_idempotent() {
     .await
     .unwrap();
     assert_eq!(sqlx_table, None, "we never touch sqlx's migration table");
+    raw.close().await;
+}
+
+/// A file at schema version 1 (unread counts through a partial index) is upgraded to version 2
+/// (a count on each ticket, kept by triggers) with its counts intact, and they stay exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrades_a_version_1_file_keeping_unread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let raw = raw_pool(&path).await;
+    sqlx::raw_sql(include_str!("../../migrations/sqlite/0001_initial.sql"))
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE support_schema_migrations (version INTEGER PRIMARY KEY NOT NULL, \
+         description TEXT NOT NULL, applied_at INTEGER NOT NULL); \
+         INSERT INTO support_schema_migrations VALUES (1, 'initial schema', 0); \
+         INSERT INTO support_users VALUES (7); \
+         INSERT INTO support_tickets (user_id, created_at, title) VALUES (7, 1, 'a'), (7, 2, 'b'); \
+         INSERT INTO support_messages (ticket_id, created_at, sender, text, viewed) VALUES \
+           (1, 3, 'user', 'one', 0), (1, 4, 'user', 'two', 1), (1, 5, 'supp', 'three', 0), \
+           (2, 6, 'user', 'four', 0), (2, 7, 'user', 'five', 0);",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
+
+    let s = open(&path).await;
+    let unread = |t: &support_protocol::Ticket| t.unread_count;
+    let (tickets, _) = s.list_tickets(&TicketQuery::default()).await.unwrap();
+    let counts: Vec<_> = tickets.iter().map(|t| (t.id.get(), unread(t))).collect();
+    assert_eq!(counts, vec![(2, Some(2)), (1, Some(1))]);
+    // Kept exact from now on: a new user message, a viewed mark (twice), a reply.
+    let t1 = support_protocol::TicketId::new(1);
+    let t2 = support_protocol::TicketId::new(2);
+    s.create_message(NewMessageRecord {
+        ticket: t1,
+        sender: Sender::User,
+        text: "six".into(),
+        viewed: false,
+        manager: None,
+    })
+    .await
+    .unwrap();
+    s.mark_viewed(t2, MessageId::new(4)).await.unwrap();
+    s.mark_viewed(t2, MessageId::new(4)).await.unwrap();
+    s.create_message(NewMessageRecord {
+        ticket: t2,
+        sender: Sender::Supp,
+        text: "seven".into(),
+        viewed: true,
+        manager: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(unread(&s.get_ticket(t1).await.unwrap().unwrap()), Some(2));
+    assert_eq!(unread(&s.get_ticket(t2).await.unwrap().unwrap()), Some(1));
+    s.close().await;
+
+    let raw = raw_pool(&path).await;
+    let versions = schema_versions(&raw).await;
+    assert_eq!(versions, vec![1, 2]);
+    // The stored counts equal a recount.
+    let drift: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM support_tickets t WHERE t.unread_count != (SELECT COUNT(*) \
+         FROM support_messages m WHERE m.ticket_id = t.id AND m.sender = 'user' AND m.viewed = 0)",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(drift, 0);
     raw.close().await;
 }
 
@@ -235,11 +312,7 @@ async fn shares_the_file_with_a_hosts_sqlx_migrations() {
             .await
             .unwrap();
     assert_eq!(host_versions, vec![20_240_101_000_000, 20_240_201_000_000]);
-    let ours: Vec<i64> = sqlx::query_scalar("SELECT version FROM support_schema_migrations")
-        .fetch_all(&host)
-        .await
-        .unwrap();
-    assert_eq!(ours, vec![1]);
+    assert_eq!(schema_versions(&host).await, vec![1, 2]);
     sqlx::query("INSERT INTO host_items (id, name, note) VALUES (1, 'a', 'b')")
         .execute(&host)
         .await

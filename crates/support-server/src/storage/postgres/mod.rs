@@ -28,7 +28,8 @@ use super::{
 
 use sql::{
     MANAGER_COLUMNS, MESSAGE_COLUMNS, ManagerRow, MessageRow, TICKET_SELECT, TicketRow, clamp,
-    count, db, fetch_ticket, insert_message, push_filters, ticket_exists,
+    count, db, fetch_ticket, insert_message, insert_message_with_manager, push_filters,
+    ticket_exists,
 };
 
 mod migrate;
@@ -261,6 +262,34 @@ impl Storage for PostgresStorage {
         let message = insert_message(&mut tx, &new).await?;
         tx.commit().await.map_err(db)?;
         Ok(message)
+    }
+
+    async fn create_message_with_manager(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<(Message, Option<ManagerId>)> {
+        if new.sender == Sender::Supp {
+            // The reply lock is held until commit: an explicit transaction.
+            let mut tx = self.tx().await?;
+            let created = insert_message_with_manager(&mut tx, &new).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(created)
+        } else {
+            // One statement, committed on its own: one round trip.
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            insert_message_with_manager(&mut conn, &new).await
+        }
+    }
+
+    async fn ticket_manager(&self, id: TicketId) -> StorageResult<Option<Option<ManagerId>>> {
+        // Not `get_ticket`: its `unread_count` grows with the ticket.
+        let row: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT support_manager_id FROM support_tickets WHERE id = $1")
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(row.map(|m| m.map(ManagerId::new)))
     }
 
     async fn list_messages(

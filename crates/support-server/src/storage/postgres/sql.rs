@@ -173,6 +173,26 @@ pub(super) async fn insert_message(
     conn: &mut PgConnection,
     new: &NewMessageRecord,
 ) -> StorageResult<Message> {
+    Ok(insert_message_with_manager(conn, new).await?.0)
+}
+
+/// A new message and its ticket's manager, from one statement.
+#[derive(sqlx::FromRow)]
+struct MessageWithManagerRow {
+    #[sqlx(flatten)]
+    message: MessageRow,
+    audience: Option<i64>,
+}
+
+/// Inserts a message and reads its ticket's manager in one statement: the ticket row is locked
+/// `FOR SHARE` first, so a concurrent assignment commits either before (and this message's
+/// audience is the new manager) or after this statement's transaction (and the assignment's
+/// event follows this message's). A reply still takes the reply lock, so `conn` must then be in
+/// a transaction.
+pub(super) async fn insert_message_with_manager(
+    conn: &mut PgConnection,
+    new: &NewMessageRecord,
+) -> StorageResult<(Message, Option<ManagerId>)> {
     if new.sender == Sender::Supp {
         // Until commit: the next reply draws its id only after this one is visible.
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -181,16 +201,18 @@ pub(super) async fn insert_message(
             .await
             .map_err(db)?;
     }
-    let row: MessageRow = sqlx::query_as(&format!(
-        "INSERT INTO support_messages (ticket_id, sender, text, viewed, manager_id) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {MESSAGE_COLUMNS}"
+    let row: Option<MessageWithManagerRow> = sqlx::query_as(&format!(
+        "WITH t AS (SELECT id, support_manager_id FROM support_tickets WHERE id = $1 FOR SHARE), \
+         m AS (INSERT INTO support_messages (ticket_id, sender, text, viewed, manager_id) \
+         SELECT t.id, $2, $3, $4, $5 FROM t RETURNING {MESSAGE_COLUMNS}) \
+         SELECT m.*, t.support_manager_id AS audience FROM m CROSS JOIN t"
     ))
     .bind(new.ticket.get())
     .bind(new.sender.as_str())
     .bind(&new.text)
     .bind(new.viewed)
     .bind(new.manager.map(ManagerId::get))
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await
     .map_err(|e| {
         if is_foreign_key_violation(&e) {
@@ -199,7 +221,11 @@ pub(super) async fn insert_message(
             db(e)
         }
     })?;
-    row.into_message()
+    let row = row.ok_or(StorageError::TicketNotFound(new.ticket))?;
+    Ok((
+        row.message.into_message()?,
+        row.audience.map(ManagerId::new),
+    ))
 }
 
 pub(super) fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, query: &TicketQuery) {

@@ -7,11 +7,18 @@ use super::sql::Corrupt;
 use crate::storage::{StorageError, StorageResult};
 
 /// Our migrations, applied in order and recorded in `support_schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("../../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("../../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "unread count on the ticket",
+        include_str!("../../../migrations/sqlite/0002_unread_count_column.sql"),
+    ),
+];
 
 /// Our own version table: sqlx's `_sqlx_migrations` belongs to the host (sqlx issue 1189).
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS support_schema_migrations (

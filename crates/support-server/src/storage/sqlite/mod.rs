@@ -97,6 +97,9 @@ impl SqliteStorage {
             // Keep the one write connection: reopening it costs a file open and PRAGMAs.
             .idle_timeout(None)
             .max_lifetime(None)
+            // A local file cannot drop a connection: no ping (a round trip to the connection's
+            // worker thread) before every use.
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(StorageError::backend)?;
@@ -104,6 +107,7 @@ impl SqliteStorage {
         // Opened after the migrations, so no reader ever sees a half-built schema.
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(StorageError::backend)?;

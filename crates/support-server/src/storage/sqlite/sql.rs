@@ -13,8 +13,7 @@ pub(super) const TICKET_SELECT: &str = "SELECT t.id, t.user_id, t.support_manage
     t.created_at, t.title, t.resolved, \
     MAX(t.created_at, COALESCE((SELECT n.created_at FROM support_messages n \
         WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1), t.created_at)) AS updated_at, \
-    (SELECT COUNT(*) FROM support_messages u \
-        WHERE u.ticket_id = t.id AND u.sender = 'user' AND u.viewed = 0) AS unread_count \
+    t.unread_count \
     FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id";
 
 pub(super) const MESSAGE_COLUMNS: &str = "id, ticket_id, created_at, sender, text, viewed";
