@@ -73,7 +73,8 @@ pub enum HubError {
 #[async_trait]
 pub trait EventHub: Send + Sync + 'static {
     /// Publishes to every instance, this one included. Returns once the event is handed to the
-    /// broker (or, in process, to the local channel); delivery to sockets happens off this path.
+    /// broker (or, in process, queued for the fan-out task); delivery to sockets happens off
+    /// this path. Events published one after the other are delivered in that order.
     async fn publish(&self, event: HubEvent) -> Result<(), HubError>;
     /// A receiver of every event published from now on, on any instance.
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>>;

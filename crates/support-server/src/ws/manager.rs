@@ -60,6 +60,9 @@ async fn run(
     mut events: broadcast::Receiver<Arc<HubEvent>>,
 ) {
     let shutdown = state.shutdown_token().clone();
+    // One registration with the shared shutdown token for the connection's life, not one per
+    // event: with 10,000 sockets, each event would otherwise lock the token 10,000 times more.
+    let mut cancelled = std::pin::pin!(shutdown.cancelled());
     let mut ping = super::ping_ticker();
     tracing::debug!(manager = %me, "manager websocket connected");
     let stop = loop {
@@ -67,7 +70,7 @@ async fn run(
         let outgoing: Vec<Utf8Bytes> = tokio::select! {
             // Shutdown first: a busy connection still closes promptly.
             biased;
-            () = shutdown.cancelled() => break Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
+            () = &mut cancelled => break Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
             _ = ping.tick() => match super::send_ping(&mut socket).await {
                 Ok(()) => continue,
                 Err(stop) => break stop,

@@ -144,6 +144,9 @@ pub(crate) async fn send_text(
     shutdown: &CancellationToken,
 ) -> Result<(), Stop> {
     tokio::select! {
+        // The send first: one that completes at once (the common case) never registers with
+        // the shutdown token, a lock shared by every connection.
+        biased;
         sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))) => {
             match sent {
                 Ok(Ok(())) => Ok(()),
