@@ -317,3 +317,64 @@ async fn a_host_with_its_own_auth_has_no_login_routes() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+/// A login from an HTTPS page (its `Origin`, or a TLS proxy's `X-Forwarded-Proto`) gets a
+/// `Secure` cookie, and logout clears it the same way; a plain-HTTP page (localhost) gets none,
+/// so the console keeps working there.
+#[tokio::test]
+async fn the_cookie_is_secure_when_the_page_is_https() {
+    let s = TestServer::start(
+        SupportServer::builder()
+            .trusted_origin("https://support.example.com")
+            .build(),
+    )
+    .await;
+    create_or_update_manager(s.support.state().storage(), "anna", "s3cret!", "", "")
+        .await
+        .unwrap();
+    let login = |origin: Option<String>, proto: Option<&'static str>| {
+        let mut request = s
+            .client
+            .post(s.url("/support/auth/login/"))
+            .json(&json!({"username": "anna", "password": "s3cret!"}));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(proto) = proto {
+            request = request.header("x-forwarded-proto", proto);
+        }
+        request.send()
+    };
+    let set_cookie = |r: &reqwest::Response| r.headers()["set-cookie"].to_str().unwrap().to_owned();
+
+    let r = login(Some("https://support.example.com".to_owned()), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(set_cookie(&r).ends_with("; Secure"), "{}", set_cookie(&r));
+    let cookie = cookie_of(&r);
+
+    let r = login(None, Some("https")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(set_cookie(&r).ends_with("; Secure"), "{}", set_cookie(&r));
+
+    // The server's own plain-HTTP origin, as the console on localhost sends it.
+    let r = login(Some(s.url("")), None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(!set_cookie(&r).contains("Secure"), "{}", set_cookie(&r));
+
+    let r = s
+        .client
+        .post(s.url("/support/auth/logout/"))
+        .header("origin", "https://support.example.com")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let cleared = set_cookie(&r);
+    assert!(
+        cleared.contains("Max-Age=0") && cleared.ends_with("; Secure"),
+        "{cleared}"
+    );
+}

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::bearer_token;
 use super::builtin::{BuiltinAuth, LoginError, SESSION_TTL, TOKEN_TTL};
 use super::origin::origin_allowed;
-use super::session::{clear_cookie, session_cookie, set_cookie};
+use super::session::{clear_cookie, is_https, session_cookie, set_cookie};
 use crate::config::SupportConfig;
 use crate::error::{ApiError, ApiResult, json_body};
 use crate::state::AppState;
@@ -178,7 +178,7 @@ async fn login(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiR
     let mut response = json_body(&manager_json(&manager));
     response.headers_mut().insert(
         header::SET_COOKIE,
-        set_cookie(&token, SESSION_TTL.as_secs()),
+        set_cookie(&token, SESSION_TTL.as_secs(), is_https(&parts)),
     );
     no_store(&mut response);
     Ok(response)
@@ -208,7 +208,7 @@ async fn logout(State(state): State<AppState>, parts: Parts) -> ApiResult<Respon
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, clear_cookie());
+        .insert(header::SET_COOKIE, clear_cookie(is_https(&parts)));
     Ok(response)
 }
 

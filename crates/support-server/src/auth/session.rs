@@ -38,21 +38,48 @@ pub(crate) fn session_cookie(parts: &Parts) -> Option<&str> {
 }
 
 /// The `Set-Cookie` value that stores `token` for `max_age_secs`. `HttpOnly` keeps it from page
-/// scripts; `SameSite=Lax` keeps other sites' subrequests from carrying it.
-pub(crate) fn set_cookie(token: &str, max_age_secs: u64) -> HeaderValue {
+/// scripts; `SameSite=Lax` keeps other sites' subrequests from carrying it; `Secure` (when the
+/// page is served over HTTPS, see [`is_https`]) keeps it off plain-HTTP requests.
+pub(crate) fn set_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let attribute = if secure { "; Secure" } else { "" };
     // The token is hex, so the header value is always valid.
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}"
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{attribute}"
     ))
-    .unwrap_or_else(|_| clear_cookie())
+    .unwrap_or_else(|_| clear_cookie(secure))
 }
 
 /// The `Set-Cookie` value that deletes the session cookie.
-pub(crate) fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static(
-        "support_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; \
-         Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-    )
+pub(crate) fn clear_cookie(secure: bool) -> HeaderValue {
+    if secure {
+        HeaderValue::from_static(
+            "support_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; \
+             Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure",
+        )
+    } else {
+        HeaderValue::from_static(
+            "support_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; \
+             Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        )
+    }
+}
+
+/// Whether the browser reached us over HTTPS: its `Origin` is `https://…` (every login and
+/// logout from a page carries one), or a TLS-terminating proxy says so in
+/// `X-Forwarded-Proto: https`. A client can only make its own cookie stricter by faking either.
+pub(crate) fn is_https(parts: &Parts) -> bool {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    header("origin").starts_with("https://")
+        || header("x-forwarded-proto")
+            .split(',')
+            .next()
+            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }
 
 #[cfg(test)]
@@ -76,6 +103,28 @@ mod tests {
         assert_eq!(session_cookie(&parts), Some("tok"));
         let none = Request::builder().body(()).unwrap().into_parts().0;
         assert_eq!(session_cookie(&none), None);
-        assert!(set_cookie(&t, 60).to_str().unwrap().contains("HttpOnly"));
+        let plain = set_cookie(&t, 60, false);
+        assert!(plain.to_str().unwrap().contains("HttpOnly"));
+        assert!(!plain.to_str().unwrap().contains("Secure"));
+        assert!(
+            set_cookie(&t, 60, true)
+                .to_str()
+                .unwrap()
+                .ends_with("; Secure")
+        );
+        assert!(clear_cookie(true).to_str().unwrap().ends_with("; Secure"));
+        assert!(!clear_cookie(false).to_str().unwrap().contains("Secure"));
+        let request = |name: &str, value: &str| {
+            Request::builder()
+                .header(name, value)
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0
+        };
+        assert!(is_https(&request("origin", "https://support.example.com")));
+        assert!(!is_https(&request("origin", "http://127.0.0.1:8000")));
+        assert!(is_https(&request("x-forwarded-proto", "HTTPS, http")));
+        assert!(!is_https(&request("x-forwarded-proto", "http")));
     }
 }
