@@ -69,6 +69,11 @@ impl Default for LocalHub {
 #[async_trait]
 impl EventHub for LocalHub {
     async fn publish(&self, event: HubEvent) -> Result<(), HubError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            // Polled outside a Tokio runtime: no task can be spawned, deliver from here.
+            self.deliver(Arc::new(event));
+            return Ok(());
+        }
         if let Err(mpsc::error::SendError(event)) = self.fanout().send(Arc::new(event)).await {
             // The task is gone (its runtime shut down): deliver from here.
             self.deliver(event);
@@ -137,6 +142,16 @@ mod tests {
         }
         assert_eq!((last_a, last_b), (2_000, 1_002_000));
         assert!(rx.try_recv().is_err(), "nothing twice");
+    }
+
+    #[test]
+    fn publishing_outside_a_tokio_runtime_delivers_directly() {
+        let hub = LocalHub::new(16);
+        let mut rx = hub.subscribe();
+        futures_util::FutureExt::now_or_never(hub.publish(event(7)))
+            .expect("completes at once")
+            .unwrap();
+        assert_eq!(id_of(&rx.try_recv().unwrap()), 7);
     }
 
     #[test]
