@@ -9,12 +9,14 @@ use support_protocol::{ClientEvent, Message, Page, ServerEvent, Ticket};
 fn golden_dir() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     [
+        // The copy in this repository first, then the team's shared reference next to it.
+        manifest.join("../../tests/golden"),
         manifest.join("../../../shared/reference/golden"),
         manifest.join("../../shared/reference/golden"),
     ]
     .into_iter()
     .find(|p| p.is_dir())
-    .expect("shared/reference/golden is next to the repository")
+    .expect("tests/golden holds the recordings of the Python original")
 }
 
 fn cases() -> Vec<(String, Value)> {
