@@ -258,10 +258,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message> {
-        let mut tx = self.tx().await?;
-        let message = insert_message(&mut tx, &new).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(message)
+        Ok(self.create_message_with_manager(new).await?.0)
     }
 
     async fn create_message_with_manager(
