@@ -25,7 +25,7 @@ impl UserDirectory for AcceptAll {
 }
 
 /// Accepts only users already registered in the storage (e.g. by the host with
-/// [`Storage::register_user`](crate::storage::Storage::register_user)): the behaviour of the
+/// [`TicketStore::register_user`](crate::storage::TicketStore::register_user)): the behaviour of the
 /// original, whose users live in the host's own table.
 #[derive(Clone)]
 pub struct RegisteredUsersOnly(pub DynStorage);

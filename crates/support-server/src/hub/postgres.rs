@@ -24,6 +24,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
 use super::{EventHub, HubError, HubEvent, LocalHub};
+use crate::storage::PostgresStorage;
 
 /// The default NOTIFY channel.
 pub const DEFAULT_PG_CHANNEL: &str = "support_events";
@@ -39,15 +40,6 @@ const REFERENCE_TTL: Duration = Duration::from_secs(5 * 60);
 /// The longest wait between attempts after a listener error: long enough not to hammer a
 /// database that is down, short enough that managers are back within seconds of its return.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-/// An arbitrary constant naming our advisory lock for creating the events table, so that
-/// instances starting together do not race on `CREATE TABLE IF NOT EXISTS`.
-const TABLE_LOCK: i64 = 0x5355_5050_4855_4231; // "SUPPHUB1"
-
-const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS support_hub_events (\
-     id BIGSERIAL PRIMARY KEY, \
-     payload TEXT NOT NULL, \
-     created_at TIMESTAMPTZ NOT NULL DEFAULT now())";
 
 /// An [`EventHub`] over Postgres LISTEN/NOTIFY. A cheap `Clone` handle; the listening task stops
 /// when the last handle is dropped.
@@ -84,23 +76,15 @@ fn broker(err: impl std::error::Error + Send + Sync + 'static) -> HubError {
 impl PgHub {
     /// Listens on `channel` through `pool` (e.g. [`PostgresStorage::pool`]: the listener keeps
     /// one of its connections) and returns once listening: every event published afterwards,
-    /// by any instance, is delivered. Creates the `support_hub_events` table if needed (in the
-    /// pool's `search_path`). `capacity` is the local subscribers' queue length
+    /// by any instance, is delivered. Applies our schema's migrations to the pool's database if
+    /// needed (they hold the `support_hub_events` table; in the pool's `search_path`). `capacity` is the local subscribers' queue length
     /// ([`super::DEFAULT_CAPACITY`]).
     ///
     /// [`PostgresStorage::pool`]: crate::storage::PostgresStorage::pool
     pub async fn connect(pool: PgPool, channel: &str, capacity: usize) -> Result<Self, HubError> {
-        let mut tx = pool.begin().await.map_err(broker)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(TABLE_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(broker)?;
-        sqlx::query(CREATE_TABLE)
-            .execute(&mut *tx)
-            .await
-            .map_err(broker)?;
-        tx.commit().await.map_err(broker)?;
+        // The events table is part of our schema: the storage's migrations create it (and
+        // are a no-op when the storage already applied them to this database).
+        PostgresStorage::migrate(&pool).await.map_err(broker)?;
 
         let mut listener = PgListener::connect_with(&pool).await.map_err(broker)?;
         listener.listen(channel).await.map_err(broker)?;

@@ -10,8 +10,8 @@ use support_protocol::{
 };
 
 use super::{
-    AssignOutcome, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord, Storage,
-    StorageError, StorageResult, TicketChanges, TicketQuery,
+    AssignOutcome, ManagerRecord, ManagerStore, ManagerUpsert, NewMessageRecord, NewTicketRecord,
+    Storage, StorageError, StorageResult, TicketChanges, TicketQuery, TicketStore,
 };
 
 #[derive(Debug, Clone)]
@@ -129,6 +129,11 @@ impl Storage for MemoryStorage {
         "memory"
     }
 
+    async fn close(&self) {}
+}
+
+#[async_trait]
+impl TicketStore for MemoryStorage {
     async fn register_user(&self, user: TelegramId) -> StorageResult<()> {
         self.lock().users.insert(user);
         Ok(())
@@ -321,7 +326,10 @@ impl Storage for MemoryStorage {
             .find(|m| m.sender == Sender::Supp)
             .map_or(MessageId::new(0), |m| m.id))
     }
+}
 
+#[async_trait]
+impl ManagerStore for MemoryStorage {
     async fn upsert_manager(&self, upsert: ManagerUpsert) -> StorageResult<ManagerRecord> {
         let mut state = self.lock();
         if let Some(existing) = state
@@ -395,6 +403,4 @@ impl Storage for MemoryStorage {
         self.lock().sessions.remove(token_hash);
         Ok(())
     }
-
-    async fn close(&self) {}
 }

@@ -1,7 +1,7 @@
 //! The bot websocket \[W9\]: every manager reply, in id order, each with its id as the `cursor`.
 //!
 //! The hub only says *that* replies were written; what to send always comes from storage
-//! ([`Storage::replies_after`](crate::storage::Storage::replies_after)), which returns replies
+//! ([`TicketStore::replies_after`](crate::storage::TicketStore::replies_after)), which returns replies
 //! in id order and never skips one committed later with a smaller id. So:
 //! 1. subscribe to the hub (before the upgrade completes),
 //! 2. catch up from the client's `?cursor=N` (default: the newest reply, i.e. only new ones),

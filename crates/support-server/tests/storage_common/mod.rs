@@ -1,60 +1,23 @@
 //! Harness of the storage conformance suite: per backend, build a fresh store, run a suite on it
-//! in its own task (so a panicking suite still gets cleaned up), close the store, clean up, and
-//! re-raise the suite's panic.
+//! (`conformance::run`), and clean up whether it passed or not.
 
-use std::future::Future;
 use std::sync::Arc;
 
-use support_server::storage::{DynStorage, MemoryStorage};
-use tokio::task::JoinError;
+use support_server::storage::conformance::{self, Suite};
 
 /// The variable naming the Postgres server for the Postgres tests.
 #[cfg(feature = "postgres")]
 pub(crate) const POSTGRES_URL_VAR: &str = "SUPPORT_TEST_POSTGRES_URL";
 
-/// Runs `suite` on `storage` in its own task, then closes `storage`.
-async fn drive<F, Fut>(storage: DynStorage, suite: F) -> Result<(), JoinError>
-where
-    F: FnOnce(DynStorage) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let result = tokio::spawn(suite(Arc::clone(&storage))).await;
-    storage.close().await;
-    result
-}
-
-/// Re-raises the panic of a suite task.
-fn rethrow(result: Result<(), JoinError>) {
-    if let Err(err) = result {
-        match err.try_into_panic() {
-            Ok(payload) => std::panic::resume_unwind(payload),
-            Err(err) => panic!("suite task failed: {err}"),
-        }
-    }
-}
-
-/// Runs `suite` on a fresh [`MemoryStorage`].
-pub(crate) async fn run_memory<F, Fut>(suite: F)
-where
-    F: FnOnce(DynStorage) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    rethrow(drive(Arc::new(MemoryStorage::new()), suite).await);
-}
-
 /// Runs `suite` on a fresh SQLite file in a temporary directory.
 #[cfg(feature = "sqlite")]
-pub(crate) async fn run_sqlite<F, Fut>(suite: F)
-where
-    F: FnOnce(DynStorage) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+pub(crate) async fn run_sqlite(suite: Suite) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("support.db");
     let storage = support_server::storage::SqliteStorage::open(path.to_str().expect("utf-8 path"))
         .await
         .expect("open sqlite");
-    rethrow(drive(Arc::new(storage), suite).await);
+    conformance::run(Arc::new(storage), suite).await;
     drop(dir);
 }
 
@@ -136,28 +99,31 @@ impl PgSchema {
 }
 
 /// Runs `suite` on a [`support_server::storage::PostgresStorage`] in a fresh schema, or prints
-/// that it is skipped when [`POSTGRES_URL_VAR`] is unset.
+/// that it is skipped when [`POSTGRES_URL_VAR`] is unset. The schema is dropped even when the
+/// suite fails.
 #[cfg(feature = "postgres")]
-pub(crate) async fn run_postgres<F, Fut>(test: &str, suite: F)
-where
-    F: FnOnce(DynStorage) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let Some(url) = postgres_url(test) else {
+pub(crate) async fn run_postgres(suite: Suite) {
+    let Some(url) = postgres_url("a postgres conformance suite") else {
         return;
     };
     let schema = PgSchema::create(&url).await;
     let storage =
         support_server::storage::PostgresStorage::connect_with(schema.options.clone()).await;
-    let result = match storage {
-        Ok(storage) => drive(Arc::new(storage), suite).await,
+    let storage = match storage {
+        Ok(storage) => storage,
         Err(e) => {
             schema.drop().await;
             panic!("connect PostgresStorage: {e}");
         }
     };
+    let result = tokio::spawn(conformance::run(Arc::new(storage), suite)).await;
     schema.drop().await;
-    rethrow(result);
+    if let Err(err) = result {
+        match err.try_into_panic() {
+            Ok(payload) => std::panic::resume_unwind(payload),
+            Err(err) => panic!("suite task failed: {err}"),
+        }
+    }
 }
 
 /// A host application's own migrations, embedded in the test: the first `n` of two.

@@ -3,8 +3,8 @@
 
 use support_protocol::{Sender, TelegramId, Timestamp};
 use support_server::storage::{
-    ManagerUpsert, NewMessageRecord, NewTicketRecord, PostgresStorage, Storage, StorageError,
-    TicketQuery,
+    ManagerStore, ManagerUpsert, NewMessageRecord, NewTicketRecord, PostgresStorage, Storage,
+    StorageError, TicketQuery, TicketStore,
 };
 
 use crate::storage_common::{PgSchema, host_migrator, postgres_url};
@@ -101,13 +101,123 @@ async fn concurrent_startup_migrates_once() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 2]);
     let sqlx_table: Option<String> =
         sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
             .fetch_one(&pool)
             .await
             .unwrap();
     assert_eq!(sqlx_table, None, "we never touch sqlx's migration table");
+    pool.close().await;
+    schema.drop().await;
+}
+
+/// A database at schema version 1 (counters computed per read; an events table the hub made
+/// itself) is upgraded to version 2 (counters on the ticket row, kept by triggers; the events
+/// table in the migrations) with its counts, times and events intact, and they stay exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrades_a_version_1_database_keeping_counters_and_events() {
+    let Some(url) = postgres_url("postgres_specific::upgrades_a_version_1_database") else {
+        return;
+    };
+    let schema = PgSchema::create(&url).await;
+    let pool = schema.pool().await;
+    sqlx::raw_sql(include_str!("../../migrations/postgres/0001_initial.sql"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE support_schema_migrations (version BIGINT PRIMARY KEY, \
+         description TEXT NOT NULL, applied_at BIGINT NOT NULL); \
+         INSERT INTO support_schema_migrations VALUES (1, 'initial schema', 0); \
+         CREATE TABLE support_hub_events (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL, \
+         created_at TIMESTAMPTZ NOT NULL DEFAULT now()); \
+         INSERT INTO support_hub_events (payload) VALUES ('{}'); \
+         INSERT INTO support_users VALUES (7); \
+         INSERT INTO support_tickets (user_id, created_at, title) VALUES (7, 1, 'a'), (7, 2, 'b'); \
+         INSERT INTO support_messages (ticket_id, created_at, sender, text, viewed) VALUES \
+           (1, 3, 'user', 'one', FALSE), (1, 4, 'user', 'two', TRUE), \
+           (1, 5, 'supp', 'three', FALSE), (2, 6, 'user', 'four', FALSE), \
+           (2, 7, 'user', 'five', FALSE);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let s = schema.storage().await;
+    let (tickets, _) = s.list_tickets(&TicketQuery::default()).await.unwrap();
+    let seen: Vec<_> = tickets
+        .iter()
+        .map(|t| {
+            (
+                t.id.get(),
+                t.unread_count,
+                t.updated_at.map(Timestamp::unix_micros),
+            )
+        })
+        .collect();
+    assert_eq!(seen, vec![(2, Some(2), Some(7)), (1, Some(1), Some(5))]);
+    // Kept exact from now on: a new user message, a viewed mark (twice), a reply.
+    let (t1, t2) = (tickets[1].id, tickets[0].id);
+    s.create_message(NewMessageRecord {
+        ticket: t1,
+        sender: Sender::User,
+        text: "six".into(),
+        viewed: false,
+        manager: None,
+    })
+    .await
+    .unwrap();
+    s.mark_viewed(t2, support_protocol::MessageId::new(4))
+        .await
+        .unwrap();
+    s.mark_viewed(t2, support_protocol::MessageId::new(4))
+        .await
+        .unwrap();
+    let reply = s
+        .create_message(NewMessageRecord {
+            ticket: t2,
+            sender: Sender::Supp,
+            text: "seven".into(),
+            viewed: true,
+            manager: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_ticket(t1).await.unwrap().unwrap().unread_count,
+        Some(2)
+    );
+    let t2_now = s.get_ticket(t2).await.unwrap().unwrap();
+    assert_eq!(t2_now.unread_count, Some(1));
+    assert_eq!(
+        t2_now.updated_at,
+        Some(reply.created_at),
+        "a reply is activity too"
+    );
+    s.close().await;
+
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM support_schema_migrations ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(versions, vec![1, 2]);
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM support_hub_events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 1, "the hub's table and its rows are kept");
+    let drift: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM support_tickets t WHERE t.unread_count != (SELECT COUNT(*) \
+         FROM support_messages m WHERE m.ticket_id = t.id AND m.sender = 'user' AND NOT m.viewed) \
+         OR t.updated_at != GREATEST(t.created_at, \
+         (SELECT MAX(m.created_at) FROM support_messages m WHERE m.ticket_id = t.id))",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(drift, 0);
     pool.close().await;
     schema.drop().await;
 }
@@ -173,7 +283,7 @@ async fn shares_the_database_with_a_hosts_sqlx_migrations() {
         .fetch_all(&host)
         .await
         .unwrap();
-    assert_eq!(ours, vec![1]);
+    assert_eq!(ours, vec![1, 2]);
     sqlx::query("INSERT INTO host_items (id, name, note) VALUES (1, 'a', 'b')")
         .execute(&host)
         .await

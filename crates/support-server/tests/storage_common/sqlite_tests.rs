@@ -171,7 +171,7 @@ async fn migrations_are_idempotent() {
 
     let raw = raw_pool(&path).await;
     let versions = schema_versions(&raw).await;
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&raw)
         .await
@@ -187,8 +187,9 @@ async fn migrations_are_idempotent() {
     raw.close().await;
 }
 
-/// A file at schema version 1 (unread counts through a partial index) is upgraded to version 2
-/// (a count on each ticket, kept by triggers) with its counts intact, and they stay exact.
+/// A file at schema version 1 (unread counts through a partial index, activity computed per
+/// read) is upgraded to version 3 (both on each ticket, kept by triggers) with its counts and
+/// times intact, and they stay exact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrades_a_version_1_file_keeping_unread_counts() {
     let dir = tempfile::tempdir().unwrap();
@@ -218,6 +219,15 @@ async fn upgrades_a_version_1_file_keeping_unread_counts() {
     let (tickets, _) = s.list_tickets(&TicketQuery::default()).await.unwrap();
     let counts: Vec<_> = tickets.iter().map(|t| (t.id.get(), unread(t))).collect();
     assert_eq!(counts, vec![(2, Some(2)), (1, Some(1))]);
+    let activity: Vec<_> = tickets
+        .iter()
+        .map(|t| t.updated_at.map(Timestamp::unix_micros))
+        .collect();
+    assert_eq!(
+        activity,
+        vec![Some(7), Some(5)],
+        "the newest message's time"
+    );
     // Kept exact from now on: a new user message, a viewed mark (twice), a reply.
     let t1 = support_protocol::TicketId::new(1);
     let t2 = support_protocol::TicketId::new(2);
@@ -242,16 +252,31 @@ async fn upgrades_a_version_1_file_keeping_unread_counts() {
     .await
     .unwrap();
     assert_eq!(unread(&s.get_ticket(t1).await.unwrap().unwrap()), Some(2));
-    assert_eq!(unread(&s.get_ticket(t2).await.unwrap().unwrap()), Some(1));
+    let t2_now = s.get_ticket(t2).await.unwrap().unwrap();
+    assert_eq!(unread(&t2_now), Some(1));
+    let (newest, _) = s.list_messages(t2, Some(1), 0).await.unwrap();
+    assert_eq!(
+        t2_now.updated_at,
+        Some(newest[0].created_at),
+        "a reply is activity too"
+    );
     s.close().await;
 
     let raw = raw_pool(&path).await;
     let versions = schema_versions(&raw).await;
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     // The stored counts equal a recount.
     let drift: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM support_tickets t WHERE t.unread_count != (SELECT COUNT(*) \
          FROM support_messages m WHERE m.ticket_id = t.id AND m.sender = 'user' AND m.viewed = 0)",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(drift, 0);
+    let drift: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM support_tickets t WHERE t.updated_at != MAX(t.created_at, \
+         COALESCE((SELECT MAX(m.created_at) FROM support_messages m WHERE m.ticket_id = t.id), 0))",
     )
     .fetch_one(&raw)
     .await
@@ -312,7 +337,7 @@ async fn shares_the_file_with_a_hosts_sqlx_migrations() {
             .await
             .unwrap();
     assert_eq!(host_versions, vec![20_240_101_000_000, 20_240_201_000_000]);
-    assert_eq!(schema_versions(&host).await, vec![1, 2]);
+    assert_eq!(schema_versions(&host).await, vec![1, 2, 3]);
     sqlx::query("INSERT INTO host_items (id, name, note) VALUES (1, 'a', 'b')")
         .execute(&host)
         .await
@@ -335,7 +360,7 @@ async fn durability_cost_full_vs_normal() {
         )
         .synchronous(synchronous);
         let s = SqliteStorage::connect(options).await.unwrap();
-        let (t, _) = support_server::storage::Storage::create_ticket(
+        let (t, _) = support_server::storage::TicketStore::create_ticket(
             &s,
             NewTicketRecord {
                 user_id: TelegramId::new(1),
@@ -349,7 +374,7 @@ async fn durability_cost_full_vs_normal() {
         let started = Instant::now();
         let mut last = MessageId::new(0);
         for i in 0..N {
-            let m = support_server::storage::Storage::create_message(
+            let m = support_server::storage::TicketStore::create_message(
                 &s,
                 NewMessageRecord {
                     ticket: t.id,

@@ -17,7 +17,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use support_protocol::{ManagerId, Message, Timestamp};
 use tokio::sync::{mpsc, oneshot};
 
-use super::sql::{MESSAGE_COLUMNS, MessageRow, db};
+use super::super::rows::{AudienceRow, MESSAGE_COLUMNS, db};
 use crate::storage::{NewMessageRecord, StorageError, StorageResult};
 
 /// The most messages in one transaction: 6 bound values each stays far below SQLite's 32,766
@@ -133,13 +133,10 @@ async fn commit(
     drop(conn);
     // RETURNING's row order is unspecified; rowids are assigned in VALUES order, so sorting by
     // id restores the batch order.
-    let mut inserted = Vec::with_capacity(rows.len());
-    for row in rows {
-        inserted.push((
-            row.message.into_message()?,
-            row.audience.map(ManagerId::new),
-        ));
-    }
+    let mut inserted = rows
+        .into_iter()
+        .map(AudienceRow::into_parts)
+        .collect::<StorageResult<Vec<_>>>()?;
     inserted.sort_by_key(|(m, _)| m.id);
     // A ticket exists for all of its messages in the batch or for none (one statement).
     let found: HashSet<i64> = inserted.iter().map(|(m, _)| m.ticket.get()).collect();
@@ -173,12 +170,4 @@ async fn commit(
             }
         })
         .collect())
-}
-
-/// A returned message row with its ticket's manager.
-#[derive(sqlx::FromRow)]
-struct AudienceRow {
-    #[sqlx(flatten)]
-    message: MessageRow,
-    audience: Option<i64>,
 }

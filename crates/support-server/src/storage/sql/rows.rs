@@ -1,23 +1,25 @@
-//! The SQL the backend shares between its methods, and row mapping.
+//! The columns each query reads, the `FromRow` rows they land in, and the mapping to the wire
+//! types: the one Rust place a new column goes. `FromRow` is derived generically, so the same
+//! rows decode from SQLite and Postgres.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use support_protocol::{
     ManagerId, Message, MessageId, Sender, SupportManager, TelegramId, TelegramUser, Ticket,
     TicketId, Timestamp,
 };
 
-use crate::storage::{ManagerRecord, NewMessageRecord, StorageError, StorageResult, TicketQuery};
+use crate::storage::{ManagerRecord, StorageError, StorageResult};
 
+/// A ticket with its manager's public fields and the counters its row keeps; append a
+/// `WHERE`/`ORDER BY` on `t`.
 pub(super) const TICKET_SELECT: &str = "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
     m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
-    t.created_at, t.title, t.resolved, \
-    MAX(t.created_at, COALESCE((SELECT n.created_at FROM support_messages n \
-        WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1), t.created_at)) AS updated_at, \
-    t.unread_count \
+    t.created_at, t.title, t.resolved, t.updated_at, t.unread_count \
     FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id";
 
+/// The columns of [`MessageRow`], in `support_messages`.
 pub(super) const MESSAGE_COLUMNS: &str = "id, ticket_id, created_at, sender, text, viewed";
 
+/// The columns of [`ManagerRow`], in `support_managers`.
 pub(super) const MANAGER_COLUMNS: &str =
     "id, username, first_name, last_name, password_hash, active";
 
@@ -26,27 +28,31 @@ pub(super) const MANAGER_COLUMNS: &str =
 #[error("{0}")]
 pub(super) struct Corrupt(pub(super) String);
 
+/// A database error as a storage error.
 pub(super) fn db(err: sqlx::Error) -> StorageError {
     StorageError::backend(err)
 }
 
+/// Whether a write failed on a foreign key (a message to an absent ticket).
 pub(super) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
 }
 
-pub(super) fn timestamp(micros: i64) -> StorageResult<Timestamp> {
+fn timestamp(micros: i64) -> StorageResult<Timestamp> {
     Timestamp::from_unix_micros(micros).map_err(StorageError::backend)
 }
 
+/// A `COUNT(*)` as a count.
 pub(super) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// `u64` paging values as SQLite integers (beyond `i64::MAX` means "no bound" anyway).
+/// A `u64` paging value as a BIGINT (beyond `i64::MAX` means "no bound" anyway).
 pub(super) fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// A row of [`TICKET_SELECT`].
 #[derive(sqlx::FromRow)]
 pub(super) struct TicketRow {
     id: i64,
@@ -91,6 +97,7 @@ impl TicketRow {
     }
 }
 
+/// A row of [`MESSAGE_COLUMNS`].
 #[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {
     id: i64,
@@ -120,6 +127,24 @@ impl MessageRow {
     }
 }
 
+/// A new message with its ticket's manager (the audience of its event).
+#[derive(sqlx::FromRow)]
+pub(super) struct AudienceRow {
+    #[sqlx(flatten)]
+    message: MessageRow,
+    audience: Option<i64>,
+}
+
+impl AudienceRow {
+    pub(super) fn into_parts(self) -> StorageResult<(Message, Option<ManagerId>)> {
+        Ok((
+            self.message.into_message()?,
+            self.audience.map(ManagerId::new),
+        ))
+    }
+}
+
+/// A row of [`MANAGER_COLUMNS`].
 #[derive(sqlx::FromRow)]
 pub(super) struct ManagerRow {
     id: i64,
@@ -140,84 +165,5 @@ impl From<ManagerRow> for ManagerRecord {
             password_hash: row.password_hash,
             active: row.active,
         }
-    }
-}
-
-pub(super) async fn fetch_ticket(
-    conn: &mut SqliteConnection,
-    id: TicketId,
-) -> StorageResult<Option<Ticket>> {
-    let row: Option<TicketRow> = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = ?"))
-        .bind(id.get())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?;
-    row.map(TicketRow::into_ticket).transpose()
-}
-
-pub(super) async fn ticket_exists(
-    conn: &mut SqliteConnection,
-    id: TicketId,
-) -> StorageResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM support_tickets WHERE id = ?")
-        .bind(id.get())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?;
-    Ok(found.is_some())
-}
-
-/// Inserts a message in the caller's write transaction.
-pub(super) async fn insert_message(
-    conn: &mut SqliteConnection,
-    new: &NewMessageRecord,
-    now: Timestamp,
-) -> StorageResult<Message> {
-    let row: MessageRow = sqlx::query_as(&format!(
-        "INSERT INTO support_messages (ticket_id, created_at, sender, text, viewed, manager_id) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_COLUMNS}"
-    ))
-    .bind(new.ticket.get())
-    .bind(now.unix_micros())
-    .bind(new.sender.as_str())
-    .bind(&new.text)
-    .bind(new.viewed)
-    .bind(new.manager.map(ManagerId::get))
-    .fetch_one(conn)
-    .await
-    .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            StorageError::TicketNotFound(new.ticket)
-        } else {
-            db(e)
-        }
-    })?;
-    row.into_message()
-}
-
-pub(super) fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, query: &TicketQuery) {
-    let mut sep = " WHERE ";
-    if let Some(user) = query.user_id {
-        qb.push(sep).push("t.user_id = ").push_bind(user.get());
-        sep = " AND ";
-    }
-    if let Some(resolved) = query.resolved {
-        qb.push(sep).push("t.resolved = ").push_bind(resolved);
-        sep = " AND ";
-    }
-    if let Some(manager) = query.manager {
-        qb.push(sep)
-            .push("t.support_manager_id = ")
-            .push_bind(manager.get());
-        sep = " AND ";
-    }
-    match query.manager_isnull {
-        Some(true) => {
-            qb.push(sep).push("t.support_manager_id IS NULL");
-        }
-        Some(false) => {
-            qb.push(sep).push("t.support_manager_id IS NOT NULL");
-        }
-        None => {}
     }
 }

@@ -1,7 +1,7 @@
 //! Unit tests of the SQLite backend's settings and query plans.
 
+use super::super::rows::{MESSAGE_COLUMNS, TICKET_SELECT};
 use super::SqliteStorage;
-use super::sql::{MESSAGE_COLUMNS, TICKET_SELECT};
 use crate::storage::Storage;
 
 /// The settings the durability promise rests on, as each pool's connections see them.

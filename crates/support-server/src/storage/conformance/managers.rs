@@ -1,0 +1,159 @@
+//! Suites of managers and login sessions.
+
+use support_protocol::{ManagerId, Timestamp};
+
+use super::*;
+use crate::storage::{DynStorage, ManagerUpsert};
+
+/// Managers are created and updated by username and found by id and username.
+pub async fn managers_upsert_and_lookup(s: DynStorage) {
+    assert_eq!(s.count_managers().await.unwrap(), 0);
+    assert_eq!(s.manager(ManagerId::new(1)).await.unwrap(), None);
+    assert_eq!(s.manager_by_username("anna").await.unwrap(), None);
+    let anna = s
+        .upsert_manager(ManagerUpsert {
+            username: "anna".into(),
+            first_name: "Anna".into(),
+            last_name: "K".into(),
+            password_hash: Some("$argon2id$v=19$first".into()),
+        })
+        .await
+        .unwrap();
+    assert!(anna.id.get() > 0);
+    assert!(anna.active);
+    assert_eq!(
+        (
+            anna.username.as_str(),
+            anna.first_name.as_str(),
+            anna.last_name.as_str()
+        ),
+        ("anna", "Anna", "K")
+    );
+    assert_eq!(anna.password_hash.as_deref(), Some("$argon2id$v=19$first"));
+    let bob = s
+        .upsert_manager(ManagerUpsert {
+            username: "bob".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    assert!(bob.id > anna.id);
+    assert_eq!(bob.password_hash, None);
+    assert_eq!(s.count_managers().await.unwrap(), 2);
+    // Update by username: names change, a missing hash keeps the stored one.
+    let anna2 = s
+        .upsert_manager(ManagerUpsert {
+            username: "anna".into(),
+            first_name: "Anne".into(),
+            last_name: "Karlsson".into(),
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(anna2.id, anna.id);
+    assert_eq!(
+        (anna2.first_name.as_str(), anna2.last_name.as_str()),
+        ("Anne", "Karlsson")
+    );
+    assert_eq!(anna2.password_hash.as_deref(), Some("$argon2id$v=19$first"));
+    let anna3 = s
+        .upsert_manager(ManagerUpsert {
+            password_hash: Some("$argon2id$v=19$second".into()),
+            username: "anna".into(),
+            first_name: "Anne".into(),
+            last_name: "Karlsson".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        anna3.password_hash.as_deref(),
+        Some("$argon2id$v=19$second")
+    );
+    assert_eq!(s.count_managers().await.unwrap(), 2);
+    assert_eq!(s.manager(anna.id).await.unwrap(), Some(anna3.clone()));
+    assert_eq!(
+        s.manager_by_username("anna").await.unwrap(),
+        Some(anna3.clone())
+    );
+    assert_eq!(
+        s.manager_by_username("bob").await.unwrap(),
+        Some(bob.clone())
+    );
+    assert_eq!(
+        s.manager_by_username("Anna").await.unwrap(),
+        None,
+        "usernames are exact"
+    );
+    assert_eq!(
+        s.manager(ManagerId::new(bob.id.get() + 10)).await.unwrap(),
+        None
+    );
+    // A renamed manager shows on tickets.
+    let t = create(&s, 1, "t").await;
+    s.assign_ticket(t.id, anna.id, false).await.unwrap();
+    assert_eq!(
+        s.get_ticket(t.id).await.unwrap().unwrap().support_manager,
+        Some(anna3.public())
+    );
+}
+
+/// Sessions resolve to their manager until they expire or are deleted.
+pub async fn sessions_expire(s: DynStorage) {
+    let m = add_manager(&s, "frank").await.id;
+    let other = add_manager(&s, "grace").await.id;
+    // An exact microsecond: valid up to one microsecond before, expired at it.
+    let expires = Timestamp::from_unix_micros(1_900_000_000_123_457).unwrap();
+    let just_before = Timestamp::from_unix_micros(expires.unix_micros() - 1).unwrap();
+    s.create_session("hash-a", m, expires).await.unwrap();
+    assert_eq!(
+        s.session_manager("hash-a", just_before).await.unwrap(),
+        Some(m)
+    );
+    assert_eq!(s.session_manager("hash-a", expires).await.unwrap(), None);
+    let later = Timestamp::from_unix_micros(expires.unix_micros() + 1).unwrap();
+    assert_eq!(s.session_manager("hash-a", later).await.unwrap(), None);
+    assert_eq!(
+        s.session_manager("hash-b", just_before).await.unwrap(),
+        None
+    );
+    // Several sessions side by side; deleting one leaves the others.
+    s.create_session("hash-b", other, expires).await.unwrap();
+    assert_eq!(
+        s.session_manager("hash-b", just_before).await.unwrap(),
+        Some(other)
+    );
+    s.delete_session("hash-a").await.unwrap();
+    assert_eq!(
+        s.session_manager("hash-a", just_before).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.session_manager("hash-b", just_before).await.unwrap(),
+        Some(other)
+    );
+    s.delete_session("hash-a").await.unwrap(); // absent is fine
+    s.delete_session("never-existed").await.unwrap();
+    // Storing the same hash again replaces it.
+    let short = Timestamp::from_unix_micros(1_000_000).unwrap();
+    s.create_session("hash-b", m, short).await.unwrap();
+    assert_eq!(
+        s.session_manager("hash-b", just_before).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.session_manager("hash-b", Timestamp::from_unix_micros(0).unwrap())
+            .await
+            .unwrap(),
+        Some(m)
+    );
+    // Real clock.
+    let now = Timestamp::now();
+    let in_an_hour = Timestamp::from_unix_micros(now.unix_micros() + 3_600_000_000).unwrap();
+    s.create_session("hash-c", m, in_an_hour).await.unwrap();
+    assert_eq!(
+        s.session_manager("hash-c", Timestamp::now()).await.unwrap(),
+        Some(m)
+    );
+}

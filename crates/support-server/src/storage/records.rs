@@ -1,0 +1,130 @@
+//! The values the storage traits take and give besides the wire types: what to create, how to
+//! filter, what an assignment did, a manager with credentials.
+
+use support_protocol::{ManagerId, Sender, SupportManager, TelegramId, Ticket, TicketId};
+
+/// A ticket to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicketRecord {
+    /// The Telegram user (registered if not known yet).
+    pub user_id: TelegramId,
+    /// The validated, trimmed title.
+    pub title: String,
+    /// Created resolved (the original accepts `resolved` on create).
+    pub resolved: bool,
+    /// The validated first user message, created in the same transaction \[R2\].
+    pub first_message: Option<String>,
+}
+
+/// A message to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessageRecord {
+    /// The ticket; [`StorageError::TicketNotFound`](super::StorageError::TicketNotFound) if
+    /// absent.
+    pub ticket: TicketId,
+    /// Who writes it.
+    pub sender: Sender,
+    /// The validated, trimmed text.
+    pub text: String,
+    /// Created already viewed (manager messages are).
+    pub viewed: bool,
+    /// The manager who wrote it, for `sender = supp`.
+    pub manager: Option<ManagerId>,
+}
+
+impl NewMessageRecord {
+    /// The first message of a new ticket: from the user, not viewed.
+    pub(crate) fn first_of(ticket: TicketId, text: String) -> Self {
+        Self {
+            ticket,
+            sender: Sender::User,
+            text,
+            viewed: false,
+            manager: None,
+        }
+    }
+}
+
+/// Filters and paging of a ticket list; every filter that is `Some` applies (AND).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketQuery {
+    /// Only this user's tickets.
+    pub user_id: Option<TelegramId>,
+    /// Only resolved / open tickets.
+    pub resolved: Option<bool>,
+    /// Only tickets assigned to this manager.
+    pub manager: Option<ManagerId>,
+    /// Only tickets without (`true`) or with (`false`) a manager.
+    pub manager_isnull: Option<bool>,
+    /// At most this many (all if `None`).
+    pub limit: Option<u64>,
+    /// Skip this many.
+    pub offset: u64,
+}
+
+/// Changes to a ticket; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketChanges {
+    /// A new validated title.
+    pub title: Option<String>,
+    /// Resolve or reopen.
+    pub resolved: Option<bool>,
+}
+
+/// The result of [`TicketStore::assign_ticket`](super::TicketStore::assign_ticket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignOutcome {
+    /// The ticket is now assigned to the asking manager.
+    Assigned {
+        /// The ticket after the change.
+        ticket: Ticket,
+        /// Who held it before (a takeover), if anyone.
+        previous: Option<ManagerId>,
+    },
+    /// Not forced and another manager holds it; nothing changed.
+    AlreadyAssigned {
+        /// The ticket as it is.
+        ticket: Ticket,
+    },
+}
+
+/// A manager as stored, with credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagerRecord {
+    /// The id.
+    pub id: ManagerId,
+    /// The unique login name.
+    pub username: String,
+    /// First name, possibly empty.
+    pub first_name: String,
+    /// Last name, possibly empty.
+    pub last_name: String,
+    /// The argon2 PHC string, if the manager may log in with a password.
+    pub password_hash: Option<String>,
+    /// Inactive managers cannot log in.
+    pub active: bool,
+}
+
+impl ManagerRecord {
+    /// The wire form `{"id", "first_name", "last_name"}`.
+    pub fn public(&self) -> SupportManager {
+        SupportManager {
+            id: self.id,
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+        }
+    }
+}
+
+/// A manager to create or update (matched by `username`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagerUpsert {
+    /// The unique login name.
+    pub username: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// The argon2 PHC string; `None` keeps the stored one on update.
+    pub password_hash: Option<String>,
+}

@@ -1,0 +1,75 @@
+//! [`SqlBackend`]: what differs between SQLite and Postgres, each difference a named item. The
+//! rest of the SQL layer is written once against it.
+
+use std::future::Future;
+
+use sqlx::{Database, Pool, Transaction};
+use support_protocol::{ManagerId, Message, Timestamp};
+
+use super::migrate::Migration;
+use super::statement::Statement;
+use crate::storage::{NewMessageRecord, StorageResult};
+
+/// One SQL database as the shared storage logic sees it.
+///
+/// | difference | SQLite | Postgres |
+/// |---|---|---|
+/// | connections ([`reader`](Self::reader), [`writer`](Self::writer)) | one writer, four readers | one pool |
+/// | write transaction ([`begin_write`](Self::begin_write)) | `BEGIN IMMEDIATE` (the file's write lock) | `BEGIN` |
+/// | read snapshot ([`begin_snapshot`](Self::begin_snapshot)) | a deferred read transaction | `REPEATABLE READ READ ONLY` |
+/// | row lock ([`LOCK_ROW`](Self::LOCK_ROW)) | none: the write transaction holds the database | `FOR UPDATE` |
+/// | clock ([`push_now`](Self::push_now)) | the process clock, read under the write lock | the database clock |
+/// | new messages ([`insert_message`](Self::insert_message)) | group commit of concurrent inserts | one statement; replies under the reply lock |
+/// | migrations ([`MIGRATIONS`](Self::MIGRATIONS), [`begin_migration`](Self::begin_migration)) | `BEGIN IMMEDIATE` | an advisory lock across instances |
+pub(crate) trait SqlBackend: Send + Sync + 'static {
+    /// The sqlx database.
+    type Db: Database;
+
+    /// The backend's name for logs (`"sqlite"`, `"postgres"`).
+    const NAME: &'static str;
+
+    /// Appended to a `SELECT` of one ticket row in a write transaction, so a concurrent write of
+    /// that row waits for this transaction to end.
+    const LOCK_ROW: &'static str;
+
+    /// The schema's migrations, in version order.
+    const MIGRATIONS: &'static [Migration];
+
+    /// Connections for reads that need no snapshot.
+    fn reader(&self) -> &Pool<Self::Db>;
+
+    /// Connections for single-statement writes.
+    fn writer(&self) -> &Pool<Self::Db>;
+
+    /// A write transaction: its writes commit together, and no other write transaction of the
+    /// ticket rows it locks ([`Self::LOCK_ROW`]) interleaves.
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = StorageResult<Transaction<'static, Self::Db>>> + Send;
+
+    /// A read-only transaction whose statements all see one snapshot (a page and its count).
+    fn begin_snapshot(
+        &self,
+    ) -> impl Future<Output = StorageResult<Transaction<'static, Self::Db>>> + Send;
+
+    /// The transaction the migrations run in, holding whatever keeps two processes from
+    /// migrating at once.
+    fn begin_migration(
+        pool: &Pool<Self::Db>,
+    ) -> impl Future<Output = StorageResult<Transaction<'static, Self::Db>>> + Send;
+
+    /// Pushes the current time as microseconds since the epoch: a bind of `now` or the
+    /// database's own clock. Called inside a write transaction, after [`Self::begin_write`], so
+    /// that times never decrease as ids increase.
+    fn push_now(statement: &mut Statement<'_, Self::Db>, now: Timestamp);
+
+    /// Inserts one message, committed when the future completes, and returns it with its
+    /// ticket's manager as of that commit (the audience of its event).
+    fn insert_message(
+        &self,
+        new: NewMessageRecord,
+    ) -> impl Future<Output = StorageResult<(Message, Option<ManagerId>)>> + Send;
+
+    /// Flushes and closes every connection.
+    fn close(&self) -> impl Future<Output = ()> + Send;
+}

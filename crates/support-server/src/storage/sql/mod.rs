@@ -1,0 +1,59 @@
+//! The SQL layer SQLite and Postgres share: every query, the row mapping and the storage logic
+//! are written once here, generic over a [`SqlBackend`] that names what truly differs.
+//!
+//! | file | what |
+//! |---|---|
+//! | `backend.rs` | [`SqlBackend`]: the dialect differences, each a named item |
+//! | `rows.rs` | the tables' columns, `FromRow` rows and their mapping to the wire types |
+//! | `statement.rs` | [`Statement`](statement::Statement): SQL text and arguments built at run time |
+//! | `queries.rs` | the shared statements and helpers (filters, the first message, a ticket) |
+//! | `tickets.rs`, `managers.rs` | [`TicketStore`](super::TicketStore) and [`ManagerStore`](super::ManagerStore), once for both |
+//! | `migrate.rs` | the migration runner and our own `support_schema_migrations` table |
+//! | `sqlite/` | [`SqliteStorage`]: two pools, `BEGIN IMMEDIATE`, group commit (`batch.rs`) |
+//! | `postgres/` | [`PostgresStorage`]: one pool, row locks, the reply lock |
+//!
+//! Every statement uses `$1`-style placeholders, which both drivers accept (sqlx's SQLite
+//! driver binds `$N` by number).
+//! Both schemas keep the same columns (`migrations/{sqlite,postgres}/`), with the counters
+//! (`unread_count`, `updated_at`) kept on the ticket row by triggers.
+//!
+//! Adding a column: one migration per dialect, then the column in `rows.rs` (its list, its row
+//! struct, its mapping); a column that a write sets also goes into that write in `queries.rs`
+//! or `tickets.rs`.
+
+mod backend;
+mod managers;
+mod migrate;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod queries;
+mod rows;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod statement;
+mod tickets;
+
+pub(crate) use backend::SqlBackend;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStorage;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStorage;
+
+use async_trait::async_trait;
+
+use super::Storage;
+
+#[async_trait]
+impl<B> Storage for B
+where
+    B: SqlBackend,
+    B: super::TicketStore + super::ManagerStore,
+{
+    fn backend_name(&self) -> &'static str {
+        B::NAME
+    }
+
+    async fn close(&self) {
+        SqlBackend::close(self).await;
+    }
+}

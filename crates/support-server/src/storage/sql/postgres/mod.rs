@@ -1,0 +1,207 @@
+//! The Postgres backend: several server instances can share one database \[S3\]. Its queries
+//! are the shared SQL layer's; this file holds what is Postgres's own ([`SqlBackend`]).
+//!
+//! - Migrations are embedded and recorded in our own `support_schema_migrations` table, applied in
+//!   one transaction holding `pg_advisory_xact_lock(MIGRATION_LOCK)`, so instances starting
+//!   together migrate exactly once. Tables live in the first schema of the `search_path`.
+//! - Ids come from identity columns (BIGINT); timestamps are BIGINT microseconds from the
+//!   database clock, so all instances agree on one clock and precision is exact.
+//! - A write that depends on a ticket's current holder reads it `FOR NO KEY UPDATE`, so an
+//!   assignment and a message insert on one ticket serialize (and foreign-key checks, which
+//!   take `FOR KEY SHARE`, do not wait).
+//! - A manager reply (`sender = supp`) is inserted under `pg_advisory_xact_lock(REPLY_LOCK)`:
+//!   reply ids are drawn and committed one transaction at a time, so a reply with a smaller id
+//!   is always visible before one with a larger id and the bot's cursor
+//!   ([`TicketStore::replies_after`](crate::storage::TicketStore::replies_after)) never skips
+//!   one. User messages do not take the lock.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{PgConnection, Postgres, Transaction};
+use support_protocol::{ManagerId, Message, Sender, Timestamp};
+
+use super::SqlBackend;
+use super::migrate::{Migration, migrate};
+use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, is_foreign_key_violation};
+use super::statement::Statement;
+use crate::storage::{NewMessageRecord, StorageError, StorageResult};
+
+/// Connections per instance; every request holds one only for its queries.
+const MAX_CONNECTIONS: u32 = 10;
+/// How long a request waits for a free connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Advisory lock key serializing migrations across instances (ASCII "supmigr" + 1).
+const MIGRATION_LOCK: i64 = 0x7375_706d_6967_7201;
+/// Advisory lock key serializing manager-reply inserts (ASCII "suprepl" + 1).
+const REPLY_LOCK: i64 = 0x7375_7072_6570_6c01;
+/// The database clock in our unit: microseconds since the epoch. `clock_timestamp()`, not
+/// `now()`: the time of the statement, not of its transaction's start.
+const CLOCK_MICROS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
+
+/// A [`Storage`](crate::storage::Storage) in Postgres.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), support_server::storage::StorageError> {
+/// use support_server::storage::PostgresStorage;
+/// let storage = PostgresStorage::connect("postgres://support@localhost/support").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PostgresStorage {
+    pool: PgPool,
+}
+
+impl PostgresStorage {
+    /// Connects to the database at `url` and applies the migrations.
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        let options: PgConnectOptions = url.parse().map_err(StorageError::backend)?;
+        Self::connect_with(options).await
+    }
+
+    /// Connects with `options` (e.g. with a `search_path` set through
+    /// [`PgConnectOptions::options`]) and applies the migrations.
+    pub async fn connect_with(options: PgConnectOptions) -> StorageResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(StorageError::backend)?;
+        Self::from_pool(pool).await
+    }
+
+    /// Uses an existing pool (shared with the host, for example) and applies the migrations.
+    pub async fn from_pool(pool: PgPool) -> StorageResult<Self> {
+        Self::migrate(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Applies our migrations to the database of `pool` (what [`Self::from_pool`] does first).
+    pub(crate) async fn migrate(pool: &PgPool) -> StorageResult<()> {
+        migrate::<Self, Postgres>(pool).await
+    }
+
+    /// The pool, e.g. for the Postgres event hub's LISTEN/NOTIFY.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl SqlBackend for PostgresStorage {
+    type Db = Postgres;
+
+    const NAME: &'static str = "postgres";
+
+    /// Not `FOR UPDATE`: no key column changes, so foreign-key checks of concurrent message
+    /// inserts into the ticket (`FOR KEY SHARE`) need not wait.
+    const LOCK_ROW: &'static str = " FOR NO KEY UPDATE";
+
+    const MIGRATIONS: &'static [Migration] = &[
+        Migration::new(
+            1,
+            "initial schema",
+            include_str!("../../../../migrations/postgres/0001_initial.sql"),
+        ),
+        Migration::new(
+            2,
+            "ticket counters, hub events",
+            include_str!("../../../../migrations/postgres/0002_ticket_counters_and_hub_events.sql"),
+        ),
+    ];
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> StorageResult<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(db)
+    }
+
+    async fn begin_snapshot(&self) -> StorageResult<Transaction<'static, Postgres>> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(db)
+    }
+
+    async fn begin_migration(pool: &PgPool) -> StorageResult<Transaction<'static, Postgres>> {
+        let mut tx = pool.begin().await.map_err(db)?;
+        // Held to the end of the transaction: a concurrently starting instance waits here, then
+        // finds the migrations applied.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(tx)
+    }
+
+    /// The database clock, so that every instance agrees on one.
+    fn push_now(statement: &mut Statement<'_, Postgres>, _now: Timestamp) {
+        statement.push(CLOCK_MICROS);
+    }
+
+    async fn insert_message(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<(Message, Option<ManagerId>)> {
+        if new.sender == Sender::Supp {
+            // The reply lock is held until commit: an explicit transaction.
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(REPLY_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let created = insert_with_audience(&mut tx, &new).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(created)
+        } else {
+            // One statement, committed on its own: one round trip.
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            insert_with_audience(&mut conn, &new).await
+        }
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Inserts a message and reads its ticket's manager in one statement. The ticket row is locked
+/// first ([`SqlBackend::LOCK_ROW`]), so a concurrent assignment commits either before (and this
+/// message's audience is the new manager) or after this statement's transaction (and the
+/// assignment's event follows this message's); the counters' trigger then updates that row.
+async fn insert_with_audience(
+    conn: &mut PgConnection,
+    new: &NewMessageRecord,
+) -> StorageResult<(Message, Option<ManagerId>)> {
+    let row: Option<AudienceRow> = sqlx::query_as(&format!(
+        "WITH t AS (SELECT id, support_manager_id FROM support_tickets WHERE id = $1{lock}), \
+         m AS (INSERT INTO support_messages (ticket_id, sender, text, viewed, manager_id) \
+         SELECT t.id, $2, $3, $4, $5 FROM t RETURNING {MESSAGE_COLUMNS}) \
+         SELECT m.*, t.support_manager_id AS audience FROM m CROSS JOIN t",
+        lock = PostgresStorage::LOCK_ROW,
+    ))
+    .bind(new.ticket.get())
+    .bind(new.sender.as_str())
+    .bind(&new.text)
+    .bind(new.viewed)
+    .bind(new.manager.map(ManagerId::get))
+    .fetch_optional(conn)
+    .await
+    .map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            StorageError::TicketNotFound(new.ticket)
+        } else {
+            db(e)
+        }
+    })?;
+    row.ok_or(StorageError::TicketNotFound(new.ticket))?
+        .into_parts()
+}

@@ -1,0 +1,151 @@
+//! The statements several storage methods share, written once for both databases.
+//!
+//! Generic code over a sqlx database needs the database's capabilities spelled out as bounds,
+//! and Rust does not carry a trait's `where` clauses to its users, so these are restated, in
+//! this order, on every generic item of the SQL layer ([`Queries`], the `TicketStore` and
+//! `ManagerStore` impls, `migrate`). sqlx encodes `Option<T>` per database, hence the
+//! `Option` lines; [`Column`] names what a column type must do:
+//!
+//! ```text
+//! for<'c> &'c mut <DB as Database>::Connection: Executor<'c, Database = DB>,
+//! for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+//! for<'a> &'a str: ColumnIndex<<DB as Database>::Row>,
+//! usize: ColumnIndex<<DB as Database>::Row>,
+//! i64: Column<DB>, bool: Column<DB>, String: Column<DB>,
+//! Option<i64>: Column<DB>, Option<bool>: Column<DB>, Option<String>: Column<DB>,
+//! ```
+
+use std::marker::PhantomData;
+
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+use support_protocol::{Message, Ticket, TicketId, Timestamp};
+
+use super::SqlBackend;
+use super::rows::{MESSAGE_COLUMNS, MessageRow, TICKET_SELECT, TicketRow, db};
+use super::statement::Statement;
+use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketQuery};
+
+/// A type stored in a column: bound, read back and typed by the database `DB`.
+pub(crate) trait Column<DB: Database>:
+    for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send + Sync
+{
+}
+
+impl<DB: Database, T> Column<DB> for T where
+    T: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send + Sync
+{
+}
+
+/// The statements shared by several methods, for the database of the backend `B`.
+pub(super) struct Queries<B>(PhantomData<B>);
+
+impl<B, DB> Queries<B>
+where
+    B: SqlBackend<Db = DB>,
+    DB: Database,
+    for<'c> &'c mut <DB as Database>::Connection: Executor<'c, Database = DB>,
+    for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'a> &'a str: ColumnIndex<<DB as Database>::Row>,
+    usize: ColumnIndex<<DB as Database>::Row>,
+    i64: Column<DB>,
+    bool: Column<DB>,
+    String: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<bool>: Column<DB>,
+    Option<String>: Column<DB>,
+{
+    /// One ticket with its manager and counters.
+    pub(super) async fn fetch_ticket(
+        conn: &mut <DB as Database>::Connection,
+        id: TicketId,
+    ) -> StorageResult<Option<Ticket>> {
+        let row: Option<TicketRow> = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = $1"))
+            .bind(id.get())
+            .fetch_optional(conn)
+            .await
+            .map_err(db)?;
+        row.map(TicketRow::into_ticket).transpose()
+    }
+
+    /// [`Self::fetch_ticket`], `TicketNotFound` if absent.
+    pub(super) async fn ticket(
+        conn: &mut <DB as Database>::Connection,
+        id: TicketId,
+    ) -> StorageResult<Ticket> {
+        Self::fetch_ticket(conn, id)
+            .await?
+            .ok_or(StorageError::TicketNotFound(id))
+    }
+
+    /// Whether the ticket exists.
+    pub(super) async fn ticket_exists(
+        conn: &mut <DB as Database>::Connection,
+        id: TicketId,
+    ) -> StorageResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM support_tickets WHERE id = $1")
+            .bind(id.get())
+            .fetch_optional(conn)
+            .await
+            .map_err(db)?;
+        Ok(found.is_some())
+    }
+
+    /// Inserts a message in the caller's write transaction (a new ticket's first message),
+    /// timed `now` (see [`SqlBackend::push_now`]).
+    pub(super) async fn insert_message_in(
+        conn: &mut <DB as Database>::Connection,
+        new: NewMessageRecord,
+        now: Timestamp,
+    ) -> StorageResult<Message> {
+        let mut st = Statement::<DB>::new(
+            "INSERT INTO support_messages \
+             (ticket_id, sender, text, viewed, manager_id, created_at) VALUES (",
+        );
+        st.push_bind(new.ticket.get())
+            .push(", ")
+            .push_bind(new.sender.as_str().to_owned())
+            .push(", ")
+            .push_bind(new.text)
+            .push(", ")
+            .push_bind(new.viewed)
+            .push(", ")
+            .push_bind(new.manager.map(|m| m.get()))
+            .push(", ");
+        B::push_now(&mut st, now);
+        st.push(") RETURNING ").push(MESSAGE_COLUMNS);
+        let (sql, args) = st.finish()?;
+        let row: MessageRow = sqlx::query_as_with(&sql, args)
+            .fetch_one(conn)
+            .await
+            .map_err(db)?;
+        row.into_message()
+    }
+
+    /// `WHERE` clauses for the list filters, on the ticket alias `t`.
+    pub(super) fn push_filters(st: &mut Statement<'_, DB>, query: &TicketQuery) {
+        let mut sep = " WHERE ";
+        if let Some(user) = query.user_id {
+            st.push(sep).push("t.user_id = ").push_bind(user.get());
+            sep = " AND ";
+        }
+        if let Some(resolved) = query.resolved {
+            st.push(sep).push("t.resolved = ").push_bind(resolved);
+            sep = " AND ";
+        }
+        if let Some(manager) = query.manager {
+            st.push(sep)
+                .push("t.support_manager_id = ")
+                .push_bind(manager.get());
+            sep = " AND ";
+        }
+        match query.manager_isnull {
+            Some(true) => {
+                st.push(sep).push("t.support_manager_id IS NULL");
+            }
+            Some(false) => {
+                st.push(sep).push("t.support_manager_id IS NOT NULL");
+            }
+            None => {}
+        }
+    }
+}
