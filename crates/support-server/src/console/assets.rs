@@ -23,48 +23,36 @@ struct Source {
     bytes: &'static [u8],
 }
 
+/// The [`Source`] of `console/<name>`: the name it is served under is its file name, so a name
+/// and its file cannot disagree.
+macro_rules! source {
+    ($name:literal, $content_type:expr) => {
+        Source {
+            name: $name,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("../../console/", $name)),
+        }
+    };
+}
+
 /// The files served under `/manager/assets/`, leaves first (see the module docs).
 const SOURCES: &[Source] = &[
-    Source {
-        name: "i18n.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/i18n.js"),
-    },
-    Source {
-        name: "dom.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/dom.js"),
-    },
-    Source {
-        name: "api.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/api.js"),
-    },
-    Source {
-        name: "ws.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/ws.js"),
-    },
-    Source {
-        name: "views.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/views.js"),
-    },
-    Source {
-        name: "app.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/app.js"),
-    },
-    Source {
-        name: "styles.css",
-        content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../../console/styles.css"),
-    },
-    Source {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        bytes: include_bytes!("../../console/favicon.svg"),
-    },
+    source!("time.js", JS),
+    source!("i18n.js", JS),
+    source!("dom.js", JS),
+    source!("api.js", JS),
+    source!("ws.js", JS),
+    source!("chat-state.js", JS),
+    source!("state.js", JS),
+    source!("templates.js", JS),
+    source!("shell-view.js", JS),
+    source!("list-view.js", JS),
+    source!("chat-view.js", JS),
+    source!("composer-view.js", JS),
+    source!("chat-controller.js", JS),
+    source!("app.js", JS),
+    source!("styles.css", "text/css; charset=utf-8"),
+    source!("favicon.svg", "image/svg+xml"),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

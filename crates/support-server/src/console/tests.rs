@@ -321,6 +321,19 @@ fn no_asset_uses_inner_html_or_eval() {
     }
 }
 
+#[test]
+fn every_module_is_preloaded() {
+    for name in assets::source_names() {
+        if name.ends_with(".js") && name != "app.js" {
+            let link = format!(r#"<link rel="modulepreload" href="{{{{asset:{name}}}}}">"#);
+            assert!(
+                assets::INDEX_TEMPLATE.contains(&link),
+                "index.html lacks {link}"
+            );
+        }
+    }
+}
+
 /// Serves only the console (no API) on `CONSOLE_DEV_ADDR` (default `127.0.0.1:8790`) until
 /// killed, to check in a real browser that the embedded page loads under its CSP:
 /// `cargo test -p support-server --lib console::tests::serve_for_browser -- --ignored`.
