@@ -1,5 +1,8 @@
 // Texts of the console in English and Russian, the current language and date formatting.
 // The language defaults to navigator.language and the choice is kept in localStorage.
+// (Parsing and ordering timestamps is pure and lives in time.js.)
+
+import { parseTime } from './time.js';
 
 const STORAGE_KEY = 'support.console.lang';
 export const LANGS = ['en', 'ru'];
@@ -279,33 +282,6 @@ export function applyStatic(root = document) {
 }
 
 // ---- Time -------------------------------------------------------------------------------------
-
-/**
- * Parses an RFC 3339 timestamp. Date keeps milliseconds only, which is plenty for display;
- * ordering uses `compareTime`, which keeps the microseconds.
- */
-export function parseTime(value) {
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
-/** Normalizes `...T12:00:00.5Z` to 6 fractional digits so timestamps compare as strings. */
-function timeKey(value) {
-  if (typeof value !== 'string') return '';
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(value);
-  if (!m || m[3] !== 'Z') {
-    const d = parseTime(value);
-    return d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') : '';
-  }
-  return `${m[1]}.${(m[2] || '').padEnd(6, '0').slice(0, 6)}Z`;
-}
-
-/** Compares two RFC 3339 timestamps with microsecond precision (-1, 0, 1). */
-export function compareTime(a, b) {
-  const ka = timeKey(a);
-  const kb = timeKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
 
 function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();

@@ -1,6 +1,7 @@
 //! Server configuration: where the routes live and who may call them.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// The default REST mount point (the Django layout: `path('support/', ...)`).
 pub const DEFAULT_MOUNT: &str = "/support";
@@ -26,6 +27,9 @@ pub struct SupportConfig {
     pub trusted_origins: Vec<String>,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The console's debug mode: serve its files from this directory on every request instead of
+    /// the embedded copies (see [`ConsoleConfig::assets_dir`](crate::console::ConsoleConfig::assets_dir)).
+    pub console_assets_dir: Option<PathBuf>,
 }
 
 impl Default for SupportConfig {
@@ -37,6 +41,7 @@ impl Default for SupportConfig {
             legacy_anonymous_bot_api: false,
             trusted_origins: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+            console_assets_dir: None,
         }
     }
 }
@@ -53,6 +58,7 @@ impl fmt::Debug for SupportConfig {
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
             .field("trusted_origins", &self.trusted_origins)
             .field("body_limit", &self.body_limit)
+            .field("console_assets_dir", &self.console_assets_dir)
             .finish()
     }
 }

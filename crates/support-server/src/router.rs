@@ -11,6 +11,7 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
     let console = crate::console::router::<AppState>(crate::console::ConsoleConfig {
         mount: config.mount.clone(),
         ws_path: format!("{}/manager/", config.ws_prefix),
+        assets_dir: config.console_assets_dir.clone(),
     });
     let rest = if config.mount.is_empty() {
         rest.merge(console)

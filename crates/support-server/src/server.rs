@@ -166,6 +166,13 @@ impl SupportServerBuilder {
         self
     }
 
+    /// The console's debug mode: serve its page and assets from `dir` (a checkout's
+    /// `crates/support-server/console/`), read on every request, so edits show on reload.
+    pub fn console_assets_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.config.console_assets_dir = Some(dir.into());
+        self
+    }
+
     /// Replaces the whole configuration.
     pub fn config(mut self, config: SupportConfig) -> Self {
         self.config = config;

@@ -3,6 +3,7 @@
 //! [`run`], so the same server can be installed as a binary.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -43,6 +44,11 @@ pub struct Options {
     /// with a random password, printed once.
     #[arg(long = "manager", env = "SUPPORT_MANAGER", value_delimiter = ',', value_parser = parse_manager)]
     pub managers: Vec<ManagerCredentials>,
+    /// Console development: serve the console's page and assets from this directory (a
+    /// checkout's `crates/support-server/console`), read on every request, instead of the copies
+    /// built into the program; edit a file and reload the page.
+    #[arg(long, env = "SUPPORT_CONSOLE_DIR")]
+    pub console_dir: Option<PathBuf>,
 }
 
 /// A `--manager USER:PASSWORD` value. `Debug` hides the password.
@@ -114,6 +120,9 @@ pub enum StandaloneError {
     /// The storage failed to open.
     #[error("opening the storage failed: {0}")]
     Storage(#[from] StorageError),
+    /// The `--console-dir` directory holds no console.
+    #[error("--console-dir {0:?}: no index.html there (expected crates/support-server/console)")]
+    ConsoleDir(PathBuf),
     /// Binding or serving failed.
     #[error("serving failed: {0}")]
     Io(#[from] std::io::Error),
@@ -239,6 +248,12 @@ pub async fn shutdown_signal() {
 /// Builds the server from `options`, serves until SIGINT/SIGTERM, then shuts down gracefully:
 /// stops accepting, finishes in-flight requests, closes websockets, flushes the storage.
 pub async fn run(options: Options) -> Result<(), StandaloneError> {
+    // A mistyped --console-dir fails now rather than as a 500 on every page load.
+    if let Some(dir) = &options.console_dir
+        && !dir.join("index.html").is_file()
+    {
+        return Err(StandaloneError::ConsoleDir(dir.clone()));
+    }
     let storage = open_storage(&options.database).await?;
     let generated = ensure_managers(&storage, &options.managers).await?;
     let hub = open_hub(&options.hub, options.hub_channel.as_deref()).await?;
@@ -252,6 +267,9 @@ pub async fn run(options: Options) -> Result<(), StandaloneError> {
     if options.bot_tokens.is_empty() && !options.legacy_anonymous_bot_api {
         tracing::warn!("no --bot-token given: no bot can use the REST API");
     }
+    if let Some(dir) = &options.console_dir {
+        builder = builder.console_assets_dir(dir.clone());
+    }
     let support = builder.build();
     let listener = tokio::net::TcpListener::bind(options.bind).await?;
     let addr = listener.local_addr()?;
@@ -264,6 +282,12 @@ pub async fn run(options: Options) -> Result<(), StandaloneError> {
     ));
     let mount = &support.state().config().mount;
     say(&format!("manager console: http://{addr}{mount}/manager/"));
+    if let Some(dir) = &options.console_dir {
+        say(&format!(
+            "console files served from {} (debug mode: read on every request)",
+            dir.display()
+        ));
+    }
     if let Some(admin) = generated {
         // Printed once, to the terminal only (never to the log): the operator needs it to log in.
         say(&format!(

@@ -10,7 +10,12 @@
 //! loads is versioned. Because a rewritten module's hash covers the rewritten imports, a change
 //! in a leaf module changes the URL of every module that imports it. That is why [`SOURCES`] lists
 //! the modules leaves first: a module may only import modules listed before it (a unit test checks).
+//!
+//! In the debug mode ([`ConsoleConfig::assets_dir`](super::ConsoleConfig::assets_dir)) the same
+//! files are read from a directory on every request instead ([`load_dir`]), and built the same way.
 
+use std::io;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
@@ -23,51 +28,42 @@ struct Source {
     bytes: &'static [u8],
 }
 
+/// The [`Source`] of `console/<name>`: the name it is served under is its file name, so the
+/// debug mode (see [`load_dir`]) finds it under the same name on disk.
+macro_rules! source {
+    ($name:literal, $content_type:expr) => {
+        Source {
+            name: $name,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("../../console/", $name)),
+        }
+    };
+}
+
 /// The files served under `/manager/assets/`, leaves first (see the module docs).
 const SOURCES: &[Source] = &[
-    Source {
-        name: "i18n.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/i18n.js"),
-    },
-    Source {
-        name: "dom.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/dom.js"),
-    },
-    Source {
-        name: "api.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/api.js"),
-    },
-    Source {
-        name: "ws.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/ws.js"),
-    },
-    Source {
-        name: "views.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/views.js"),
-    },
-    Source {
-        name: "app.js",
-        content_type: JS,
-        bytes: include_bytes!("../../console/app.js"),
-    },
-    Source {
-        name: "styles.css",
-        content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../../console/styles.css"),
-    },
-    Source {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        bytes: include_bytes!("../../console/favicon.svg"),
-    },
+    source!("time.js", JS),
+    source!("i18n.js", JS),
+    source!("dom.js", JS),
+    source!("api.js", JS),
+    source!("ws.js", JS),
+    source!("chat-state.js", JS),
+    source!("state.js", JS),
+    source!("templates.js", JS),
+    source!("shell-view.js", JS),
+    source!("list-view.js", JS),
+    source!("chat-view.js", JS),
+    source!("composer-view.js", JS),
+    source!("chat-controller.js", JS),
+    source!("app.js", JS),
+    source!("styles.css", "text/css; charset=utf-8"),
+    source!("favicon.svg", "image/svg+xml"),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
+
+/// The file name of the page template, in the source tree and in a debug directory.
+pub(super) const INDEX_FILE: &str = "index.html";
 
 /// The page template; `{{config}}` and `{{asset:NAME}}` are filled in by [`render_index`].
 pub(super) const INDEX_TEMPLATE: &str = include_str!("../../console/index.html");
@@ -88,12 +84,17 @@ pub(super) struct Asset {
 /// All assets, built once on first use.
 pub(super) fn all() -> &'static [Asset] {
     static ASSETS: OnceLock<Vec<Asset>> = OnceLock::new();
-    ASSETS.get_or_init(build)
+    ASSETS.get_or_init(|| build(SOURCES.iter().map(|s| (s, Bytes::from_static(s.bytes)))))
 }
 
 /// Looks an asset up by file name.
 pub(super) fn find(name: &str) -> Option<&'static Asset> {
     all().iter().find(|a| a.name == name)
+}
+
+/// Whether `name` is the file name of a served asset.
+pub(super) fn is_known(name: &str) -> bool {
+    SOURCES.iter().any(|s| s.name == name)
 }
 
 /// The content hash of some bytes: 16 hex digits of their SHA-256 (64 bits are plenty to tell
@@ -103,17 +104,18 @@ pub(super) fn content_hash(bytes: &[u8]) -> String {
     hex::encode(&digest[..8])
 }
 
-fn build() -> Vec<Asset> {
+/// Builds the assets from each source's bytes, in [`SOURCES`] order.
+fn build(files: impl IntoIterator<Item = (&'static Source, Bytes)>) -> Vec<Asset> {
     let mut built: Vec<Asset> = Vec::with_capacity(SOURCES.len());
-    for source in SOURCES {
+    for (source, bytes) in files {
         let body = if source.content_type == JS {
-            let mut text = String::from_utf8_lossy(source.bytes).into_owned();
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
             for dep in &built {
                 text = version_imports(&text, dep.name, &dep.hash);
             }
             Bytes::from(text)
         } else {
-            Bytes::from_static(source.bytes)
+            bytes
         };
         let hash = content_hash(&body);
         built.push(Asset {
@@ -124,6 +126,23 @@ fn build() -> Vec<Asset> {
         });
     }
     built
+}
+
+/// The debug mode's files, read from `dir` now: the page template and every asset, built as the
+/// embedded ones are (so a module's URL still changes with what it imports). Only the page and
+/// the names in [`SOURCES`] are opened, never a path a client chose.
+pub(super) fn load_dir(dir: &Path) -> io::Result<(String, Vec<Asset>)> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    };
+    let template = String::from_utf8_lossy(&read(INDEX_FILE)?).into_owned();
+    let mut files = Vec::with_capacity(SOURCES.len());
+    for source in SOURCES {
+        files.push((source, Bytes::from(read(source.name)?)));
+    }
+    Ok((template, build(files)))
 }
 
 /// Rewrites `'./name'` and `"./name"` module specifiers to `'./name?v=hash'`.
@@ -188,11 +207,21 @@ pub(super) fn escape_html(text: &str) -> String {
     out
 }
 
-/// Fills the page template: `{{config}}` with the escaped JSON config and every
-/// `{{asset:NAME}}` with the asset's versioned absolute URL under `assets_base`.
+/// Fills the embedded page template: see [`render_page`].
 pub(super) fn render_index(config_json: &str, assets_base: &str) -> String {
-    let mut html = INDEX_TEMPLATE.replace("{{config}}", &escape_html(config_json));
-    for asset in all() {
+    render_page(INDEX_TEMPLATE, all(), config_json, assets_base)
+}
+
+/// Fills a page template: `{{config}}` with the escaped JSON config and every `{{asset:NAME}}`
+/// with the asset's versioned absolute URL under `assets_base`.
+pub(super) fn render_page(
+    template: &str,
+    assets: &[Asset],
+    config_json: &str,
+    assets_base: &str,
+) -> String {
+    let mut html = template.replace("{{config}}", &escape_html(config_json));
+    for asset in assets {
         let placeholder = format!("{{{{asset:{}}}}}", asset.name);
         let url = format!("{assets_base}{}?v={}", asset.name, asset.hash);
         html = html.replace(&placeholder, &escape_html(&url));

@@ -9,6 +9,11 @@
 //! | `/manager` | a redirect to `/manager/` (the page's relative URLs need the slash) |
 //! | `/manager/assets/{file}` | the scripts, styles and icon |
 //!
+//! Debug mode: with [`ConsoleConfig::assets_dir`] set (the standalone server's `--console-dir`),
+//! the page and the assets are read from that directory on every request instead of the embedded
+//! copies, so a developer edits the console and reloads the page against the real API. Headers and
+//! the CSP are the same, everything is `no-cache`, and only the known file names are ever read.
+//!
 //! Caching: the page refers to every asset by a content-hashed URL (`app.js?v=<hash>`); such a
 //! request is answered `Cache-Control: public, max-age=31536000, immutable`. Any other request
 //! for an asset (no or a stale `?v=`) gets `no-cache` and must revalidate with its `ETag`
@@ -29,6 +34,7 @@ mod assets;
 #[cfg(test)]
 mod tests;
 
+use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -58,6 +64,10 @@ pub struct ConsoleConfig {
     pub mount: String,
     /// The absolute path of the manager websocket, e.g. `/ws/support/manager/`.
     pub ws_path: String,
+    /// Debug mode: serve the console's files from this directory (the crate's `console/`),
+    /// read on every request, instead of the copies embedded at build time. `None` (the
+    /// default) serves the embedded files.
+    pub assets_dir: Option<PathBuf>,
 }
 
 impl Default for ConsoleConfig {
@@ -66,11 +76,20 @@ impl Default for ConsoleConfig {
         Self {
             mount: "/support".to_owned(),
             ws_path: "/ws/support/manager/".to_owned(),
+            assets_dir: None,
         }
     }
 }
 
 impl ConsoleConfig {
+    /// Turns the debug mode on: the page and its assets are read from `dir` (a checkout's
+    /// `crates/support-server/console/`) on every request, so edits show on reload.
+    #[must_use]
+    pub fn with_assets_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.assets_dir = Some(dir.into());
+        self
+    }
+
     /// The mount without a trailing slash and with a leading one (empty for the site root).
     fn normalized_mount(&self) -> String {
         let trimmed = self.mount.trim().trim_end_matches('/');
@@ -82,13 +101,25 @@ impl ConsoleConfig {
     }
 }
 
-/// What the handlers share: the rendered page, built once per router.
+/// What the handlers share.
 #[derive(Debug)]
 struct Page {
-    html: Bytes,
-    etag: HeaderValue,
     /// `{mount}/manager/`, where `/manager` redirects to.
     location: HeaderValue,
+    files: Files,
+}
+
+/// Where the page and the assets come from.
+#[derive(Debug)]
+enum Files {
+    /// The embedded files; the page is rendered once per router.
+    Embedded { html: Bytes, etag: HeaderValue },
+    /// The debug mode: everything is read from `dir` on every request.
+    Disk {
+        dir: PathBuf,
+        config_json: String,
+        assets_base: String,
+    },
 }
 
 /// The console's routes, to nest under the mount point (`app.nest("/support", router(config))`).
@@ -96,17 +127,31 @@ struct Page {
 /// Generic over the host's state; the console keeps its own.
 pub fn router<S: Clone + Send + Sync + 'static>(config: ConsoleConfig) -> Router<S> {
     let mount = config.normalized_mount();
-    let ConsoleConfig { ws_path, .. } = config;
+    let ConsoleConfig {
+        ws_path,
+        assets_dir,
+        ..
+    } = config;
     let config_json = serde_json::json!({ "mount": mount, "ws": ws_path }).to_string();
-    let html = assets::render_index(&config_json, &format!("{mount}/manager/assets/"));
-    let etag = quoted_etag(&assets::content_hash(html.as_bytes()));
+    let assets_base = format!("{mount}/manager/assets/");
+    let files = match assets_dir {
+        Some(dir) => Files::Disk {
+            dir,
+            config_json,
+            assets_base,
+        },
+        None => {
+            let html = assets::render_index(&config_json, &assets_base);
+            let etag = quoted_etag(&assets::content_hash(html.as_bytes()));
+            Files::Embedded {
+                html: Bytes::from(html),
+                etag,
+            }
+        }
+    };
     let location = HeaderValue::from_str(&format!("{mount}/manager/"))
         .unwrap_or_else(|_| HeaderValue::from_static("/support/manager/"));
-    let page = Arc::new(Page {
-        html: Bytes::from(html),
-        etag,
-        location,
-    });
+    let page = Arc::new(Page { location, files });
     Router::new()
         .route("/manager/", get(index).fallback(method_not_allowed))
         .route(
@@ -118,6 +163,21 @@ pub fn router<S: Clone + Send + Sync + 'static>(config: ConsoleConfig) -> Router
             get(asset).fallback(method_not_allowed),
         )
         .with_state(page)
+}
+
+/// The debug mode's files, read from `dir` now (off the async threads); a 500 when they cannot be.
+async fn read_dir(dir: &FsPath) -> Result<(String, Vec<assets::Asset>), Response> {
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || assets::load_dir(&dir))
+        .await
+        .unwrap_or_else(|join| Err(std::io::Error::other(join)))
+        .map_err(|error| {
+            tracing::error!(%error, "console debug mode: reading the console's files failed");
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Console files unreadable.",
+            )
+        })
 }
 
 /// A quoted strong entity tag.
@@ -198,14 +258,27 @@ fn json_error(status: StatusCode, detail: &str) -> Response {
     response
 }
 
+const HTML: &str = "text/html; charset=utf-8";
+
 async fn index(State(page): State<Arc<Page>>, headers: HeaderMap) -> Response {
-    cached(
-        &headers,
-        "text/html; charset=utf-8",
-        page.html.clone(),
-        page.etag.clone(),
-        REVALIDATE,
-    )
+    match &page.files {
+        Files::Embedded { html, etag } => {
+            cached(&headers, HTML, html.clone(), etag.clone(), REVALIDATE)
+        }
+        Files::Disk {
+            dir,
+            config_json,
+            assets_base,
+        } => {
+            let (template, assets) = match read_dir(dir).await {
+                Ok(files) => files,
+                Err(response) => return response,
+            };
+            let html = assets::render_page(&template, &assets, config_json, assets_base);
+            let etag = quoted_etag(&assets::content_hash(html.as_bytes()));
+            cached(&headers, HTML, Bytes::from(html), etag, REVALIDATE)
+        }
+    }
 }
 
 async fn redirect_to_slash(State(page): State<Arc<Page>>) -> Response {
@@ -217,13 +290,37 @@ async fn redirect_to_slash(State(page): State<Arc<Page>>) -> Response {
 }
 
 async fn asset(
+    State(page): State<Arc<Page>>,
     file: Result<Path<String>, PathRejection>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     // A name that does not even decode is as unknown as any other.
-    let Some(asset) = file.ok().and_then(|Path(file)| assets::find(&file)) else {
-        return json_error(StatusCode::NOT_FOUND, "Not found.");
+    let Some(file) = file.ok().map(|Path(file)| file) else {
+        return not_found();
+    };
+    if let Files::Disk { dir, .. } = &page.files {
+        // Checked before anything is read: only the known names are ever opened.
+        if !assets::is_known(&file) {
+            return not_found();
+        }
+        let (_, assets) = match read_dir(dir).await {
+            Ok(files) => files,
+            Err(response) => return response,
+        };
+        let Some(asset) = assets.into_iter().find(|a| a.name == file) else {
+            return not_found();
+        };
+        return cached(
+            &headers,
+            asset.content_type,
+            asset.body,
+            quoted_etag(&asset.hash),
+            REVALIDATE,
+        );
+    }
+    let Some(asset) = assets::find(&file) else {
+        return not_found();
     };
     let requested_version = uri.query().and_then(|query| {
         form_urlencoded::parse(query.as_bytes())
@@ -242,6 +339,10 @@ async fn asset(
         quoted_etag(&asset.hash),
         cache_control,
     )
+}
+
+fn not_found() -> Response {
+    json_error(StatusCode::NOT_FOUND, "Not found.")
 }
 
 async fn method_not_allowed(method: Method) -> Response {

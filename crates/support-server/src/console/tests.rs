@@ -94,6 +94,7 @@ async fn config_is_html_escaped() {
     let config = ConsoleConfig {
         mount: "/a\"b<c>&'d/".to_owned(),
         ws_path: "/ws/\"><script>alert(1)</script>".to_owned(),
+        ..ConsoleConfig::default()
     };
     let page = router::<()>(config);
     let response = get(Router::new().merge(page), "/manager/").await;
@@ -318,6 +319,128 @@ fn no_asset_uses_inner_html_or_eval() {
         ] {
             assert!(!source.contains(banned), "{name} uses {banned}");
         }
+    }
+}
+
+#[test]
+fn every_module_is_preloaded() {
+    for name in assets::source_names() {
+        if name.ends_with(".js") && name != "app.js" {
+            let link = format!(r#"<link rel="modulepreload" href="{{{{asset:{name}}}}}">"#);
+            assert!(
+                assets::INDEX_TEMPLATE.contains(&link),
+                "index.html lacks {link}"
+            );
+        }
+    }
+}
+
+// ---- Debug mode: the files read from a directory -------------------------------------------------
+
+/// A copy of the console's files in a temporary directory, to edit.
+fn console_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("console");
+    for entry in std::fs::read_dir(source).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+    }
+    dir
+}
+
+fn debug_app(dir: &std::path::Path) -> Router {
+    app(ConsoleConfig::default().with_assets_dir(dir))
+}
+
+#[tokio::test]
+async fn debug_mode_serves_the_files_as_they_are_on_disk_now() {
+    let dir = console_copy();
+    let state_js = "/support/manager/assets/state.js";
+    let before = get(debug_app(dir.path()), state_js).await;
+    assert_eq!(before.status(), StatusCode::OK);
+    assert_eq!(
+        header_of(&before, header::CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(header_of(&before, header::CACHE_CONTROL), "no-cache");
+    assert_security_headers(&before);
+    let etag_before = header_of(&before, header::ETAG).to_owned();
+
+    // Edited on disk, served edited by the same router, without a restart.
+    let app = debug_app(dir.path());
+    let path = dir.path().join("state.js");
+    let edited = format!("{}\n// edited\n", std::fs::read_to_string(&path).unwrap());
+    std::fs::write(&path, &edited).unwrap();
+    let after = get(app.clone(), state_js).await;
+    let etag_after = header_of(&after, header::ETAG).to_owned();
+    assert_ne!(etag_after, etag_before);
+    assert!(body_text(after).await.ends_with("\n// edited\n"));
+
+    // Whatever imports it asks for the new version, and so does the page.
+    let hash = etag_after.trim_matches('"');
+    let importer = body_text(get(app.clone(), "/support/manager/assets/app.js").await).await;
+    assert!(
+        importer.contains(&format!("./state.js?v={hash}")),
+        "{importer}"
+    );
+    let page = get(app.clone(), "/support/manager/").await;
+    assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-cache");
+    assert_security_headers(&page);
+    let html = body_text(page).await;
+    assert!(html.contains(&format!("/support/manager/assets/state.js?v={hash}")));
+    assert!(!html.contains("{{"), "a placeholder was left: {html}");
+
+    // The page template too.
+    let index = dir.path().join("index.html");
+    let template = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, template.replace("<title>", "<title>EDITED ")).unwrap();
+    let html = body_text(get(app.clone(), "/support/manager/").await).await;
+    assert!(html.contains("<title>EDITED "), "{html}");
+
+    // Never cached for good, even at its current version.
+    let versioned = get(app, &format!("{state_js}?v={hash}")).await;
+    assert_eq!(header_of(&versioned, header::CACHE_CONTROL), "no-cache");
+}
+
+#[tokio::test]
+async fn debug_mode_reads_only_the_known_files() {
+    let dir = console_copy();
+    std::fs::write(dir.path().join("secret.js"), "secret").unwrap();
+    for uri in [
+        "/support/manager/assets/secret.js",
+        "/support/manager/assets/package.json",
+        "/support/manager/assets/index.html",
+        "/support/manager/assets/test%2Fstate.test.js",
+        "/support/manager/assets/..%2Fsrc%2Flib.rs",
+        "/support/manager/assets/%FF",
+    ] {
+        let response = get(debug_app(dir.path()), uri).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
+        assert_security_headers(&response);
+        assert_eq!(body_text(response).await, r#"{"detail":"Not found."}"#);
+    }
+}
+
+#[tokio::test]
+async fn debug_mode_without_the_files_is_a_json_500() {
+    let dir = tempfile::tempdir().unwrap();
+    for uri in ["/support/manager/", "/support/manager/assets/app.js"] {
+        let response = get(debug_app(dir.path()), uri).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{uri}"
+        );
+        assert_eq!(
+            header_of(&response, header::CONTENT_TYPE),
+            "application/json"
+        );
+        assert_eq!(
+            body_text(response).await,
+            r#"{"detail":"Console files unreadable."}"#
+        );
     }
 }
 

@@ -1,21 +1,11 @@
-// Rendering: builds DOM nodes from tickets and messages. All user text goes in as text nodes.
+// Templates: the DOM nodes and texts the views are built of, from tickets, messages and errors.
+// All user text goes in as text nodes.
 
+import { ApiError } from './api.js';
 import { h, icon } from './dom.js';
-import { t, formatClock, formatDay, formatFull, formatShort, compareTime, parseTime } from './i18n.js';
-
-/** The time of a ticket's newest activity (extension `updated_at`, else the last message or creation). */
-export function activityOf(ticket) {
-  let best = ticket.created_at;
-  for (const candidate of [ticket.updated_at, ticket.last_message?.created_at]) {
-    if (candidate && compareTime(candidate, best) > 0) best = candidate;
-  }
-  return best;
-}
-
-/** Newest activity first; ties by id, newest first. */
-export function byActivity(a, b) {
-  return compareTime(activityOf(b), activityOf(a)) || b.id - a.id;
-}
+import { t, formatClock, formatDay, formatFull, formatShort } from './i18n.js';
+import { activityOf } from './state.js';
+import { parseTime } from './time.js';
 
 /** A manager's display name: first and last name, else `manager #id`. */
 export function managerName(manager, me) {
@@ -161,4 +151,15 @@ export function connectionText(state, info = {}) {
 /** A toast message node. */
 export function toastNode(text, kind = 'info') {
   return h('div', { class: `toast toast-${kind}`, text });
+}
+
+/** A one-line text for an error (an ApiError or anything thrown). */
+export function errorText(err) {
+  if (err instanceof ApiError) {
+    if (err.status === 0) return t('error.network');
+    if (err.status === 403 && !err.body) return t('error.forbidden');
+    if (err.body) return err.message;
+    return t('error.server', { status: err.status });
+  }
+  return String(err?.message || err);
 }

@@ -1,0 +1,370 @@
+// The controller of the open chat: opening and closing a ticket, history paging, viewed marks,
+// replies (over the websocket, else REST), assign / take over and resolve / reopen. It binds the
+// chat and composer views to the state, the REST API and the socket.
+
+import { tooLong } from './composer-view.js';
+import { t } from './i18n.js';
+import { MESSAGE_PAGE } from './chat-state.js';
+import { errorText, managerName } from './templates.js';
+
+export class ChatController {
+  /**
+   * `app`: `state`, `api`, `views` (`shell`, `list`, `chat`, `composer`), `socket()` (the manager
+   * socket or null), `renderLists()`, `renderSoon()` (the lists, once per frame) and
+   * `selectTab(list, focus)`.
+   */
+  constructor(app) {
+    this.app = app;
+    this.state = app.state;
+    this.api = app.api;
+    this.shell = app.views.shell;
+    this.view = app.views.chat;
+    this.composer = app.views.composer;
+    /** The echo timeout of each pending reply sent over the websocket, by its `temp`. */
+    this.timers = new Map();
+
+    this.view.bind('older', () => this.loadOlder());
+    this.view.bind('jump', () => this.composer.focus());
+    this.view.bind('shown', (ids) => {
+      this.state.shown(ids);
+      this.flushViews();
+    });
+    this.view.bind('assign', () => this.assignClicked());
+    this.view.bind('resolve', () => this.resolveClicked());
+    this.view.bind('retry', (pending) => this.deliver(pending));
+    this.view.bind('discard', (pending) => this.discard(pending));
+    this.composer.bind('input', (value) => {
+      if (this.state.chat) this.state.setDraft(this.state.chat.id, value);
+      this.renderComposer();
+    });
+    this.composer.bind('submit', (text) => this.submit(text));
+  }
+
+  // ---- Opening and closing -----------------------------------------------------------------------
+
+  async open(id, byUser = true) {
+    const { state } = this;
+    if (!state.openChat(id)) return;
+    this.view.show();
+    this.composer.setText(state.drafts.get(id) || '');
+    const known = state.tickets.get(id);
+    if (known) this.showListOf(known);
+    this.app.renderLists();
+    this.renderHeader();
+    this.renderComposer();
+    if (byUser) this.view.focusTitle();
+    if (!known) {
+      await this.refresh(id);
+      const ticket = state.tickets.get(id);
+      if (ticket && state.openId === id) this.showListOf(ticket);
+    }
+    await this.loadNewest();
+  }
+
+  /** Selects the tab of the list a ticket is on, if any. */
+  showListOf(ticket) {
+    const list = this.state.listOf(ticket);
+    if (list && list !== this.state.tab) this.app.selectTab(list, false);
+  }
+
+  close(focusList) {
+    const was = this.state.closeChat();
+    this.view.hide();
+    this.app.renderLists();
+    if (focusList && was !== null && this.view.narrow) this.app.views.list.item(was)?.focus();
+  }
+
+  /** Fetches one ticket over REST (unknown here, or to learn another manager's name). */
+  async refresh(id) {
+    try {
+      this.state.upsert(await this.api.ticket(id));
+    } catch (err) {
+      this.state.ticketFailed(id, err);
+    }
+    this.app.renderLists();
+    if (this.state.isOpenChat(id)) {
+      this.renderHeader();
+      this.renderComposer();
+    }
+  }
+
+  renderHeader() {
+    const { state } = this;
+    if (!state.chat) return;
+    const ticket = state.openTicket();
+    this.view.renderHeader({ chat: state.chat, ticket, me: state.me, mine: state.isMine(ticket), live: state.live });
+  }
+
+  renderComposer() {
+    this.composer.render({ enabled: this.state.canReply(this.state.openTicket()), live: this.state.live });
+  }
+
+  /** Everything again (after a language switch). */
+  rerender() {
+    const { state } = this;
+    if (!state.chat) return;
+    this.view.rerender(state.chat, { ticket: state.openTicket(), me: state.me });
+    this.view.renderHistory(state.chat);
+    this.renderHeader();
+    this.renderComposer();
+  }
+
+  // ---- History -----------------------------------------------------------------------------------
+
+  /**
+   * Draws what adding messages changed (`{ added, settled }` from the state): the new bubbles, the
+   * pending replies they settled gone. Returns whether the pane was scrolled to the bottom before.
+   */
+  draw({ added, settled }) {
+    const { state } = this;
+    const wasNear = this.view.insertMessages(state.chat, added, { ticket: state.openTicket(), me: state.me });
+    for (const pending of settled) this.discard(pending);
+    this.view.renderHistory(state.chat);
+    return wasNear;
+  }
+
+  /** Loads the newest page (first open, or after a reconnect) and merges it in. */
+  async loadNewest() {
+    const { state, view } = this;
+    const chat = state.chat;
+    if (!chat) return;
+    const first = chat.beginNewest();
+    view.renderHistory(chat);
+    try {
+      const page = await this.api.messages(chat.id, MESSAGE_PAGE, 0);
+      if (state.chat !== chat) return;
+      const wasNear = this.draw(chat.newestArrived(page, first));
+      if (first) view.scrollToFirstNew();
+      else if (wasNear) view.scrollToBottom();
+    } catch (err) {
+      if (state.chat === chat) chat.newestFailed(err);
+    } finally {
+      if (state.chat === chat) view.renderHistory(chat);
+    }
+  }
+
+  async loadOlder() {
+    const { state, view } = this;
+    const chat = state.chat;
+    const offset = chat ? chat.beginOlder() : null;
+    if (offset === null) return;
+    view.renderHistory(chat);
+    try {
+      const page = await this.api.messages(chat.id, MESSAGE_PAGE, offset);
+      if (state.chat !== chat) return;
+      // Keep the visible messages where they are while older ones appear above.
+      view.keepPosition(() => this.draw(chat.olderArrived(page)));
+    } catch (err) {
+      if (state.chat === chat) {
+        chat.olderFailed();
+        this.shell.toast(t('chat.loadError', { detail: errorText(err) }), 'error');
+      }
+    } finally {
+      if (state.chat === chat) view.renderHistory(chat);
+    }
+  }
+
+  // ---- Viewed marks ------------------------------------------------------------------------------
+
+  /** Sends the viewed marks the state asks for, when the page is visible and the socket up. */
+  flushViews() {
+    const { state } = this;
+    const socket = this.app.socket();
+    if (!state.chat || document.visibilityState !== 'visible' || !socket || !socket.isOpen) return;
+    const ids = state.marksToSend();
+    if (!ids.length) return;
+    for (const id of ids) {
+      if (!socket.send({ type: 'ticket.message.viewed', ticket_id: state.chat.id, message_id: id })) break;
+      state.markSent(id);
+    }
+    this.app.renderSoon();
+  }
+
+  // ---- Replies -----------------------------------------------------------------------------------
+
+  submit(text) {
+    const { state } = this;
+    if (!state.canReply(state.openTicket()) || !text) return;
+    if (tooLong(text)) {
+      this.renderComposer();
+      return;
+    }
+    const pending = state.addPending(text);
+    this.composer.setText('');
+    this.renderComposer();
+    this.view.appendPending(pending);
+    this.view.renderHistory(state.chat);
+    this.view.scrollToBottom();
+    this.deliver(pending);
+  }
+
+  /** Sends a reply over the websocket, or over REST when the socket is down. */
+  deliver(pending) {
+    this.clearTimer(pending);
+    const socket = this.app.socket();
+    const frame = { type: 'ticket.message.new', ticket_id: pending.ticketId, text: pending.text };
+    const viaWs = Boolean(socket) && socket.send(frame);
+    this.state.chat.sending(pending, viaWs ? 'ws' : 'rest');
+    this.view.replacePending(pending);
+    if (viaWs) {
+      // The echo normally arrives within milliseconds; after 20 s give the manager the choice.
+      this.timers.set(pending.temp, setTimeout(() => this.fail(pending, ''), 20000));
+      return;
+    }
+    this.api
+      .sendMessage(pending.ticketId, pending.text)
+      .then((message) => {
+        if (this.state.isOpenChat(message.ticket)) this.app.handleEvent({ type: 'ticket.message.new', message });
+        this.discard(pending);
+      })
+      .catch((err) => this.fail(pending, errorText(err)));
+  }
+
+  fail(pending, error) {
+    if (!this.state.chat?.failPending(pending, error)) return;
+    this.clearTimer(pending);
+    this.view.replacePending(pending);
+  }
+
+  /** Removes a pending reply: sent (its echo came), or discarded by the manager. */
+  discard(pending) {
+    this.clearTimer(pending);
+    if (!this.state.chat) return;
+    this.state.chat.dropPending(pending);
+    this.view.removePending(pending);
+    this.view.renderHistory(this.state.chat);
+  }
+
+  clearTimer(pending) {
+    clearTimeout(this.timers.get(pending.temp));
+    this.timers.delete(pending.temp);
+  }
+
+  // ---- Assign and resolve ------------------------------------------------------------------------
+
+  takeOverText(ticket) {
+    return {
+      title: t('dialog.takeOverTitle'),
+      text: t('dialog.takeOverText', { title: ticket.title, name: managerName(ticket.support_manager, this.state.me) }),
+      ok: t('action.takeOver'),
+    };
+  }
+
+  async assignClicked() {
+    const { state } = this;
+    const ticket = state.openTicket();
+    if (!ticket || state.chat.busy.assign) return;
+    const socket = this.app.socket();
+    if (!socket || !socket.isOpen) {
+      this.shell.toast(t('action.needsSocket'), 'error');
+      return;
+    }
+    if (ticket.support_manager && !state.isMine(ticket)) {
+      if (!(await this.shell.confirm(this.takeOverText(ticket)))) return;
+      this.assign(ticket.id, true);
+    } else {
+      this.assign(ticket.id, false);
+    }
+  }
+
+  assign(id, force) {
+    const message = { type: 'ticket.assign', id };
+    if (force) message.force = true;
+    const socket = this.app.socket();
+    if (!socket || !socket.send(message)) {
+      this.shell.toast(t('action.needsSocket'), 'error');
+      return;
+    }
+    if (this.state.beginAssign(id, force)) {
+      this.renderHeader();
+      // No answer at all (e.g. the socket drops): let the manager try again.
+      setTimeout(() => {
+        if (this.state.assignTimedOut(id)) this.renderHeader();
+      }, 10000);
+    }
+  }
+
+  async resolveClicked() {
+    const { state } = this;
+    const chat = state.chat;
+    const ticket = state.openTicket();
+    if (!ticket || chat.busy.resolve) return;
+    const resolved = !ticket.resolved;
+    chat.busy.resolve = true;
+    this.renderHeader();
+    try {
+      state.upsert(await this.api.setResolved(ticket.id, resolved));
+      this.shell.toast(t(resolved ? 'toast.resolved' : 'toast.reopened', { id: ticket.id }), 'success');
+    } catch (err) {
+      this.shell.toast(t('toast.error', { detail: errorText(err) }), 'error');
+    } finally {
+      if (state.chat === chat) chat.busy.resolve = false;
+      this.app.renderLists();
+      this.renderHeader();
+      this.renderComposer();
+      if (state.chat === chat) this.view.keepResolveFocus();
+    }
+  }
+
+  // ---- What websocket events change here ---------------------------------------------------------
+
+  /** A `ticket.assigned` change (from `state.apply`). */
+  assigned({ id, managerId, mine, wasMine, wasPending, open, refetch }, replayed) {
+    if (refetch) this.refresh(id);
+    if (open) {
+      this.renderHeader();
+      this.renderComposer();
+      if (mine && wasPending && this.state.tab !== 'mine') this.app.selectTab('mine', false);
+      if (mine) {
+        // Messages already on screen count as seen now that the ticket is mine.
+        this.view.watchNew(this.state.chat);
+        if (wasPending && !replayed) this.composer.focus();
+      }
+    }
+    if (!replayed) {
+      if (mine && wasPending) this.shell.toast(t('toast.assigned', { id }), 'success');
+      else if (!mine && wasMine) {
+        this.shell.toast(t('toast.takenBy', { id, name: t('ticket.managerN', { id: managerId }) }), 'warning');
+      }
+    }
+  }
+
+  /** A `ticket.message.new` change: the bubble, and the scroll position or the "new" button. */
+  messageNew(change) {
+    if (change.refetch) this.refresh(change.message.ticket);
+    if (!change.open) return;
+    const wasNear = this.draw(change);
+    if (!change.added.length) return;
+    if (wasNear || change.message.sender === 'supp') this.view.scrollToBottom();
+    else this.view.showJump();
+  }
+
+  /** An `error` change: a failed assignment (offering the takeover after a race), a refused reply. */
+  async error(change) {
+    if (change.assignFailed !== undefined) {
+      const id = change.assignFailed;
+      if (change.open) this.renderHeader();
+      if (!change.raced) {
+        this.shell.toast(t('toast.error', { detail: change.detail }), 'error');
+        return;
+      }
+      await this.refresh(id);
+      const ticket = this.state.tickets.get(id);
+      if (ticket && !this.state.isMine(ticket)) {
+        const ok = await this.shell.confirm({
+          title: t('dialog.takeOverTitle'),
+          text: t('dialog.raceText', { title: ticket.title }),
+          ok: t('action.takeOver'),
+        });
+        if (ok) this.assign(id, true);
+      }
+      return;
+    }
+    if (change.failedPending) {
+      this.clearTimer(change.failedPending);
+      this.view.replacePending(change.failedPending);
+      return;
+    }
+    if (!change.quiet) this.shell.toast(t('toast.error', { detail: change.detail }), 'error');
+  }
+}

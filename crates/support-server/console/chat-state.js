@@ -1,0 +1,150 @@
+// The state of the open chat: its messages in id order, history paging, the replies the server
+// has not echoed yet, and what its buttons are busy with. Pure like state.js, which holds one as
+// `state.chat`; a controller that awaited something checks `state.chat === chat` before using it.
+
+/** Messages per history page. */
+export const MESSAGE_PAGE = 30;
+
+export class Chat {
+  constructor(id) {
+    this.id = id;
+    /** The messages shown, oldest first. */
+    this.messages = [];
+    this.byId = new Map();
+    this.hasMore = false;
+    this.loading = false;
+    this.loadingOlder = false;
+    /** Why the ticket or its messages could not be loaded (an error object), or null. */
+    this.error = null;
+    /** Replies typed here that the server has not echoed yet. */
+    this.pending = [];
+    this.busy = { assign: false, resolve: false };
+  }
+
+  /**
+   * Adds messages (any order), skipping ones it has (a repeat may only turn `viewed` on).
+   * Returns `{ added, settled }`: the new messages in the order given, and the pending replies
+   * they turned out to be the echo of (removed).
+   */
+  addMessages(messages) {
+    const added = [];
+    const settled = [];
+    for (const message of messages) {
+      if (!message || message.ticket !== this.id) continue;
+      const had = this.byId.get(message.id);
+      if (had) {
+        if (message.viewed && !had.viewed) had.viewed = true;
+        continue;
+      }
+      this.byId.set(message.id, message);
+      added.push(message);
+      const echoed = this.settle(message);
+      if (echoed) settled.push(echoed);
+    }
+    this.messages = [...this.byId.values()].sort((a, b) => a.id - b.id);
+    return { added, settled };
+  }
+
+  // ---- History paging (offsets count from the newest message) ------------------------------------
+
+  /** Loading the newest page starts; returns whether the chat was empty (its first load). */
+  beginNewest() {
+    this.loading = true;
+    return this.messages.length === 0;
+  }
+
+  /** The newest page arrived: what `addMessages` returns, plus the replies anywhere in it settles. */
+  newestArrived(page, first) {
+    this.error = null;
+    this.loading = false;
+    const { added, settled } = this.addMessages(page.results);
+    if (first) this.hasMore = Boolean(page.next);
+    for (const message of page.results) {
+      const echoed = this.settle(message);
+      if (echoed) settled.push(echoed);
+    }
+    return { added, settled };
+  }
+
+  newestFailed(error) {
+    this.error = error;
+    this.loading = false;
+  }
+
+  /** Starts loading older messages: the offset of that page, or null when there is none to load. */
+  beginOlder() {
+    if (this.loadingOlder || !this.hasMore) return null;
+    this.loadingOlder = true;
+    return this.messages.length;
+  }
+
+  /** An older page arrived. A short or all-known page ends the history. */
+  olderArrived(page) {
+    const change = this.addMessages(page.results);
+    const n = page.results.length;
+    this.hasMore = Boolean(page.next) && n > 0 && (change.added.length > 0 || n === MESSAGE_PAGE);
+    this.loadingOlder = false;
+    return change;
+  }
+
+  olderFailed() {
+    this.loadingOlder = false;
+  }
+
+  // ---- Replies -----------------------------------------------------------------------------------
+
+  /** A reply was sent (`temp`: its id on the page); it waits, shown as pending, for its echo. */
+  addPending(text, temp) {
+    const pending = {
+      temp,
+      ticketId: this.id,
+      text,
+      state: 'sending',
+      error: '',
+      via: null,
+      // A manager message of this ticket with a larger id and the same text is this reply coming back.
+      afterId: this.messages.length ? this.messages[this.messages.length - 1].id : 0,
+    };
+    this.pending.push(pending);
+    return pending;
+  }
+
+  /** A pending reply (re)sent over `ws` or `rest`. */
+  sending(pending, via) {
+    pending.state = 'sending';
+    pending.error = '';
+    pending.via = via;
+  }
+
+  /** A pending reply failed; false when it is no longer here. */
+  failPending(pending, error) {
+    if (!this.pending.includes(pending)) return false;
+    pending.state = 'failed';
+    pending.error = error;
+    return true;
+  }
+
+  /** The server refused a reply sent over the websocket: fails and returns the one in flight, if any. */
+  failSending(error) {
+    const pending = this.pending.find((p) => p.state === 'sending' && p.via === 'ws');
+    if (!pending) return null;
+    this.failPending(pending, error);
+    return pending;
+  }
+
+  /** Forgets a pending reply (sent, or discarded); false when it was not here. */
+  dropPending(pending) {
+    if (!this.pending.includes(pending)) return false;
+    this.pending = this.pending.filter((p) => p !== pending);
+    return true;
+  }
+
+  /** Removes and returns the pending reply a server message is the echo of, if any. */
+  settle(message) {
+    if (message.sender !== 'supp') return null;
+    const pending = this.pending.find((p) => p.text === message.text && message.id > p.afterId);
+    if (!pending) return null;
+    this.dropPending(pending);
+    return pending;
+  }
+}
