@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`config`] | [`SupportConfig`] from `BACKEND_*` variables or a builder |
 //! | [`client`] | [`SupportClient`], the REST client |
-//! | [`handler`](mod@handler) | [`handler()`], [`support_button`], [`SupportOptions`], [`dependencies`] |
+//! | [`handler`](mod@handler) | [`handler()`] (a dptree tree, one endpoint per button and state), [`support_button`], [`SupportOptions`], [`dependencies`] |
 //! | [`screens`] | the screens as pure values ([`screens::Screen`]) |
 //! | [`state`] | [`SupportState`], [`SupportStorage`] |
 //! | [`push`] | [`PushListener`]: manager replies pushed to users |

@@ -1,0 +1,43 @@
+//! Messages in private chats: `/support`, input while the user's [`SupportState`] expects some
+//! (one endpoint per state), and host commands, which end the support state and are passed on.
+
+use support_protocol::TicketId;
+use teloxide::dptree::{self, case};
+use teloxide::prelude::*;
+
+use super::command::{self, Typed};
+use super::dialogue::{DraftTitle, expecting_input};
+use super::ui::Ui;
+use super::{Tree, create, host, ticket};
+use crate::state::SupportState;
+
+/// Messages: only in private chats, classified once by their text.
+pub(super) fn tree() -> Tree {
+    Update::filter_message()
+        .filter(|m: Message| m.chat.is_private())
+        .map(|m: Message| Typed::of(&m))
+        .branch(
+            case![Typed::SupportCommand]
+                .map(Ui::new)
+                .endpoint(command::open_menu),
+        )
+        .branch(case![Typed::Other].chain(input()))
+        .branch(case![Typed::HostCommand].chain(host::command()))
+}
+
+/// Input, when the state expects some: one endpoint per state.
+fn input() -> Tree {
+    dptree::filter_map_async(expecting_input)
+        .map(Ui::new)
+        .branch(case![SupportState::CreateTitle].endpoint(create::title_typed))
+        // Step 2, or the confirmation.
+        .branch(dptree::filter_map(DraftTitle::of).endpoint(create::text_typed))
+        .branch(
+            case![SupportState::Ticket { id, resolved }]
+                .branch(
+                    dptree::filter(|(_, resolved): (TicketId, bool)| resolved)
+                        .endpoint(ticket::typed_in_resolved),
+                )
+                .endpoint(ticket::typed_in_open),
+        )
+}

@@ -1,0 +1,255 @@
+//! The teloxide handler a host mounts \[B1\]–\[B7\], the support button \[B2\] and their options.
+//!
+//! The handler is a dptree tree of small endpoints, one per button and per dialogue state:
+//!
+//! ```text
+//! handler
+//! ├─ callback query                                                  callbacks.rs
+//! │  ├─ support's data (`sup:…`)
+//! │  │  ├─ with a message to edit: one endpoint per button    menu.rs, create.rs, ticket.rs
+//! │  │  └─ without: the press is only answered
+//! │  └─ a host's data: ends the support state, passed on              host.rs
+//! └─ message in a private chat                                       messages.rs
+//!    ├─ /support: the main menu                                       command.rs
+//!    ├─ not a command, and the state expects input:
+//!    │  one endpoint per state                                create.rs, ticket.rs
+//!    └─ a host command: ends the support state, passed on             host.rs
+//! ```
+//!
+//! The endpoints handle their own errors (`ui.rs`: the user is told, the log gets a line), so
+//! they return `()`; [`handler`] turns that into the host's `Ok(())`, and what the tree does not
+//! take goes on to the host's next branches with the dependencies it came with.
+
+mod callbacks;
+mod command;
+mod create;
+mod dialogue;
+mod host;
+mod menu;
+mod messages;
+mod ticket;
+mod ui;
+
+use std::ops::ControlFlow;
+
+use teloxide::dispatching::{DpHandlerDescription, UpdateHandler};
+use teloxide::dptree::{self, Handler, HandlerDescription, deps, di::DependencyMap};
+use teloxide::types::InlineKeyboardButton;
+use time::UtcOffset;
+
+use crate::callback::Callback;
+use crate::client::SupportClient;
+use crate::state::SupportStorage;
+use crate::texts::Texts;
+
+#[cfg(doc)]
+use crate::state::SupportState;
+
+/// The command that opens the support menu.
+pub const SUPPORT_COMMAND: &str = "/support";
+
+/// Settings of the support screens that are not texts.
+///
+/// ```
+/// use support_bot::SupportOptions;
+/// let options = SupportOptions::default().back_callback("main_menu");
+/// assert_eq!(options.back_callback.as_deref(), Some("main_menu"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SupportOptions {
+    /// The callback data the main menu's back button sends, for the host's own handler to show
+    /// its menu. `None`: back closes (deletes) the support menu.
+    pub back_callback: Option<String>,
+    /// The offset in which dates and times are shown (default UTC).
+    pub utc_offset: Option<UtcOffset>,
+}
+
+impl SupportOptions {
+    /// Sets [`Self::back_callback`].
+    pub fn back_callback(mut self, data: impl Into<String>) -> Self {
+        self.back_callback = Some(data.into());
+        self
+    }
+
+    /// Sets [`Self::utc_offset`].
+    pub fn utc_offset(mut self, offset: UtcOffset) -> Self {
+        self.utc_offset = Some(offset);
+        self
+    }
+
+    fn offset(&self) -> UtcOffset {
+        self.utc_offset.unwrap_or(UtcOffset::UTC)
+    }
+}
+
+/// The inline button that opens the support menu \[B2\]; put it on any keyboard of the host.
+///
+/// ```
+/// use support_bot::{Texts, support_button};
+/// let button = support_button(&Texts::default());
+/// assert_eq!(button.text, "Поддержка");
+/// ```
+pub fn support_button(texts: &Texts) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(texts.support_button.to_string(), Callback::Menu.data())
+}
+
+/// The dependencies [`handler`] needs besides the `Bot`, in one map to merge into the host's
+/// (`DependencyMap::insert_container`).
+pub fn dependencies(
+    client: SupportClient,
+    texts: Texts,
+    options: SupportOptions,
+    storage: SupportStorage,
+) -> DependencyMap {
+    deps![client, texts, options, storage]
+}
+
+/// The support handler: add it to the host's dispatcher tree with `.branch(support_bot::handler())`,
+/// before the host's catch-all handlers.
+///
+/// It takes only what belongs to support and passes everything else on (`ControlFlow::Continue`):
+/// - callback queries whose data starts with [`crate::CALLBACK_PREFIX`] (its buttons, including
+///   [`support_button`]);
+/// - the `/support` command (also `/support@botname`), in private chats;
+/// - text (and other) messages in private chats while the user's [`SupportState`] expects input
+///   (creating a ticket, or viewing a ticket). A host command (`/...`) or a press on a host button
+///   ends that state and passes on, so the user can always leave support through the host's UI.
+///
+/// Errors are handled inside (the user gets a message, the log a line), so the handler always
+/// returns `Ok(())` in the host's error type `E`.
+///
+/// ## Dependency requirements
+///
+/// - [`teloxide::Bot`] (the dispatcher provides it)
+/// - [`SupportClient`]
+/// - [`Texts`]
+/// - [`SupportOptions`]
+/// - [`SupportStorage`] (e.g. `InMemStorage::<SupportState>::new().erase()`)
+///
+/// [`dependencies`] builds the last four.
+pub fn handler<E>() -> UpdateHandler<E>
+where
+    E: Send + Sync + 'static,
+{
+    for_host(
+        dptree::entry()
+            .branch(callbacks::tree())
+            .branch(messages::tree()),
+    )
+}
+
+/// The support tree: its endpoints handle their own errors, so its output is `()`.
+type Tree = Handler<'static, (), DpHandlerDescription>;
+
+/// Mounts `tree` in a host's tree with error type `E`: what the tree takes becomes `Ok(())`; what
+/// it passes on goes on with the host's dependencies as they came in, untouched by what the
+/// tree's filters added. The signature is the tree's own, for the dispatcher's type check.
+fn for_host<E>(tree: Tree) -> UpdateHandler<E>
+where
+    E: Send + Sync + 'static,
+{
+    // The description tells the dispatcher which update kinds to ask Telegram for
+    // (`allowed_updates`). The tree's own would be messages and callback queries; the handler
+    // has always declared "any kind" (a `filter_map_async` at its root), and a host whose other
+    // handlers do not cover a kind would stop receiving it, so that stays as it was.
+    let description = DpHandlerDescription::user_defined();
+    let sig = tree.sig().clone();
+    dptree::from_fn_with_description(
+        description,
+        move |deps: DependencyMap, cont| {
+            let tree = tree.clone();
+            async move {
+                // A clone of the map is a clone of `Arc`s.
+                match tree.dispatch(deps.clone()).await {
+                    ControlFlow::Break(()) => ControlFlow::Break(Ok(())),
+                    ControlFlow::Continue(_) => cont(deps).await,
+                }
+            }
+        },
+        sig,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+    use teloxide::prelude::*;
+    use teloxide::types::UpdateKind;
+
+    use super::*;
+    use crate::config::SupportConfig;
+    use crate::state::SupportState;
+
+    /// The documented dependencies, the `Bot` and `update`; nothing here reaches a network.
+    fn deps_with(update: &serde_json::Value) -> DependencyMap {
+        let config = SupportConfig::builder().build().unwrap();
+        let mut deps = dependencies(
+            SupportClient::new(config).unwrap(),
+            Texts::default(),
+            SupportOptions::default(),
+            InMemStorage::<SupportState>::new().erase(),
+        );
+        deps.insert(Bot::new("0:test"));
+        // From text: teloxide parses a `Value` into `UpdateKind::Error`.
+        let update: Update = serde_json::from_str(&update.to_string()).unwrap();
+        assert!(!matches!(update.kind, UpdateKind::Error(_)), "{update:?}");
+        deps.insert(update);
+        deps
+    }
+
+    fn text(chat: &serde_json::Value, text: &str) -> serde_json::Value {
+        json!({"update_id": 1, "message": {"message_id": 1, "date": 1_700_000_000, "chat": chat,
+            "from": {"id": 7, "is_bot": false, "first_name": "U"}, "text": text}})
+    }
+
+    fn private() -> serde_json::Value {
+        json!({"id": 7, "type": "private", "first_name": "U"})
+    }
+
+    fn press(data: &str) -> serde_json::Value {
+        json!({"update_id": 2, "callback_query": {"id": "q", "chat_instance": "1", "data": data,
+            "from": {"id": 7, "is_bot": false, "first_name": "U"},
+            "message": {"message_id": 3, "date": 1_700_000_000, "chat": private(),
+                "from": {"id": 9, "is_bot": true, "first_name": "B"}, "text": "screen"}}})
+    }
+
+    #[test]
+    fn the_documented_dependencies_are_all_it_needs() {
+        let deps = deps_with(&text(&private(), "hello"));
+        // What the dispatcher checks when it is built (it adds `Me`, which is not needed).
+        dptree::type_check(handler::<()>().sig(), &deps, &[]);
+    }
+
+    #[tokio::test]
+    async fn what_it_passes_on_keeps_the_host_dependencies_as_they_were() {
+        let group = json!({"id": -100, "type": "group", "title": "G"});
+        for update in [
+            text(&group, "/support"),
+            text(&private(), "hello host"),
+            text(&private(), "/start"),
+            press("host:menu"),
+        ] {
+            let deps = deps_with(&update);
+            let before = deps.clone();
+            match handler::<()>().dispatch(deps).await {
+                ControlFlow::Continue(after) => {
+                    assert_eq!(after, before, "{update}");
+                    assert!(after.try_get::<Message>().is_none());
+                    assert!(after.try_get::<CallbackQuery>().is_none());
+                }
+                ControlFlow::Break(_) => panic!("support took {update}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_button_opens_the_menu() {
+        let b = support_button(&Texts::english());
+        assert_eq!(b.text, "Support");
+        assert!(
+            matches!(b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(ref d) if d == "sup:m")
+        );
+    }
+}

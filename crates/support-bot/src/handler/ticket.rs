@@ -1,0 +1,97 @@
+//! A ticket \[B6\]: its pages behind buttons, and what the user types while it is shown (a new
+//! message in an open ticket; a resolved one is read-only).
+
+use support_protocol::{TelegramId, Ticket, TicketId};
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::callbacks::Press;
+use super::dialogue::{set_state, viewing};
+use super::ui::{Field, Ui};
+use crate::callback::Callback;
+use crate::client::SupportClient;
+use crate::error::ClientError;
+use crate::screens::ticket_screen;
+use crate::state::{SupportState, SupportStorage};
+
+/// A page of one of the user's tickets.
+pub(super) async fn show(
+    ui: Ui,
+    client: SupportClient,
+    storage: SupportStorage,
+    press: Press,
+    (id, page): (TicketId, usize),
+) {
+    ui.answer_after(&press, async {
+        let ticket = own_ticket(&client, press.user, id).await?;
+        let messages = client.messages(id).await?;
+        set_state(&storage, press.chat, viewing(&ticket)).await;
+        let screen = ticket_screen(&ui.texts, &ticket, &messages, page, ui.offset());
+        ui.edit(&press, &screen).await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// Typed while a resolved ticket is shown: refused, with a button to open it again.
+pub(super) async fn typed_in_resolved(ui: Ui, m: Message, (id, _): (TicketId, bool)) {
+    // Telegram failures are logged by `with_retry`; there is nobody else to tell.
+    let _ = tell_read_only(&ui, m.chat.id, id).await;
+}
+
+/// Typed while an open ticket is shown: sent to it as the user's message, and the ticket shown
+/// again.
+pub(super) async fn typed_in_open(
+    ui: Ui,
+    client: SupportClient,
+    storage: SupportStorage,
+    m: Message,
+    (id, _): (TicketId, bool),
+) {
+    let chat = m.chat.id;
+    let user = TelegramId::new(chat.0);
+    ui.reply_after(chat, async {
+        let Some(text) = ui.accept(chat, m.text(), Field::Text, None).await? else {
+            return Ok(());
+        };
+        // A manager may have resolved it since it was shown.
+        let ticket = own_ticket(&client, user, id).await?;
+        if ticket.resolved {
+            set_state(&storage, chat, SupportState::Ticket { id, resolved: true }).await;
+            tell_read_only(&ui, chat, id).await?;
+            return Ok(());
+        }
+        client.send_message(id, &text).await?;
+        let messages = client.messages(id).await?;
+        let screen = ticket_screen(&ui.texts, &ticket, &messages, 0, ui.offset());
+        ui.send(chat, &screen).await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// A ticket of `user`; someone else's ticket is "not found".
+async fn own_ticket(
+    client: &SupportClient,
+    user: TelegramId,
+    id: TicketId,
+) -> Result<Ticket, ClientError> {
+    let ticket = client.ticket(id).await?;
+    if ticket.user.telegram_id != user {
+        return Err(ClientError::NotFound(format!(
+            "ticket {id} is not this user's"
+        )));
+    }
+    Ok(ticket)
+}
+
+/// Tells the user that the ticket is resolved, so read-only, with a button to open it.
+async fn tell_read_only(ui: &Ui, chat: ChatId, id: TicketId) -> Result<(), RequestError> {
+    let open_again = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        ui.texts.open_ticket.to_string(),
+        Callback::Ticket { id, page: 0 }.data(),
+    )]]);
+    ui.send_html(chat, &ui.texts.read_only, Some(&open_again))
+        .await
+}

@@ -1,0 +1,197 @@
+//! [`Ui`]: how the endpoints talk to the user (the bot, the texts, the options), and how a failed
+//! step is reported (\[B9\]: the user is told, the log gets a line).
+
+use std::future::Future;
+
+use support_protocol::{
+    TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_text, validate_title,
+};
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardMarkup;
+use time::UtcOffset;
+
+use super::SupportOptions;
+use super::callbacks::Press;
+use crate::error::ClientError;
+use crate::escape::escape_html;
+use crate::screens::{Screen, menu_screen};
+use crate::telegram::{answer, edit_screen, send_html, send_screen};
+use crate::texts::{Texts, fill};
+
+/// Why a step failed.
+#[derive(Debug)]
+pub(super) enum Failure {
+    /// The support server: the user is told why.
+    Client(ClientError),
+    /// Telegram: already logged by `with_retry`; there is nobody else to tell.
+    Telegram(RequestError),
+}
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Self {
+        Self::Client(e)
+    }
+}
+
+impl From<RequestError> for Failure {
+    fn from(e: RequestError) -> Self {
+        Self::Telegram(e)
+    }
+}
+
+/// A step of an endpoint: what it did, or why it stopped.
+pub(super) type Step = Result<(), Failure>;
+
+/// A field the user types, with its limit \[B5\].
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Field {
+    /// A ticket's title.
+    Title,
+    /// A message's text.
+    Text,
+}
+
+impl Field {
+    fn validate(self, typed: &str) -> Result<String, ValidationError> {
+        match self {
+            Self::Title => validate_title(typed),
+            Self::Text => validate_text(typed),
+        }
+    }
+
+    fn max(self) -> usize {
+        match self {
+            Self::Title => TITLE_MAX_CHARS,
+            Self::Text => TEXT_MAX_CHARS,
+        }
+    }
+}
+
+/// The dependencies every screen needs, built once an update is known to be support's
+/// (`dptree::map(Ui::new)`), so the endpoints take one value instead of three.
+#[derive(Clone)]
+pub(super) struct Ui {
+    pub(super) bot: Bot,
+    pub(super) texts: Texts,
+    pub(super) options: SupportOptions,
+}
+
+impl Ui {
+    /// Bundles the injected dependencies.
+    pub(super) fn new(bot: Bot, texts: Texts, options: SupportOptions) -> Self {
+        Self {
+            bot,
+            texts,
+            options,
+        }
+    }
+
+    /// The offset in which dates and times are shown.
+    pub(super) fn offset(&self) -> UtcOffset {
+        self.options.offset()
+    }
+
+    /// The main menu \[B3\].
+    pub(super) fn menu(&self) -> Screen {
+        menu_screen(&self.texts, self.options.back_callback.as_deref())
+    }
+
+    /// Sends a screen as new message(s).
+    pub(super) async fn send(&self, chat: ChatId, screen: &Screen) -> Result<(), RequestError> {
+        send_screen(&self.bot, chat, screen).await
+    }
+
+    /// Sends HTML text with an optional keyboard.
+    pub(super) async fn send_html(
+        &self,
+        chat: ChatId,
+        html: &str,
+        keyboard: Option<&InlineKeyboardMarkup>,
+    ) -> Result<(), RequestError> {
+        send_html(&self.bot, chat, html, keyboard).await
+    }
+
+    /// Shows a screen in place of the message whose button was pressed.
+    pub(super) async fn edit(&self, press: &Press, screen: &Screen) -> Result<(), RequestError> {
+        edit_screen(&self.bot, press.chat, press.message, screen).await
+    }
+
+    /// Runs the step of a button, then answers the press: with an alert when the support server
+    /// failed, else only to stop the button's spinner.
+    pub(super) async fn answer_after(&self, press: &Press, step: impl Future<Output = Step>) {
+        let query = &press.query;
+        match step.await {
+            Ok(()) => answer(&self.bot, query, None, false).await,
+            Err(Failure::Client(e)) => {
+                let text = self.client_error_text(&e);
+                answer(&self.bot, query, Some(&text), true).await;
+            }
+            Err(Failure::Telegram(e)) => {
+                // Already logged by `with_retry`; stop the button's spinner.
+                tracing::debug!(error = %e, "support screen not shown");
+                answer(&self.bot, query, None, false).await;
+            }
+        }
+    }
+
+    /// Runs the step of a typed message; when the support server failed, the user is told in
+    /// `chat` (Telegram failures are logged by `with_retry`; there is nobody else to tell).
+    pub(super) async fn reply_after(&self, chat: ChatId, step: impl Future<Output = Step>) {
+        if let Err(Failure::Client(e)) = step.await {
+            let _ = self
+                .send_html(chat, &self.client_error_text(&e), None)
+                .await;
+        }
+    }
+
+    /// Validates typed input for `field`. `Ok(None)` when it is refused (not text, empty or over
+    /// the limit) and the user was told so, with `keyboard` under the refusal.
+    pub(super) async fn accept(
+        &self,
+        chat: ChatId,
+        typed: Option<&str>,
+        field: Field,
+        keyboard: Option<&InlineKeyboardMarkup>,
+    ) -> Result<Option<String>, RequestError> {
+        let refusal = match typed.map(|t| field.validate(t)) {
+            Some(Ok(valid)) => return Ok(Some(valid)),
+            None => self.texts.not_text.to_string(),
+            Some(Err(e)) => self.validation_text(&e, field.max()),
+        };
+        self.send_html(chat, &refusal, keyboard).await?;
+        Ok(None)
+    }
+
+    /// The text telling the user why a backend call failed.
+    fn client_error_text(&self, e: &ClientError) -> String {
+        let t = &self.texts;
+        match e {
+            ClientError::NotFound(_) => t.not_found.to_string(),
+            ClientError::Rejected(body) => {
+                fill(&t.rejected, &[("reason", &escape_html(&body.summary()))])
+            }
+            ClientError::Invalid(v) => self.validation_text(v, TEXT_MAX_CHARS),
+            ClientError::Unauthorized { .. } => {
+                tracing::error!(error = %e, "the support server refuses the bot; check BACKEND_TOKEN");
+                t.unavailable.to_string()
+            }
+            _ => {
+                tracing::warn!(error = %e, "support server unavailable");
+                t.unavailable.to_string()
+            }
+        }
+    }
+
+    /// The refusal of an empty or over-long input, naming the limit `max` of the field.
+    fn validation_text(&self, e: &ValidationError, max: usize) -> String {
+        match e {
+            ValidationError::TooLong { max, actual } => fill(
+                &self.texts.too_long,
+                &[("max", &max.to_string()), ("actual", &actual.to_string())],
+            ),
+            // `Blank`, and anything a later protocol version adds.
+            _ => fill(&self.texts.empty, &[("max", &max.to_string())]),
+        }
+    }
+}
