@@ -1,0 +1,218 @@
+//! The harness that feeds updates to the support handler, with the real server and a fake
+//! Telegram from the workspace's test kit.
+#![allow(dead_code, unreachable_pub)]
+
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use serde_json::json;
+use support_bot::protocol::{TelegramId, Ticket};
+use support_bot::{
+    SupportClient, SupportConfig, SupportOptions, SupportState, SupportStorage, Texts,
+};
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+use teloxide::types::{ChatId, Update};
+
+pub use support_testkit::{BOT_TOKEN, Call, FakeTelegram, Inject, TestServer};
+
+/// The host's error type in these tests.
+pub type HostError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The Telegram user of most tests (a private chat has the user's id).
+pub const USER: i64 = 1001;
+
+/// A client of `backend` with the test token.
+pub fn client_for(addr: std::net::SocketAddr) -> SupportClient {
+    let config = SupportConfig::builder()
+        .host(addr.ip().to_string())
+        .port(addr.port())
+        .token(BOT_TOKEN)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    SupportClient::new(config).unwrap()
+}
+
+/// A client of a port where nothing listens: the backend is down.
+pub async fn dead_client() -> SupportClient {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let config = SupportConfig::builder()
+        .host("127.0.0.1")
+        .port(addr.port())
+        .token(BOT_TOKEN)
+        .timeout(Duration::from_secs(2))
+        .retries(1)
+        .build()
+        .unwrap();
+    SupportClient::new(config).unwrap()
+}
+
+/// Everything a handler test needs.
+pub struct Harness {
+    pub backend: TestServer,
+    pub tg: FakeTelegram,
+    pub bot: teloxide::Bot,
+    pub client: SupportClient,
+    pub texts: Texts,
+    pub options: SupportOptions,
+    pub storage: SupportStorage,
+    pub handler: UpdateHandler<HostError>,
+    next_update: std::sync::atomic::AtomicI64,
+}
+
+impl Harness {
+    pub async fn new() -> Self {
+        let backend = TestServer::sqlite().await;
+        let client = client_for(backend.addr);
+        Self::with_client(backend, client).await
+    }
+
+    pub async fn with_client(backend: TestServer, client: SupportClient) -> Self {
+        let tg = FakeTelegram::start().await;
+        Self {
+            bot: tg.bot(),
+            tg,
+            backend,
+            client,
+            texts: Texts::default(),
+            options: SupportOptions::default(),
+            storage: InMemStorage::<SupportState>::new().erase(),
+            handler: support_bot::handler(),
+            next_update: 1.into(),
+        }
+    }
+
+    fn update_id(&self) -> i64 {
+        self.next_update
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Runs an update through `handler` with the support dependencies.
+    pub async fn dispatch_with(
+        &self,
+        handler: &UpdateHandler<HostError>,
+        update: Update,
+    ) -> ControlFlow<Result<(), HostError>> {
+        let mut deps = support_bot::dependencies(
+            self.client.clone(),
+            self.texts.clone(),
+            self.options.clone(),
+            self.storage.clone(),
+        );
+        deps.insert(self.bot.clone());
+        deps.insert(update);
+        match handler.dispatch(deps).await {
+            ControlFlow::Break(r) => ControlFlow::Break(r),
+            ControlFlow::Continue(_) => ControlFlow::Continue(()),
+        }
+    }
+
+    pub async fn dispatch(&self, update: Update) -> ControlFlow<Result<(), HostError>> {
+        self.dispatch_with(&self.handler, update).await
+    }
+
+    /// The user types `text` in their private chat.
+    pub fn text_update(&self, user: i64, text: &str) -> Update {
+        update(&json!({
+            "update_id": self.update_id(),
+            "message": {
+                "message_id": 1,
+                "date": 1_700_000_000,
+                "chat": {"id": user, "type": "private", "first_name": "User"},
+                "from": {"id": user, "is_bot": false, "first_name": "User"},
+                "text": text,
+            }
+        }))
+    }
+
+    /// The user presses a button with `data` under the bot's message `message_id`.
+    pub fn press_update(&self, user: i64, data: &str, message_id: i64) -> Update {
+        update(&json!({
+            "update_id": self.update_id(),
+            "callback_query": {
+                "id": format!("cb{}", self.update_id()),
+                "from": {"id": user, "is_bot": false, "first_name": "User"},
+                "chat_instance": "42",
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": 1_700_000_000,
+                    "chat": {"id": user, "type": "private", "first_name": "User"},
+                    "from": {"id": 123, "is_bot": true, "first_name": "Bot", "username": "test_bot"},
+                    "text": "screen",
+                }
+            }
+        }))
+    }
+
+    pub async fn type_text(&self, user: i64, text: &str) -> ControlFlow<Result<(), HostError>> {
+        self.dispatch(self.text_update(user, text)).await
+    }
+
+    pub async fn press(&self, user: i64, data: &str) -> ControlFlow<Result<(), HostError>> {
+        self.dispatch(self.press_update(user, data, 77)).await
+    }
+
+    /// The stored dialogue state of a chat.
+    pub async fn state(&self, user: i64) -> SupportState {
+        self.storage
+            .clone()
+            .get_dialogue(ChatId(user))
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// Opens `n` tickets for `user` through the client; returns them oldest first.
+    pub async fn tickets(&self, user: i64, n: usize) -> Vec<Ticket> {
+        let mut out = Vec::new();
+        for i in 0..n {
+            out.push(
+                self.client
+                    .create_ticket(
+                        TelegramId::new(user),
+                        &format!("Ticket {i}"),
+                        &format!("first {i}"),
+                    )
+                    .await
+                    .unwrap(),
+            );
+        }
+        out
+    }
+}
+
+pub fn update(value: &serde_json::Value) -> Update {
+    // From text, not `from_value`: teloxide's `Update` parses a `Value` into `UpdateKind::Error`.
+    let update: Update = serde_json::from_str(&value.to_string()).expect("a valid update");
+    assert!(
+        !matches!(update.kind, teloxide::types::UpdateKind::Error(_)),
+        "unparsed update {value}"
+    );
+    update
+}
+
+pub fn assert_taken(flow: &ControlFlow<Result<(), HostError>>) {
+    match flow {
+        ControlFlow::Break(Ok(())) => {}
+        other => panic!("support did not take the update: {other:?}"),
+    }
+}
+
+pub fn assert_passed(flow: &ControlFlow<Result<(), HostError>>) {
+    assert!(
+        matches!(flow, ControlFlow::Continue(())),
+        "support took an update that is not its own"
+    );
+}
+
+/// Installs a test log subscriber once (RUST_LOG to see it).
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}

@@ -1,0 +1,15 @@
+//! The bot part's integration tests, in one test binary: the real support server on loopback
+//! and a fake Telegram Bot API over HTTP (both from the workspace's test kit), with updates
+//! dispatched through the handler as a host's dispatcher would.
+//!
+//! | module | what |
+//! |---|---|
+//! | `client` | the REST client against our server and a stand-in of the Python original |
+//! | `handler` | the support handler end to end |
+//! | `push` | manager replies pushed to the user's chat |
+//! | `harness` | what the handler tests share |
+
+mod client;
+mod handler;
+mod harness;
+mod push;

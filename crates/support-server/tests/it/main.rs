@@ -1,0 +1,25 @@
+//! The support server's integration tests, in one test binary (one link instead of one per
+//! file): each module is one area, tested from outside against the real server on loopback.
+//! Shared support (servers, Postgres schemas, Redis, websockets, Chromium) is the workspace's
+//! test kit, `support-testkit`.
+//!
+//! | module | what |
+//! |---|---|
+//! | `storage` | the storage conformance suite on memory, SQLite and Postgres; backend-specific tests |
+//! | `rest_e2e`, `rest_golden` | the REST API end to end, and the Python original's recorded cases replayed |
+//! | `auth_builtin` | built-in manager authentication |
+//! | `ws_manager`, `ws_bot`, `ws_auth`, `ws_bad_input`, `ws_slow` | the websockets |
+//! | `hub_broker` | two instances over the Postgres and Redis hubs |
+//! | `console_browser` | the manager console in headless Chromium |
+
+mod auth_builtin;
+mod console_browser;
+mod hub_broker;
+mod rest_e2e;
+mod rest_golden;
+mod storage;
+mod ws_auth;
+mod ws_bad_input;
+mod ws_bot;
+mod ws_manager;
+mod ws_slow;

@@ -1,0 +1,237 @@
+//! A fake Telegram Bot API: records every call and answers like Telegram, with injectable
+//! `429` and `403` failures.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+/// One recorded call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The method, lowercased (`sendmessage`, `editmessagetext`, ...).
+    pub method: String,
+    /// The JSON body.
+    pub body: Value,
+    /// Whether it was answered with an injected failure.
+    pub failed: bool,
+    /// When it arrived.
+    pub at: Instant,
+}
+
+impl Call {
+    /// The `text` of the call's body (empty if none).
+    pub fn text(&self) -> &str {
+        self.body["text"].as_str().unwrap_or("")
+    }
+
+    /// The `chat_id` of the call's body (0 if none).
+    pub fn chat_id(&self) -> i64 {
+        self.body["chat_id"].as_i64().unwrap_or(0)
+    }
+
+    /// Callback data of the inline keyboard, row by row.
+    pub fn callback_data(&self) -> Vec<String> {
+        buttons(&self.body, "callback_data")
+    }
+
+    /// Button labels of the inline keyboard.
+    pub fn button_labels(&self) -> Vec<String> {
+        buttons(&self.body, "text")
+    }
+}
+
+fn buttons(body: &Value, field: &str) -> Vec<String> {
+    body["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b[field].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A failure to answer the next call of a method with.
+#[derive(Debug, Clone, Copy)]
+pub enum Inject {
+    /// `429 Too Many Requests` with `retry_after`.
+    RetryAfter(u32),
+    /// `403 Forbidden: bot was blocked by the user`.
+    Blocked,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Mutex<Vec<Call>>,
+    injections: Mutex<VecDeque<(String, Inject)>>,
+    next_message_id: Mutex<i64>,
+    notify: Notify,
+}
+
+/// The running fake.
+#[derive(Clone)]
+pub struct FakeTelegram {
+    /// Where it listens (the bot's API URL is `http://{addr}/`).
+    pub addr: SocketAddr,
+    inner: Arc<Inner>,
+}
+
+impl FakeTelegram {
+    /// Serves the fake on a free loopback port.
+    pub async fn start() -> Self {
+        let inner = Arc::new(Inner {
+            next_message_id: Mutex::new(1000),
+            ..Inner::default()
+        });
+        let app = Router::new()
+            .route("/{bot}/{method}", any(handle))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { addr, inner }
+    }
+
+    /// A teloxide bot talking to this fake.
+    pub fn bot(&self) -> teloxide::Bot {
+        teloxide::Bot::new("123:TEST")
+            .set_api_url(format!("http://{}/", self.addr).parse().unwrap())
+    }
+
+    /// Answers the next call of `method` (lowercase) with a failure.
+    pub fn inject(&self, method: &str, failure: Inject) {
+        self.inner
+            .injections
+            .lock()
+            .unwrap()
+            .push_back((method.to_owned(), failure));
+    }
+
+    /// Every call so far, in arrival order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.calls.lock().unwrap().clone()
+    }
+
+    /// The successful calls of a method.
+    pub fn ok_calls(&self, method: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method && !c.failed)
+            .collect()
+    }
+
+    /// Forgets the calls so far.
+    pub fn clear(&self) {
+        self.inner.calls.lock().unwrap().clear();
+    }
+
+    /// Waits until `done` holds for the recorded calls, or panics after `timeout`.
+    pub async fn wait_for(&self, timeout: Duration, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.inner.notify.notified();
+            let calls = self.calls();
+            if done(&calls) {
+                return calls;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let calls = self.calls();
+                if done(&calls) {
+                    return calls;
+                }
+                panic!("timed out; calls so far: {calls:#?}");
+            }
+        }
+    }
+
+    /// The last successful call of `method`.
+    pub fn last(&self, method: &str) -> Call {
+        self.ok_calls(method)
+            .pop()
+            .unwrap_or_else(|| panic!("no {method} call in {:#?}", self.calls()))
+    }
+}
+
+fn message_json(id: i64, chat_id: i64, text: &str, reply_markup: &Value) -> Value {
+    let mut m = json!({
+        "message_id": id,
+        "date": 1_700_000_000,
+        "chat": {"id": chat_id, "type": "private", "first_name": "User"},
+        "from": {"id": 123, "is_bot": true, "first_name": "Bot", "username": "test_bot"},
+        "text": text,
+    });
+    if reply_markup.is_object() {
+        m["reply_markup"] = reply_markup.clone();
+    }
+    m
+}
+
+async fn handle(
+    State(inner): State<Arc<Inner>>,
+    Path((_bot, method)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let method = method.to_ascii_lowercase();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let injected = {
+        let mut queue = inner.injections.lock().unwrap();
+        let pos = queue.iter().position(|(m, _)| *m == method);
+        pos.and_then(|p| queue.remove(p)).map(|(_, i)| i)
+    };
+    inner.calls.lock().unwrap().push(Call {
+        method: method.clone(),
+        body: body.clone(),
+        failed: injected.is_some(),
+        at: Instant::now(),
+    });
+    inner.notify.notify_waiters();
+    match injected {
+        Some(Inject::RetryAfter(secs)) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(json!({"ok": false, "error_code": 429,
+                    "description": format!("Too Many Requests: retry after {secs}"),
+                    "parameters": {"retry_after": secs}})),
+            )
+                .into_response();
+        }
+        Some(Inject::Blocked) => {
+            return (
+                StatusCode::FORBIDDEN,
+                axum::Json(json!({"ok": false, "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user"})),
+            )
+                .into_response();
+        }
+        None => {}
+    }
+    let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+    let text = body["text"].as_str().unwrap_or("");
+    let result = match method.as_str() {
+        "sendmessage" => {
+            let mut next = inner.next_message_id.lock().unwrap();
+            *next += 1;
+            message_json(*next, chat_id, text, &body["reply_markup"])
+        }
+        "editmessagetext" | "editmessagereplymarkup" => {
+            let id = body["message_id"].as_i64().unwrap_or(1);
+            message_json(id, chat_id, text, &body["reply_markup"])
+        }
+        "getme" => json!({"id": 123, "is_bot": true, "first_name": "Bot", "username": "test_bot",
+            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false}),
+        "getupdates" => json!([]),
+        _ => json!(true),
+    };
+    axum::Json(json!({"ok": true, "result": result})).into_response()
+}
