@@ -3,10 +3,10 @@
 
 use std::future::Future;
 
+use sqlx::migrate::Migrator;
 use sqlx::{Database, Pool, Transaction};
 use support_protocol::{ManagerId, Message, Timestamp};
 
-use super::migrate::Migration;
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageResult};
 
@@ -17,10 +17,11 @@ use crate::storage::{NewMessageRecord, StorageResult};
 /// | connections ([`reader`](Self::reader), [`writer`](Self::writer)) | one writer, four readers | one pool |
 /// | write transaction ([`begin_write`](Self::begin_write)) | `BEGIN IMMEDIATE` (the file's write lock) | `BEGIN` |
 /// | read snapshot ([`begin_snapshot`](Self::begin_snapshot)) | a deferred read transaction | `REPEATABLE READ READ ONLY` |
-/// | row lock ([`LOCK_ROW`](Self::LOCK_ROW)) | none: the write transaction holds the database | `FOR UPDATE` |
+/// | row lock ([`LOCK_ROW`](Self::LOCK_ROW)) | none: the write transaction holds the database | `FOR NO KEY UPDATE` |
+/// | ticket counters ([`TICKET_COUNTERS`](Self::TICKET_COUNTERS)) | `unread_count` a column kept by triggers | both computed per read |
 /// | clock ([`push_now`](Self::push_now)) | the process clock, read under the write lock | the database clock |
 /// | new messages ([`insert_message`](Self::insert_message)) | group commit of concurrent inserts | one statement; replies under the reply lock |
-/// | migrations ([`MIGRATIONS`](Self::MIGRATIONS), [`begin_migration`](Self::begin_migration)) | `BEGIN IMMEDIATE` | an advisory lock across instances |
+/// | migrations ([`migrator`](Self::migrator), [`begin_migration`](Self::begin_migration)) | `migrations/sqlite/`, `BEGIN IMMEDIATE` | `migrations/postgres/`, an advisory lock across instances |
 pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// The sqlx database.
     type Db: Database;
@@ -32,8 +33,20 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// that row waits for this transaction to end.
     const LOCK_ROW: &'static str;
 
-    /// The schema's migrations, in version order.
-    const MIGRATIONS: &'static [Migration];
+    /// The `updated_at` (the newest of the ticket's creation and its messages' times) and
+    /// `unread_count` (user messages not viewed yet) columns of a `SELECT` of the ticket `t`.
+    ///
+    /// Where the counters live is a measured choice per database. SQLite writes one transaction
+    /// at a time anyway, and a column kept by a trigger made its group commits write fewer
+    /// pages (schema version 2). On Postgres a counter on the ticket row serializes every
+    /// message to a ticket on that row's lock and costs a row update per message: 15% fewer
+    /// message POSTs/s over 64 tickets and 56% fewer on one ticket (SPEC-NOTES, BENCHMARKS.md),
+    /// so Postgres counts per read, through the partial index `support_messages_unread` and the
+    /// `(ticket_id, id)` index.
+    const TICKET_COUNTERS: &'static str;
+
+    /// The schema's migrations: the dialect's `migrations/` directory, embedded.
+    fn migrator() -> &'static Migrator;
 
     /// Connections for reads that need no snapshot.
     fn reader(&self) -> &Pool<Self::Db>;

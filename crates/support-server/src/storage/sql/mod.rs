@@ -14,10 +14,11 @@
 //!
 //! Every statement uses `$1`-style placeholders, which both drivers accept (sqlx's SQLite
 //! driver binds `$N` by number).
-//! Both schemas keep the same columns (`migrations/{sqlite,postgres}/`), with the counters
-//! (`unread_count`, `updated_at`) kept on the ticket row by triggers.
+//! Both schemas have the same tables and columns but one: SQLite keeps `unread_count` on the
+//! ticket row, Postgres counts it per read (`SqlBackend::TICKET_COUNTERS` says why).
 //!
-//! Adding a column: one migration per dialect, then the column in `rows.rs` (its list, its row
+//! Adding a column: one migration file per dialect (`migrations/{sqlite,postgres}/`, picked up
+//! by `sqlx::migrate!`), then the column in `rows.rs` (its list, its row
 //! struct, its mapping); a column that a write sets also goes into that write in `queries.rs`
 //! or `tickets.rs`.
 

@@ -21,7 +21,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 use support_protocol::{Message, Ticket, TicketId, Timestamp};
 
 use super::SqlBackend;
-use super::rows::{MESSAGE_COLUMNS, MessageRow, TICKET_SELECT, TicketRow, db};
+use super::rows::{MESSAGE_COLUMNS, MessageRow, TicketRow, db, ticket_select};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketQuery};
 
@@ -59,11 +59,12 @@ where
         conn: &mut <DB as Database>::Connection,
         id: TicketId,
     ) -> StorageResult<Option<Ticket>> {
-        let row: Option<TicketRow> = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = $1"))
-            .bind(id.get())
-            .fetch_optional(conn)
-            .await
-            .map_err(db)?;
+        let row: Option<TicketRow> =
+            sqlx::query_as(&format!("{} WHERE t.id = $1", ticket_select::<B>()))
+                .bind(id.get())
+                .fetch_optional(conn)
+                .await
+                .map_err(db)?;
         row.map(TicketRow::into_ticket).transpose()
     }
 

@@ -7,14 +7,21 @@ use support_protocol::{
     TicketId, Timestamp,
 };
 
+use super::SqlBackend;
 use crate::storage::{ManagerRecord, StorageError, StorageResult};
 
-/// A ticket with its manager's public fields and the counters its row keeps; append a
-/// `WHERE`/`ORDER BY` on `t`.
-pub(super) const TICKET_SELECT: &str = "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
-    m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
-    t.created_at, t.title, t.resolved, t.updated_at, t.unread_count \
-    FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id";
+/// `SELECT` of a ticket `t` with its manager's public fields and its counters (`updated_at`,
+/// `unread_count`: [`SqlBackend::TICKET_COUNTERS`], where the dialects differ); append a
+/// `WHERE`/`ORDER BY` on `t`. The columns of [`TicketRow`].
+pub(super) fn ticket_select<B: SqlBackend>() -> String {
+    format!(
+        "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
+         m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
+         t.created_at, t.title, t.resolved, {counters} \
+         FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id",
+        counters = B::TICKET_COUNTERS
+    )
+}
 
 /// The columns of [`MessageRow`], in `support_messages`.
 pub(super) const MESSAGE_COLUMNS: &str = "id, ticket_id, created_at, sender, text, viewed";
@@ -52,7 +59,7 @@ pub(super) fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// A row of [`TICKET_SELECT`].
+/// A row of [`ticket_select`].
 #[derive(sqlx::FromRow)]
 pub(super) struct TicketRow {
     id: i64,

@@ -6,7 +6,7 @@ use support_protocol::{ManagerId, Message, MessageId, TelegramId, Ticket, Ticket
 
 use super::SqlBackend;
 use super::queries::{Column, Queries};
-use super::rows::{MESSAGE_COLUMNS, MessageRow, TICKET_SELECT, TicketRow, clamp, count, db};
+use super::rows::{MESSAGE_COLUMNS, MessageRow, TicketRow, clamp, count, db, ticket_select};
 use super::statement::Statement;
 use crate::storage::{
     AssignOutcome, NewMessageRecord, NewTicketRecord, StorageError, StorageResult, TicketChanges,
@@ -60,19 +60,17 @@ where
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        // The clock is read once for both columns: a new ticket's activity is its creation.
         let mut st = Statement::<DB>::new(
-            "INSERT INTO support_tickets (user_id, title, resolved, created_at, updated_at) \
-             SELECT ",
+            "INSERT INTO support_tickets (user_id, title, resolved, created_at) VALUES (",
         );
         st.push_bind(new.user_id.get())
             .push(", ")
             .push_bind(new.title)
             .push(", ")
             .push_bind(new.resolved)
-            .push(", c.now, c.now FROM (SELECT ");
+            .push(", ");
         B::push_now(&mut st, now);
-        st.push(" AS now) AS c RETURNING id");
+        st.push(") RETURNING id");
         let (sql, args) = st.finish()?;
         let id: i64 = sqlx::query_scalar_with(&sql, args)
             .fetch_one(&mut *tx)
@@ -117,7 +115,7 @@ where
             .await
             .map_err(db)?;
 
-        let mut st = Statement::<DB>::new(TICKET_SELECT);
+        let mut st = Statement::<DB>::new(&ticket_select::<B>());
         Queries::<B>::push_filters(&mut st, query);
         // No limit is the largest one: both databases take a BIGINT here.
         st.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ")

@@ -6,9 +6,9 @@
 //!   together migrate exactly once. Tables live in the first schema of the `search_path`.
 //! - Ids come from identity columns (BIGINT); timestamps are BIGINT microseconds from the
 //!   database clock, so all instances agree on one clock and precision is exact.
-//! - A write that depends on a ticket's current holder reads it `FOR NO KEY UPDATE`, so an
-//!   assignment and a message insert on one ticket serialize (and foreign-key checks, which
-//!   take `FOR KEY SHARE`, do not wait).
+//! - An assignment reads the ticket's holder `FOR NO KEY UPDATE` and a message insert `FOR
+//!   SHARE`, so an assignment and the messages of its ticket serialize (the audience of each
+//!   message is exact) while messages to one ticket do not wait for each other.
 //! - A manager reply (`sender = supp`) is inserted under `pg_advisory_xact_lock(REPLY_LOCK)`:
 //!   reply ids are drawn and committed one transaction at a time, so a reply with a smaller id
 //!   is always visible before one with a larger id and the bot's cursor
@@ -17,12 +17,13 @@
 
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 use support_protocol::{ManagerId, Message, Sender, Timestamp};
 
 use super::SqlBackend;
-use super::migrate::{Migration, migrate};
+use super::migrate::migrate;
 use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, is_foreign_key_violation};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult};
@@ -38,6 +39,9 @@ const REPLY_LOCK: i64 = 0x7375_7072_6570_6c01;
 /// The database clock in our unit: microseconds since the epoch. `clock_timestamp()`, not
 /// `now()`: the time of the statement, not of its transaction's start.
 const CLOCK_MICROS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
+
+/// Our Postgres migrations: `migrations/postgres/*.sql`, embedded at build time.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A [`Storage`](crate::storage::Storage) in Postgres.
 ///
@@ -94,21 +98,21 @@ impl SqlBackend for PostgresStorage {
     const NAME: &'static str = "postgres";
 
     /// Not `FOR UPDATE`: no key column changes, so foreign-key checks of concurrent message
-    /// inserts into the ticket (`FOR KEY SHARE`) need not wait.
+    /// inserts into the ticket (`FOR KEY SHARE`) need not wait. It does wait for the message
+    /// inserts that read the ticket's holder `FOR SHARE` (`insert_with_audience`).
     const LOCK_ROW: &'static str = " FOR NO KEY UPDATE";
 
-    const MIGRATIONS: &'static [Migration] = &[
-        Migration::new(
-            1,
-            "initial schema",
-            include_str!("../../../../migrations/postgres/0001_initial.sql"),
-        ),
-        Migration::new(
-            2,
-            "ticket counters, hub events",
-            include_str!("../../../../migrations/postgres/0002_ticket_counters_and_hub_events.sql"),
-        ),
-    ];
+    /// Both counted per read (see [`SqlBackend::TICKET_COUNTERS`] for why): the newest message
+    /// through `support_messages_ticket`, unread ones through the partial index
+    /// `support_messages_unread`.
+    const TICKET_COUNTERS: &'static str = "GREATEST(t.created_at, (SELECT n.created_at \
+        FROM support_messages n WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1)) \
+        AS updated_at, (SELECT COUNT(*) FROM support_messages u WHERE u.ticket_id = t.id \
+        AND u.sender = 'user' AND NOT u.viewed) AS unread_count";
+
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
+    }
 
     fn reader(&self) -> &PgPool {
         &self.pool
@@ -174,19 +178,19 @@ impl SqlBackend for PostgresStorage {
 }
 
 /// Inserts a message and reads its ticket's manager in one statement. The ticket row is locked
-/// first ([`SqlBackend::LOCK_ROW`]), so a concurrent assignment commits either before (and this
-/// message's audience is the new manager) or after this statement's transaction (and the
-/// assignment's event follows this message's); the counters' trigger then updates that row.
+/// `FOR SHARE` first, so a concurrent assignment ([`SqlBackend::LOCK_ROW`]) commits either
+/// before (and this message's audience is the new manager) or after this statement's
+/// transaction (and the assignment's event follows this message's). `FOR SHARE`, not a write
+/// lock: messages to one ticket do not wait for each other.
 async fn insert_with_audience(
     conn: &mut PgConnection,
     new: &NewMessageRecord,
 ) -> StorageResult<(Message, Option<ManagerId>)> {
     let row: Option<AudienceRow> = sqlx::query_as(&format!(
-        "WITH t AS (SELECT id, support_manager_id FROM support_tickets WHERE id = $1{lock}), \
+        "WITH t AS (SELECT id, support_manager_id FROM support_tickets WHERE id = $1 FOR SHARE), \
          m AS (INSERT INTO support_messages (ticket_id, sender, text, viewed, manager_id) \
          SELECT t.id, $2, $3, $4, $5 FROM t RETURNING {MESSAGE_COLUMNS}) \
-         SELECT m.*, t.support_manager_id AS audience FROM m CROSS JOIN t",
-        lock = PostgresStorage::LOCK_ROW,
+         SELECT m.*, t.support_manager_id AS audience FROM m CROSS JOIN t"
     ))
     .bind(new.ticket.get())
     .bind(new.sender.as_str())

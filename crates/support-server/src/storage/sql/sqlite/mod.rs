@@ -16,6 +16,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -23,7 +24,7 @@ use sqlx::{Sqlite, Transaction};
 use support_protocol::{ManagerId, Message, Timestamp};
 
 use super::SqlBackend;
-use super::migrate::{Migration, migrate};
+use super::migrate::migrate;
 use super::rows::db;
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult};
@@ -39,6 +40,9 @@ const READERS: u32 = 4;
 /// Writers queue for the single write connection; with an fsync per commit a burst of a few
 /// thousand writes takes seconds, so allow a minute before reporting a failure.
 const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Our SQLite migrations: `migrations/sqlite/*.sql`, embedded at build time.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// A [`Storage`](crate::storage::Storage) in an SQLite file.
 ///
@@ -121,23 +125,15 @@ impl SqlBackend for SqliteStorage {
     /// `BEGIN IMMEDIATE` holds the database's write lock: nothing to lock per row.
     const LOCK_ROW: &'static str = "";
 
-    const MIGRATIONS: &'static [Migration] = &[
-        Migration::new(
-            1,
-            "initial schema",
-            include_str!("../../../../migrations/sqlite/0001_initial.sql"),
-        ),
-        Migration::new(
-            2,
-            "unread count on the ticket",
-            include_str!("../../../../migrations/sqlite/0002_unread_count_column.sql"),
-        ),
-        Migration::new(
-            3,
-            "activity time on the ticket",
-            include_str!("../../../../migrations/sqlite/0003_ticket_updated_at.sql"),
-        ),
-    ];
+    /// `unread_count` is a column kept by triggers (schema version 2); the activity time is the
+    /// newest message's (through `support_messages_ticket`), never before the creation.
+    const TICKET_COUNTERS: &'static str = "MAX(t.created_at, COALESCE((SELECT n.created_at \
+        FROM support_messages n WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1), \
+        t.created_at)) AS updated_at, t.unread_count";
+
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
+    }
 
     fn reader(&self) -> &SqlitePool {
         &self.reader

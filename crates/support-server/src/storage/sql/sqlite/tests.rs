@@ -1,6 +1,6 @@
 //! Unit tests of the SQLite backend's settings and query plans.
 
-use super::super::rows::{MESSAGE_COLUMNS, TICKET_SELECT};
+use super::super::rows::{MESSAGE_COLUMNS, ticket_select};
 use super::SqliteStorage;
 use crate::storage::Storage;
 
@@ -58,13 +58,15 @@ async fn list_queries_use_indexes() {
         }
     };
     let by_user = plan(format!(
-        "{TICKET_SELECT} WHERE t.user_id = 1 ORDER BY t.created_at DESC, t.id DESC"
+        "{} WHERE t.user_id = 1 ORDER BY t.created_at DESC, t.id DESC",
+        ticket_select::<SqliteStorage>()
     ))
     .await;
     assert!(by_user.contains("support_tickets_user"), "{by_user}");
     assert!(!by_user.contains("TEMP B-TREE"), "no sort step: {by_user}");
     let all = plan(format!(
-        "{TICKET_SELECT} ORDER BY t.created_at DESC, t.id DESC"
+        "{} ORDER BY t.created_at DESC, t.id DESC",
+        ticket_select::<SqliteStorage>()
     ))
     .await;
     assert!(all.contains("support_tickets_order"), "{all}");
