@@ -1,6 +1,11 @@
 //! The columns each query reads, the `FromRow` rows they land in, and the mapping to the wire
 //! types: the one Rust place a new column goes. `FromRow` is derived generically, so the same
 //! rows decode from SQLite and Postgres.
+//!
+//! Row fields are `i64`, `bool`, `String` or an `Option` of one: the types the generic impls
+//! require of both databases (`queries.rs`); another type means one more bound there. Integer
+//! columns are `BIGINT` on Postgres (sqlx decodes an `i64` only from `INT8`) and `INTEGER` on
+//! SQLite; times are microseconds since the epoch.
 
 use support_protocol::{
     ManagerId, Message, MessageId, Sender, SupportManager, TelegramId, TelegramUser, Ticket,
