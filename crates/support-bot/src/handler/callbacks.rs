@@ -1,12 +1,11 @@
 //! Presses on support buttons \[B3\]–\[B6\]: one endpoint per button, chosen by the parsed
 //! [`Callback`]; every press is answered, with an alert when the support server failed.
 
-use support_protocol::TelegramId;
 use teloxide::dptree::{self, case};
 use teloxide::prelude::*;
-use teloxide::types::MessageId;
 
 use super::dialogue::{DraftTitle, stored_state};
+use super::press::Press;
 use super::ui::Ui;
 use super::{Tree, create, host, menu, ticket};
 use crate::callback::Callback;
@@ -54,33 +53,6 @@ fn buttons() -> Tree {
         .branch(case![Callback::Ticket { id, page }].endpoint(ticket::show))
         // The pager's label.
         .branch(case![Callback::Noop].endpoint(just_answer))
-}
-
-/// A press on a support button that has a message to edit.
-#[derive(Debug, Clone)]
-pub(super) struct Press {
-    /// The press, to answer it.
-    pub(super) query: CallbackQuery,
-    /// The chat of the message with the button.
-    pub(super) chat: ChatId,
-    /// The message with the button, where the next screen is shown.
-    pub(super) message: MessageId,
-    /// Who pressed.
-    pub(super) user: TelegramId,
-}
-
-impl Press {
-    fn of(query: CallbackQuery) -> Option<Self> {
-        let message = query.message.as_ref()?;
-        let (chat, id) = (message.chat().id, message.id());
-        let user = i64::try_from(query.from.id.0).ok()?;
-        Some(Self {
-            chat,
-            message: id,
-            user: TelegramId::new(user),
-            query,
-        })
-    }
 }
 
 /// The stored state of the pressing chat.

@@ -4,8 +4,8 @@
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::callbacks::Press;
 use super::dialogue::{DraftTitle, set_state, viewing};
+use super::press::Press;
 use super::ui::{Field, Ui};
 use crate::client::SupportClient;
 use crate::escape::escape_html;

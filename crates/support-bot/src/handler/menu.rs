@@ -2,8 +2,8 @@
 
 use teloxide::prelude::*;
 
-use super::callbacks::Press;
 use super::dialogue::set_state;
+use super::press::Press;
 use super::ui::Ui;
 use crate::client::SupportClient;
 use crate::screens::list_screen;

@@ -27,6 +27,7 @@ mod dialogue;
 mod host;
 mod menu;
 mod messages;
+mod press;
 mod ticket;
 mod ui;
 

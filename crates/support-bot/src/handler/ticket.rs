@@ -6,8 +6,8 @@ use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::callbacks::Press;
 use super::dialogue::{set_state, viewing};
+use super::press::Press;
 use super::ui::{Field, Ui};
 use crate::callback::Callback;
 use crate::client::SupportClient;

@@ -12,7 +12,7 @@ use teloxide::types::InlineKeyboardMarkup;
 use time::UtcOffset;
 
 use super::SupportOptions;
-use super::callbacks::Press;
+use super::press::Press;
 use crate::error::ClientError;
 use crate::escape::escape_html;
 use crate::screens::{Screen, menu_screen};

@@ -5,8 +5,7 @@ use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
 use support_protocol::{ManagerId, Timestamp};
 
 use super::SqlBackend;
-use super::queries::Column;
-use super::rows::{MANAGER_COLUMNS, ManagerRow, count, db};
+use super::rows::{Column, MANAGER_COLUMNS, ManagerRow, count, db};
 use crate::storage::{ManagerRecord, ManagerStore, ManagerUpsert, StorageResult};
 
 #[async_trait]

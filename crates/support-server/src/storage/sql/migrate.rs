@@ -12,8 +12,7 @@ use sqlx::{ColumnIndex, Database, Executor, IntoArguments, Pool};
 use support_protocol::Timestamp;
 
 use super::SqlBackend;
-use super::queries::Column;
-use super::rows::{Corrupt, db};
+use super::rows::{Column, Corrupt, db};
 use crate::storage::{StorageError, StorageResult};
 
 /// Our version table; the same DDL in both databases (SQLite reads `BIGINT` as an integer).

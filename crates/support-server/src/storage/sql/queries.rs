@@ -4,7 +4,7 @@
 //! and Rust does not carry a trait's `where` clauses to its users, so these are restated, in
 //! this order, on every generic item of the SQL layer ([`Queries`], the `TicketStore` and
 //! `ManagerStore` impls, `migrate`). sqlx encodes `Option<T>` per database, hence the
-//! `Option` lines; [`Column`] names what a column type must do:
+//! `Option` lines; [`Column`] (in `rows.rs`) names what a column type must do:
 //!
 //! ```text
 //! for<'c> &'c mut <DB as Database>::Connection: Executor<'c, Database = DB>,
@@ -17,24 +17,13 @@
 
 use std::marker::PhantomData;
 
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
 use support_protocol::{Message, Ticket, TicketId, Timestamp};
 
 use super::SqlBackend;
-use super::rows::{MESSAGE_COLUMNS, MessageRow, TicketRow, db, ticket_select};
+use super::rows::{Column, MESSAGE_COLUMNS, MessageRow, TicketRow, db, ticket_select};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketQuery};
-
-/// A type stored in a column: bound, read back and typed by the database `DB`.
-pub(crate) trait Column<DB: Database>:
-    for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send + Sync
-{
-}
-
-impl<DB: Database, T> Column<DB> for T where
-    T: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send + Sync
-{
-}
 
 /// The statements shared by several methods, for the database of the backend `B`.
 pub(super) struct Queries<B>(PhantomData<B>);

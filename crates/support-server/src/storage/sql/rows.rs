@@ -12,8 +12,21 @@ use support_protocol::{
     TicketId, Timestamp,
 };
 
+use sqlx::{Database, Decode, Encode, Type};
+
 use super::SqlBackend;
 use crate::storage::{ManagerRecord, StorageError, StorageResult};
+
+/// A type stored in a column: bound, read back and typed by the database `DB`.
+pub(crate) trait Column<DB: Database>:
+    for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send + Sync
+{
+}
+
+impl<DB: Database, T> Column<DB> for T where
+    T: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send + Sync
+{
+}
 
 /// `SELECT` of a ticket `t` with its manager's public fields and its counters (`updated_at`,
 /// `unread_count`: [`SqlBackend::TICKET_COUNTERS`], where the dialects differ); append a

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use sqlx::{Arguments, Database};
 
-use super::queries::Column;
+use super::rows::Column;
 use crate::storage::{StorageError, StorageResult};
 
 /// SQL text and its arguments.

@@ -5,8 +5,10 @@ use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
 use support_protocol::{ManagerId, Message, MessageId, TelegramId, Ticket, TicketId, Timestamp};
 
 use super::SqlBackend;
-use super::queries::{Column, Queries};
-use super::rows::{MESSAGE_COLUMNS, MessageRow, TicketRow, clamp, count, db, ticket_select};
+use super::queries::Queries;
+use super::rows::{
+    Column, MESSAGE_COLUMNS, MessageRow, TicketRow, clamp, count, db, ticket_select,
+};
 use super::statement::Statement;
 use crate::storage::{
     AssignOutcome, NewMessageRecord, NewTicketRecord, StorageError, StorageResult, TicketChanges,
