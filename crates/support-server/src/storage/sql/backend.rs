@@ -3,10 +3,10 @@
 
 use std::future::Future;
 
-use sqlx::migrate::Migrator;
 use sqlx::{Database, Pool, Transaction};
 use support_protocol::{ManagerId, Message, Timestamp};
 
+use super::migrate::Migration;
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageResult};
 
@@ -21,7 +21,7 @@ use crate::storage::{NewMessageRecord, StorageResult};
 /// | ticket counters ([`TICKET_COUNTERS`](Self::TICKET_COUNTERS)) | `unread_count` a column kept by triggers | both computed per read |
 /// | clock ([`push_now`](Self::push_now)) | the process clock, read under the write lock | the database clock |
 /// | new messages ([`insert_message`](Self::insert_message)) | group commit of concurrent inserts | one statement; replies under the reply lock |
-/// | migrations ([`migrator`](Self::migrator), [`begin_migration`](Self::begin_migration)) | `migrations/sqlite/`, `BEGIN IMMEDIATE` | `migrations/postgres/`, an advisory lock across instances |
+/// | migrations ([`MIGRATIONS`](Self::MIGRATIONS), [`begin_migration`](Self::begin_migration)) | `migrations/sqlite/`, `BEGIN IMMEDIATE` | `migrations/postgres/`, an advisory lock across instances |
 pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// The sqlx database.
     type Db: Database;
@@ -45,8 +45,9 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// `(ticket_id, id)` index.
     const TICKET_COUNTERS: &'static str;
 
-    /// The schema's migrations: the dialect's `migrations/` directory, embedded.
-    fn migrator() -> &'static Migrator;
+    /// The schema's migrations in version order: the dialect's `migrations/` directory,
+    /// embedded by `build.rs`.
+    const MIGRATIONS: &'static [Migration];
 
     /// Connections for reads that need no snapshot.
     fn reader(&self) -> &Pool<Self::Db>;

@@ -2,18 +2,38 @@
 //! recorded in our own `support_schema_migrations` table — sqlx's `_sqlx_migrations` belongs to
 //! the host, whose own migrations may share the database (sqlx issue 1189).
 //!
-//! Each dialect's migrations are the files of `migrations/{sqlite,postgres}/`, embedded by
-//! `sqlx::migrate!` (`NNNN_description.sql`: version NNNN); `build.rs` makes a new file rebuild
-//! the crate. A schema change is a new file per dialect, nothing else to register. sqlx's
-//! `Migrator` only carries them here: applying and recording is ours.
+//! Each dialect's migrations are the files of `migrations/{sqlite,postgres}/`
+//! (`NNNN_description.sql`: version NNNN), listed and embedded by `build.rs`. A schema change is
+//! a new file per dialect, nothing else to register.
 
-use sqlx::migrate::Migrator;
 use sqlx::{ColumnIndex, Database, Executor, IntoArguments, Pool};
 use support_protocol::Timestamp;
 
 use super::SqlBackend;
 use super::rows::{Column, Corrupt, db};
 use crate::storage::{StorageError, StorageResult};
+
+/// One migration: its version, a description, and its SQL (any number of statements).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// Increasing from 1.
+    pub(crate) version: i64,
+    /// What it does, recorded beside the version.
+    pub(crate) description: &'static str,
+    /// The statements.
+    pub(crate) sql: &'static str,
+}
+
+impl Migration {
+    /// A migration (the lists `build.rs` writes call this).
+    pub(crate) const fn new(version: i64, description: &'static str, sql: &'static str) -> Self {
+        Self {
+            version,
+            description,
+            sql,
+        }
+    }
+}
 
 /// Our version table; the same DDL in both databases (SQLite reads `BIGINT` as an integer).
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS support_schema_migrations (
@@ -50,20 +70,14 @@ where
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?;
-    let migrator: &Migrator = B::migrator();
-    let ups = || {
-        migrator
-            .iter()
-            .filter(|m| !m.migration_type.is_down_migration())
-    };
-    let known = ups().map(|m| m.version).max().unwrap_or(0);
+    let known = B::MIGRATIONS.last().map_or(0, |m| m.version);
     if current > known {
         return Err(StorageError::backend(Corrupt(format!(
             "database schema version {current} is newer than this build knows ({known})"
         ))));
     }
-    for migration in ups().filter(|m| m.version > current) {
-        Executor::execute(&mut *tx, sqlx::raw_sql(&migration.sql))
+    for migration in B::MIGRATIONS.iter().filter(|m| m.version > current) {
+        Executor::execute(&mut *tx, sqlx::raw_sql(migration.sql))
             .await
             .map_err(db)?;
         sqlx::query(
@@ -71,7 +85,7 @@ where
              VALUES ($1, $2, $3)",
         )
         .bind(migration.version)
-        .bind(migration.description.to_string())
+        .bind(migration.description.to_owned())
         .bind(Timestamp::now().unix_micros())
         .execute(&mut *tx)
         .await

@@ -18,7 +18,7 @@
 //! ticket row, Postgres counts it per read (`SqlBackend::TICKET_COUNTERS` says why).
 //!
 //! Adding a column: one migration file per dialect (`migrations/{sqlite,postgres}/`, picked up
-//! by `sqlx::migrate!`), then the column in `rows.rs` (its list, its row
+//! by `build.rs`), then the column in `rows.rs` (its list, its row
 //! struct, its mapping); a column that a write sets also goes into that write in `queries.rs`
 //! or `tickets.rs`.
 

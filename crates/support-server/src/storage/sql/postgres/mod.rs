@@ -17,13 +17,12 @@
 
 use std::time::Duration;
 
-use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 use support_protocol::{ManagerId, Message, Sender, Timestamp};
 
 use super::SqlBackend;
-use super::migrate::migrate;
+use super::migrate::{Migration, migrate};
 use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, is_foreign_key_violation};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult};
@@ -39,9 +38,6 @@ const REPLY_LOCK: i64 = 0x7375_7072_6570_6c01;
 /// The database clock in our unit: microseconds since the epoch. `clock_timestamp()`, not
 /// `now()`: the time of the statement, not of its transaction's start.
 const CLOCK_MICROS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
-
-/// Our Postgres migrations: `migrations/postgres/*.sql`, embedded at build time.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A [`Storage`](crate::storage::Storage) in Postgres.
 ///
@@ -110,9 +106,9 @@ impl SqlBackend for PostgresStorage {
         AS updated_at, (SELECT COUNT(*) FROM support_messages u WHERE u.ticket_id = t.id \
         AND u.sender = 'user' AND NOT u.viewed) AS unread_count";
 
-    fn migrator() -> &'static Migrator {
-        &MIGRATOR
-    }
+    /// `migrations/postgres/*.sql`, listed by `build.rs`.
+    const MIGRATIONS: &'static [Migration] =
+        include!(concat!(env!("OUT_DIR"), "/migrations_postgres.rs"));
 
     fn reader(&self) -> &PgPool {
         &self.pool

@@ -16,7 +16,6 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -24,7 +23,7 @@ use sqlx::{Sqlite, Transaction};
 use support_protocol::{ManagerId, Message, Timestamp};
 
 use super::SqlBackend;
-use super::migrate::migrate;
+use super::migrate::{Migration, migrate};
 use super::rows::db;
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult};
@@ -40,9 +39,6 @@ const READERS: u32 = 4;
 /// Writers queue for the single write connection; with an fsync per commit a burst of a few
 /// thousand writes takes seconds, so allow a minute before reporting a failure.
 const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Our SQLite migrations: `migrations/sqlite/*.sql`, embedded at build time.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// A [`Storage`](crate::storage::Storage) in an SQLite file.
 ///
@@ -131,9 +127,9 @@ impl SqlBackend for SqliteStorage {
         FROM support_messages n WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1), \
         t.created_at)) AS updated_at, t.unread_count";
 
-    fn migrator() -> &'static Migrator {
-        &MIGRATOR
-    }
+    /// `migrations/sqlite/*.sql`, listed by `build.rs`.
+    const MIGRATIONS: &'static [Migration] =
+        include!(concat!(env!("OUT_DIR"), "/migrations_sqlite.rs"));
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
