@@ -15,6 +15,12 @@
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
 //! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
+//!
+//! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
+//! `redis` (`RedisHub`), `test-util` (the storage conformance suite). With none, the memory
+//! storage and the in-process hub remain.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod api;
 pub mod auth;
 pub mod config;
@@ -35,6 +41,6 @@ pub use state::AppState;
 pub use support_protocol as protocol;
 
 /// The crate README's examples, compiled as doc tests.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -32,8 +32,10 @@ use support_protocol::{ManagerId, ServerEvent};
 use tokio::sync::broadcast;
 
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use self::postgres::{DEFAULT_PG_CHANNEL, PgHub};
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{DEFAULT_REDIS_CHANNEL, RedisHub};
 pub use by_url::open;
 pub use local::{DEFAULT_CAPACITY, LocalHub};

@@ -58,8 +58,10 @@ pub use records::{
     TicketQuery,
 };
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use sql::PostgresStorage;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sql::SqliteStorage;
 pub use tickets::TicketStore;
 

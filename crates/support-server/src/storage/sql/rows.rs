@@ -33,7 +33,9 @@ pub(super) fn db(err: sqlx::Error) -> StorageError {
     StorageError::backend(err)
 }
 
-/// Whether a write failed on a foreign key (a message to an absent ticket).
+/// Whether a write failed on a foreign key (a message to an absent ticket); only the Postgres
+/// backend asks.
+#[cfg(feature = "postgres")]
 pub(super) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
 }
