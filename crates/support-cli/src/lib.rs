@@ -5,7 +5,7 @@
 //! and environment variables, with a graceful shutdown on SIGINT/SIGTERM.
 //!
 //! ```sh
-//! cargo install chatlabs-support-server
+//! cargo install --path crates/support-cli   # from a checkout of the workspace
 //! chatlabs-support-server --database sqlite://support.db --manager anna:secret --bot-token T
 //! ```
 //!
