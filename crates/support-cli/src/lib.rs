@@ -35,7 +35,8 @@ pub use managers::ensure_managers;
 pub use options::{ManagerCredentials, Options};
 pub use run::{run, shutdown_signal};
 
-/// Sets up logging to stderr: `RUST_LOG` when set, else `info`.
+/// Sets up logging (to stdout, as `tracing_subscriber::fmt` does): `RUST_LOG` when set, else
+/// `info`.
 pub fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(
