@@ -6,12 +6,20 @@
 //! This crate is a facade over the member crates of the workspace; pick what you need with cargo
 //! features:
 //!
-//! | feature    | module                          | crate              | Python extra                  |
-//! |------------|---------------------------------|--------------------|-------------------------------|
-//! | `protocol` | [`protocol`] (default)          | `support-protocol` | (shared)                      |
-//! | `server`   | `server`                        | `support-server`   | `[chatlabs_django_support]`   |
-//! | `bot`      | `bot`                           | `support-bot`      | `[chatlabs_aiogram_support]`  |
-//! | `full`     | all of the above                |                    |                               |
+//! | feature     | module                                      | crate              | Python extra                 |
+//! |-------------|---------------------------------------------|--------------------|------------------------------|
+//! | `protocol`  | [`protocol`] (default)                      | `support-protocol` | (shared)                     |
+//! | `server`    | `server` (memory storage, in-process hub)   | `support-server`   | `[chatlabs_django_support]`  |
+//! | `sqlite`    | `server::storage::SqliteStorage`            | `support-server`   |                              |
+//! | `postgres`  | `server::storage::PostgresStorage`, `server::hub::PgHub` | `support-server` |                 |
+//! | `redis`     | `server::hub::RedisHub`                     | `support-server`   |                              |
+//! | `test-util` | `server::storage::conformance`              | `support-server`   |                              |
+//! | `bot`       | `bot`                                       | `support-bot`      | `[chatlabs_aiogram_support]` |
+//! | `full`      | all of the above but `test-util`            |                    |                              |
+//!
+//! The backend features (`sqlite`, `postgres`, `redis`, `test-util`) turn on `server` and the
+//! same feature of `support-server`, so a host depends on this crate alone:
+//! `chatlabs-support = { version = "0.1", features = ["server", "postgres", "redis"] }`.
 //!
 //! ```
 //! use chatlabs_support::protocol::{ServerEvent, TicketId};
@@ -37,7 +45,8 @@ pub use support_server as server;
 #[doc(inline)]
 pub use support_bot as bot;
 
-/// The README's examples, compiled and run as doc tests.
-#[cfg(all(doctest, feature = "full"))]
+/// The README's examples, compiled and run as doc tests. They need the features their
+/// dependency lines name, and nothing from this crate's dev-dependencies.
+#[cfg(all(doctest, feature = "sqlite", feature = "postgres", feature = "redis"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

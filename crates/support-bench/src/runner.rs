@@ -26,7 +26,7 @@ pub enum ServerSpec {
     /// and `extra_args`, after creating the managers in that database ([`precreate_managers`]). With two instances (sharing a Postgres database and a
     /// broker, by `database` and `extra_args`), (b) posts to the second and listens on the first.
     Spawn {
-        /// The server binary (e.g. `target/release/examples/server`).
+        /// The server binary (e.g. `target/release/chatlabs-support-server`).
         program: PathBuf,
         /// `--database`; `None` for a fresh SQLite file in the data directory.
         database: Option<String>,
@@ -122,7 +122,7 @@ pub async fn precreate_managers(database: &str, managers: &[Credentials]) -> any
     if managers.is_empty() {
         return Ok(());
     }
-    let storage = support_server::standalone::open_storage(database).await?;
+    let storage = support_server::storage::open(database).await?;
     for m in managers {
         support_server::auth::create_or_update_manager(&storage, &m.username, &m.password, "", "")
             .await?;

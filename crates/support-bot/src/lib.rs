@@ -45,6 +45,7 @@
 //! Dispatcher::builder(bot, tree).dependencies(deps).build().dispatch().await;
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod callback;
 pub mod client;

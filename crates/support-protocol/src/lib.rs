@@ -30,6 +30,7 @@
 //! ```
 //!
 //! This crate does no I/O.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client_event;
 mod event_codec;

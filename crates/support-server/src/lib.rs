@@ -7,15 +7,20 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`storage`] | the [`Storage`](storage::Storage) trait; SQLite, Postgres and memory backends |
-//! | [`hub`] | the [`EventHub`](hub::EventHub): events to websocket connections on every instance |
+//! | [`storage`] | the [`Storage`](storage::Storage) trait; SQLite, Postgres and memory backends; [`storage::open`] by URL |
+//! | [`hub`] | the [`EventHub`](hub::EventHub): events to websocket connections on every instance; [`hub::open`] by URL |
 //! | [`auth`] | manager authentication ([`ManagerAuth`](auth::ManagerAuth)) and bot tokens |
 //! | [`ws`] | the manager and bot websockets (their limits and close codes) |
 //! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
 //! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
-//! | [`standalone`] | the complete server as a program (flags, storage by URL, graceful shutdown) |
+//!
+//! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
+//! `redis` (`RedisHub`), `test-util` (the storage conformance suite). With none, the memory
+//! storage and the in-process hub remain.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod api;
 pub mod auth;
 pub mod config;
@@ -23,9 +28,9 @@ pub mod console;
 pub mod directory;
 pub mod error;
 pub mod hub;
+mod redact;
 mod router;
 mod server;
-pub mod standalone;
 mod state;
 pub mod storage;
 pub mod ws;
@@ -36,6 +41,6 @@ pub use state::AppState;
 pub use support_protocol as protocol;
 
 /// The crate README's examples, compiled as doc tests.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -43,7 +43,7 @@ enum Command {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Start this server binary (e.g. target/release/examples/server) as a subprocess.
+    /// Start this server binary (e.g. target/release/chatlabs-support-server) as a subprocess.
     #[arg(long, conflicts_with = "base_url")]
     spawn: Option<PathBuf>,
     /// How many instances to spawn (2: (b) posts to one and listens on the other).

@@ -7,7 +7,17 @@
 //! subscribers through a `tokio::sync::broadcast` channel: one `Arc` per event whatever the number
 //! of connections, and a subscriber that falls more than the channel's capacity behind gets
 //! `RecvError::Lagged`, which the websocket turns into close code 1013 \[W8\].
+//!
+//! | hub | type | feature |
+//! |---|---|---|
+//! | in process (the default) | [`LocalHub`] | always |
+//! | Postgres LISTEN/NOTIFY | `PgHub` | `postgres` |
+//! | Redis pub/sub | `RedisHub` | `redis` |
+//!
+//! [`open`] picks one by URL (`local`, `postgres://...`, `redis://...`), as a program's `--hub`
+//! flag does.
 
+mod by_url;
 mod local;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -22,9 +32,12 @@ use support_protocol::{ManagerId, ServerEvent};
 use tokio::sync::broadcast;
 
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use self::postgres::{DEFAULT_PG_CHANNEL, PgHub};
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{DEFAULT_REDIS_CHANNEL, RedisHub};
+pub use by_url::open;
 pub use local::{DEFAULT_CAPACITY, LocalHub};
 
 /// Who receives an event.
@@ -67,6 +80,25 @@ pub enum HubError {
     /// The broker failed.
     #[error("event hub broker error: {0}")]
     Broker(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A URL names a hub this build does not have (its feature is off) or none at all
+    /// ([`open`]).
+    #[error("unsupported event hub URL {url:?}: {reason}")]
+    UnsupportedUrl {
+        /// The URL, its password masked.
+        url: String,
+        /// Why it cannot be opened, e.g. the feature it needs.
+        reason: String,
+    },
+}
+
+impl HubError {
+    /// An [`UnsupportedUrl`](Self::UnsupportedUrl) for `url`, whose password it masks.
+    pub fn unsupported_url(url: &str, reason: impl Into<String>) -> Self {
+        Self::UnsupportedUrl {
+            url: crate::redact::url_password(url),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Fans events out to every server instance's websocket connections.

@@ -18,6 +18,15 @@ pub enum StorageError {
     /// A uniqueness rule was broken (e.g. a manager username taken).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A URL names a backend this build does not have (its feature is off) or none at all
+    /// ([`open`](super::open)).
+    #[error("unsupported storage URL {url:?}: {reason}")]
+    UnsupportedUrl {
+        /// The URL, its password masked.
+        url: String,
+        /// Why it cannot be opened, e.g. the feature it needs.
+        reason: String,
+    },
     /// The database failed (I/O, connection, corrupt data).
     #[error("storage backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -27,6 +36,14 @@ impl StorageError {
     /// Wraps a backend error.
     pub fn backend(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Backend(Box::new(err))
+    }
+
+    /// An [`UnsupportedUrl`](Self::UnsupportedUrl) for `url`, whose password it masks.
+    pub fn unsupported_url(url: &str, reason: impl Into<String>) -> Self {
+        Self::UnsupportedUrl {
+            url: crate::redact::url_password(url),
+            reason: reason.into(),
+        }
     }
 }
 

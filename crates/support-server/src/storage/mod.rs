@@ -6,6 +6,9 @@
 //! | Postgres | `PostgresStorage` | `postgres` |
 //! | memory (tests, demos) | [`MemoryStorage`] | always |
 //!
+//! [`open`] picks one by URL (`sqlite://...`, `postgres://...`, `memory:`), as a program's
+//! `--database` flag does.
+//!
 //! The storage is split along its concepts, each an object-safe trait a backend implements:
 //!
 //! | trait | what |
@@ -30,6 +33,7 @@
 //!   order, so a cursor (the last reply id seen) never skips a reply committed later with a
 //!   smaller id.
 
+mod by_url;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod conformance;
@@ -45,6 +49,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use by_url::open;
 pub use error::{StorageError, StorageResult};
 pub use managers::ManagerStore;
 pub use memory::MemoryStorage;
@@ -53,8 +58,10 @@ pub use records::{
     TicketQuery,
 };
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use sql::PostgresStorage;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sql::SqliteStorage;
 pub use tickets::TicketStore;
 

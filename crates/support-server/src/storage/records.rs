@@ -33,7 +33,8 @@ pub struct NewMessageRecord {
 }
 
 impl NewMessageRecord {
-    /// The first message of a new ticket: from the user, not viewed.
+    /// The first message of a new ticket: from the user, not viewed. (The SQL layer's.)
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn first_of(ticket: TicketId, text: String) -> Self {
         Self {
             ticket,

@@ -103,6 +103,7 @@ pub async fn run(storage: DynStorage, suite: Suite) {
 /// closure (or fn) taking a [`Suite`](crate::storage::conformance::Suite) that makes a fresh
 /// store, calls [`run`](crate::storage::conformance::run) and cleans up. See the
 /// [module](crate::storage::conformance) docs.
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 #[macro_export]
 macro_rules! storage_conformance_tests {
     ($runner:expr) => {

@@ -1,6 +1,6 @@
 //! The columns each query reads, the `FromRow` rows they land in, and the mapping to the wire
-//! types: the one Rust place a new column goes. `FromRow` is derived generically, so the same
-//! rows decode from SQLite and Postgres.
+//! types: the one Rust place a new column goes. `FromRow` is implemented generically (by
+//! `from_row!`), so the same rows decode from SQLite and Postgres.
 //!
 //! Row fields are `i64`, `bool`, `String` or an `Option` of one: the types the generic impls
 //! require of both databases (`queries.rs`); another type means one more bound there. Integer
@@ -58,7 +58,9 @@ pub(super) fn db(err: sqlx::Error) -> StorageError {
     StorageError::backend(err)
 }
 
-/// Whether a write failed on a foreign key (a message to an absent ticket).
+/// Whether a write failed on a foreign key (a message to an absent ticket); only the Postgres
+/// backend asks.
+#[cfg(feature = "postgres")]
 pub(super) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
 }
@@ -77,8 +79,31 @@ pub(super) fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// `sqlx::FromRow` for a row struct, on any driver: each field read from the column of its name.
+/// Fields are `i64`, `String`, `bool` or `Option`s of them.
+///
+/// Written out rather than `#[derive(sqlx::FromRow)]`: sqlx's `derive` feature makes its proc
+/// macro depend on the enabled drivers, so every build compiled sqlx's drivers and SQLite's C
+/// library twice (once into the proc macro), and each feature combination CI checks once more.
+macro_rules! from_row {
+    ($row:ident { $($field:ident),* $(,)? }) => {
+        impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $row
+        where
+            &'r str: sqlx::ColumnIndex<R>,
+            i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            fn from_row(row: &'r R) -> sqlx::Result<Self> {
+                Ok(Self {
+                    $($field: sqlx::Row::try_get(row, stringify!($field))?,)*
+                })
+            }
+        }
+    };
+}
+
 /// A row of [`ticket_select`].
-#[derive(sqlx::FromRow)]
 pub(super) struct TicketRow {
     id: i64,
     user_id: i64,
@@ -91,6 +116,19 @@ pub(super) struct TicketRow {
     updated_at: i64,
     unread_count: i64,
 }
+
+from_row!(TicketRow {
+    id,
+    user_id,
+    manager_id,
+    manager_first_name,
+    manager_last_name,
+    created_at,
+    title,
+    resolved,
+    updated_at,
+    unread_count,
+});
 
 impl TicketRow {
     pub(super) fn into_ticket(self) -> StorageResult<Ticket> {
@@ -123,7 +161,6 @@ impl TicketRow {
 }
 
 /// A row of [`MESSAGE_COLUMNS`].
-#[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {
     id: i64,
     ticket_id: i64,
@@ -132,6 +169,15 @@ pub(super) struct MessageRow {
     text: String,
     viewed: bool,
 }
+
+from_row!(MessageRow {
+    id,
+    ticket_id,
+    created_at,
+    sender,
+    text,
+    viewed,
+});
 
 impl MessageRow {
     pub(super) fn into_message(self) -> StorageResult<Message> {
@@ -152,12 +198,25 @@ impl MessageRow {
     }
 }
 
-/// A new message with its ticket's manager (the audience of its event).
-#[derive(sqlx::FromRow)]
+/// A new message with its ticket's manager (the audience of its event): a [`MessageRow`]'s
+/// columns and `audience`.
 pub(super) struct AudienceRow {
-    #[sqlx(flatten)]
     message: MessageRow,
     audience: Option<i64>,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for AudienceRow
+where
+    MessageRow: sqlx::FromRow<'r, R>,
+    &'r str: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        Ok(Self {
+            message: MessageRow::from_row(row)?,
+            audience: sqlx::Row::try_get(row, "audience")?,
+        })
+    }
 }
 
 impl AudienceRow {
@@ -170,7 +229,6 @@ impl AudienceRow {
 }
 
 /// A row of [`MANAGER_COLUMNS`].
-#[derive(sqlx::FromRow)]
 pub(super) struct ManagerRow {
     id: i64,
     username: String,
@@ -179,6 +237,15 @@ pub(super) struct ManagerRow {
     password_hash: Option<String>,
     active: bool,
 }
+
+from_row!(ManagerRow {
+    id,
+    username,
+    first_name,
+    last_name,
+    password_hash,
+    active,
+});
 
 impl From<ManagerRow> for ManagerRecord {
     fn from(row: ManagerRow) -> Self {

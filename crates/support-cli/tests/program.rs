@@ -1,11 +1,13 @@
-//! Starts `examples/server.rs` as a subprocess, as a new user would: waits for readiness, logs in
-//! as a manager, creates a ticket over REST, receives its event on the manager websocket, then
-//! sends SIGTERM and sees a clean exit with the websocket closed with 1001; a second start on the
-//! same SQLite file finds the ticket.
-#![cfg(all(unix, feature = "full"))]
+//! Starts the `chatlabs-support-server` binary as a subprocess, as a new user would: waits for
+//! readiness, logs in as a manager, creates a ticket over REST, receives its event on the manager
+//! websocket, then sends SIGTERM and sees a clean exit with the websocket closed with 1001; a
+//! second start on the same SQLite file finds the ticket. Also: `--help` and `--version`, a bad
+//! `--hub`, and two instances sharing Postgres and a broker hub.
+#![cfg(unix)]
+// A build without some backend leaves some helpers unused.
+#![cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -30,17 +32,9 @@ async fn next_text(
     }
 }
 
-fn example_binary() -> PathBuf {
-    // target/<profile>/deps/<this test> → target/<profile>/examples/server
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir.join("examples").join("server");
-    assert!(
-        bin.exists(),
-        "{} is built by `cargo test` with the examples",
-        bin.display()
-    );
-    bin
+/// The program, built by cargo for this package's integration tests.
+fn program() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_chatlabs-support-server"))
 }
 
 /// The server process; killed if a failing test drops it before SIGTERM.
@@ -62,7 +56,7 @@ fn start(db: &str) -> (Server, String) {
 
 /// Starts the server with `extra` arguments and returns it with the address it printed.
 fn start_with(db: &str, extra: &[&str]) -> (Server, String) {
-    let mut child = Command::new(example_binary())
+    let mut child = program()
         .args([
             "--bind",
             "127.0.0.1:0",
@@ -177,18 +171,75 @@ fn service_url(var: &str) -> Option<String> {
     }
 }
 
-#[tokio::test]
-async fn a_bad_hub_value_is_refused_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("support.db").display());
-    let output = Command::new(example_binary())
-        .args(["--bind", "127.0.0.1:0", "--database", &db])
-        .args(["--hub", "nats://user:secret@127.0.0.1:4222"])
+/// Secrets given through the environment: the variable, its value, the secret part of it.
+const SECRET_ENV: [(&str, &str, &str); 4] = [
+    ("SUPPORT_BOT_TOKEN", "bot-token-Zq7xKp", "Zq7xKp"),
+    ("SUPPORT_MANAGER", "anna:manager-password-Wm4tRj", "Wm4tRj"),
+    (
+        "SUPPORT_DATABASE",
+        "postgres://support:db-password-Hy8cNv@db/support",
+        "Hy8cNv",
+    ),
+    (
+        "SUPPORT_HUB",
+        "redis://:hub-password-Bx2sLe@cache:6379",
+        "Bx2sLe",
+    ),
+];
+
+#[test]
+fn help_names_the_variables_but_never_shows_their_secret_values() {
+    for flag in ["--help", "-h"] {
+        let output = program()
+            .arg(flag)
+            .envs(SECRET_ENV.map(|(var, value, _)| (var, value)))
+            .env("SUPPORT_HUB_CHANNEL", "a-channel")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{flag}: {output:?}");
+        let help = String::from_utf8(output.stdout).unwrap();
+        for (var, _, secret) in SECRET_ENV {
+            assert!(help.contains(var), "{flag}: {var} is named:\n{help}");
+            assert!(
+                !help.contains(secret),
+                "{flag}: {var}'s value shown:\n{help}"
+            );
+        }
+        // A value that is no secret is still shown.
+        assert!(help.contains("a-channel"), "{flag}:\n{help}");
+        // Operators' help, not the specification's: no `[S3]`, `[A2]`, `(SPEC A3)`.
+        assert!(
+            !help.contains("SPEC") && !help.contains("[S3]"),
+            "{flag}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let output = program().arg("--version").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim(),
+        format!("chatlabs-support-server {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// Starts the program with `--hub hub`, which must fail, and returns what it wrote to stderr.
+fn refused_start_with_hub(hub: &str) -> String {
+    let output = program()
+        .args(["--bind", "127.0.0.1:0", "--database", "memory:"])
+        .args(["--hub", hub])
         .env("RUST_LOG", "off")
         .output()
         .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_bad_hub_value_is_refused_at_start() {
+    let stderr = refused_start_with_hub("nats://user:secret@127.0.0.1:4222");
     assert!(
         stderr.contains("--hub") && stderr.contains("expected `local`"),
         "{stderr}"
@@ -200,26 +251,22 @@ async fn a_bad_hub_value_is_refused_at_start() {
     assert!(stderr.contains("***"), "{stderr}");
 
     // An unreachable broker: a clear error, not a hang.
-    let output = Command::new(example_binary())
-        .args(["--bind", "127.0.0.1:0", "--database", &db])
-        .args(["--hub", "redis://127.0.0.1:1"])
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("event hub"), "{stderr}");
+    if cfg!(feature = "redis") {
+        let stderr = refused_start_with_hub("redis://127.0.0.1:1");
+        assert!(stderr.contains("event hub"), "{stderr}");
+    }
 }
 
 /// Two instances of the program on one Postgres database, first with the Postgres hub, then
 /// with the Redis hub: a ticket and a message created through one reach a manager connected
 /// to the other \[S3\].
+#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn two_instances_share_the_database_and_the_hub() {
     let Some(pg) = service_url("SUPPORT_TEST_POSTGRES_URL") else {
         return;
     };
-    let schema = format!("support_example_{:016x}", rand::random::<u64>());
+    let schema = format!("support_program_{:016x}", rand::random::<u64>());
     let admin = sqlx::PgPool::connect(&pg)
         .await
         .expect("SUPPORT_TEST_POSTGRES_URL is set but Postgres is unreachable");
@@ -230,7 +277,9 @@ async fn two_instances_share_the_database_and_the_hub() {
     let separator = if pg.contains('?') { '&' } else { '?' };
     let db = format!("{pg}{separator}options[search_path]={schema}");
     let mut hubs = vec![("postgres", db.clone())];
-    if let Some(redis) = service_url("SUPPORT_TEST_REDIS_URL") {
+    if cfg!(feature = "redis")
+        && let Some(redis) = service_url("SUPPORT_TEST_REDIS_URL")
+    {
         hubs.push(("redis", redis));
     }
     // The body runs in its own task so the schema is dropped even when it fails.
@@ -286,8 +335,9 @@ async fn across_instances(db: &str, hub: &str, channel: &str, kind: &str) {
     sigterm_and_wait(b);
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
-async fn example_server_serves_rest_and_keeps_data_across_restarts() {
+async fn the_program_serves_rest_and_keeps_data_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("support.db").display());
     let http = reqwest::Client::new();
@@ -300,7 +350,7 @@ async fn example_server_serves_rest_and_keeps_data_across_restarts() {
     let created: serde_json::Value = bot_post(
         &http,
         format!("http://{addr}/support/tickets/"),
-        &serde_json::json!({"user_id": 1001, "title": "from the example", "text": "hello"}),
+        &serde_json::json!({"user_id": 1001, "title": "from the program", "text": "hello"}),
     )
     .await;
     let anon = http
@@ -337,7 +387,7 @@ async fn example_server_serves_rest_and_keeps_data_across_restarts() {
         .json()
         .await
         .unwrap();
-    assert_eq!(ticket["title"], "from the example");
+    assert_eq!(ticket["title"], "from the program");
     assert_eq!(ticket["unread_count"], 1);
     sigterm_and_wait(child);
 }

@@ -1,0 +1,47 @@
+//! # chatlabs-support-server
+//!
+//! The complete chatlabs-support server as a program: the `support-server` router (REST API,
+//! websockets, manager console) on a storage and an event hub chosen by URL, configured by flags
+//! and environment variables, with a graceful shutdown on SIGINT/SIGTERM.
+//!
+//! ```sh
+//! cargo install --path crates/support-cli   # from a checkout of the workspace
+//! chatlabs-support-server --database sqlite://support.db --manager anna:secret --bot-token T
+//! ```
+//!
+//! The binary (`src/main.rs`) only sets up logging and calls [`run`]; the logic lives here so
+//! tests reach it. A host app that mounts the router in its own server needs none of this:
+//! `support_server::storage::open` and `support_server::hub::open` pick a storage and a hub by
+//! URL without clap.
+//!
+//! | file | what |
+//! |---|---|
+//! | `options.rs` | [`Options`], the flags and their environment variables |
+//! | `managers.rs` | [`ensure_managers`]: the `--manager` accounts, or a generated `admin` |
+//! | `run.rs` | [`run`]: build, serve, shut down gracefully on [`shutdown_signal`] |
+//! | `error.rs` | [`Error`], why the program stopped |
+//!
+//! Features (all on by default) choose which URLs the program accepts: `sqlite`, `postgres`,
+//! `redis`; `memory:` and `local` always work.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod managers;
+mod options;
+mod run;
+
+pub use error::Error;
+pub use managers::ensure_managers;
+pub use options::{ManagerCredentials, Options};
+pub use run::{run, shutdown_signal};
+
+/// Sets up logging (to stdout, as `tracing_subscriber::fmt` does): `RUST_LOG` when set, else
+/// `info`.
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+}

@@ -1,0 +1,154 @@
+//! [`Options`]: the program's flags, each also read from an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// The program's command line. Every flag also reads an environment variable; `--help` names
+/// them but never shows the values of those that may hold a secret (`hide_env_values`): bot
+/// tokens, manager passwords, and database and hub URLs, which can carry a password.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "chatlabs-support-server",
+    version,
+    about = "chatlabs-support server: REST API, websockets and manager console"
+)]
+pub struct Options {
+    /// Address to listen on.
+    #[arg(long, env = "SUPPORT_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+    /// Storage: `sqlite://PATH` (or a plain path), `postgres://...`, or `memory:`.
+    #[arg(
+        long,
+        env = "SUPPORT_DATABASE",
+        default_value = "sqlite://support.db",
+        hide_env_values = true
+    )]
+    pub database: String,
+    /// Event hub: `local` (this process only), or a broker shared by several instances on one
+    /// database: `postgres://...` (LISTEN/NOTIFY) or `redis://...` (pub/sub).
+    #[arg(
+        long,
+        env = "SUPPORT_HUB",
+        default_value = "local",
+        hide_env_values = true
+    )]
+    pub hub: String,
+    /// The broker channel of `--hub` (default `support_events` on Postgres, `support:events`
+    /// on Redis): deployments sharing one broker or database use different channels.
+    #[arg(long, env = "SUPPORT_HUB_CHANNEL")]
+    pub hub_channel: Option<String>,
+    /// A bot bearer token; repeatable (the variable takes a comma-separated list).
+    #[arg(
+        long = "bot-token",
+        env = "SUPPORT_BOT_TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub bot_tokens: Vec<String>,
+    /// Let tokenless clients (the Python aiogram bot) use the bot REST API.
+    #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
+    pub legacy_anonymous_bot_api: bool,
+    /// Create or update a manager, `USER:PASSWORD`; repeatable (the variable takes a
+    /// comma-separated list). With none and no manager stored yet, one named `admin` is created
+    /// with a random password, printed once.
+    #[arg(
+        long = "manager",
+        env = "SUPPORT_MANAGER",
+        value_delimiter = ',',
+        value_parser = parse_manager,
+        hide_env_values = true
+    )]
+    pub managers: Vec<ManagerCredentials>,
+    /// Console development: serve the console's page and assets from this directory (a
+    /// checkout's `crates/support-server/console`), read on every request, instead of the copies
+    /// built into the program; edit a file and reload the page.
+    #[arg(long, env = "SUPPORT_CONSOLE_DIR")]
+    pub console_dir: Option<PathBuf>,
+}
+
+/// A `--manager USER:PASSWORD` value. `Debug` hides the password.
+#[derive(Clone)]
+pub struct ManagerCredentials {
+    /// The login name.
+    pub username: String,
+    /// The password (never logged).
+    pub password: String,
+}
+
+impl std::fmt::Debug for ManagerCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:<redacted>", self.username)
+    }
+}
+
+fn parse_manager(value: &str) -> Result<ManagerCredentials, String> {
+    match value.split_once(':') {
+        Some((user, password)) if !user.trim().is_empty() && !password.is_empty() => {
+            Ok(ManagerCredentials {
+                username: user.trim().to_owned(),
+                password: password.to_owned(),
+            })
+        }
+        _ => Err("expected USER:PASSWORD with a non-empty user and password".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Options::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_and_repeated_flags() {
+        let options = Options::try_parse_from([
+            "chatlabs-support-server",
+            "--manager",
+            "anna:pa:ss",
+            "--manager",
+            " boris :x",
+            "--bot-token",
+            "a",
+            "--bot-token",
+            "b",
+        ])
+        .unwrap();
+        assert_eq!(options.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(options.database, "sqlite://support.db");
+        assert_eq!(options.hub, "local");
+        assert_eq!(options.bot_tokens, ["a", "b"]);
+        let managers: Vec<_> = options
+            .managers
+            .iter()
+            .map(|m| (m.username.as_str(), m.password.as_str()))
+            .collect();
+        assert_eq!(managers, [("anna", "pa:ss"), ("boris", "x")]);
+        assert_eq!(format!("{:?}", options.managers[0]), "anna:<redacted>");
+    }
+
+    #[test]
+    fn a_manager_needs_a_user_and_a_password() {
+        for bad in ["anna", ":pw", "anna:", " :pw"] {
+            assert!(
+                Options::try_parse_from(["chatlabs-support-server", "--manager", bad]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// The help is for operators: no references into the specification.
+    #[test]
+    fn the_help_names_no_spec_ids() {
+        let help = Options::command().render_long_help().to_string();
+        for id in ["[S", "[A", "[W", "[E", "SPEC"] {
+            assert!(!help.contains(id), "{id} in:\n{help}");
+        }
+    }
+}
