@@ -12,8 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use support_testkit::PgSchema;
+use support_testkit::services::{postgres_url, redis_url};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 async fn next_text(
     ws: &mut tokio_tungstenite::WebSocketStream<
@@ -129,16 +130,12 @@ async fn manager_socket(
         .next()
         .unwrap()
         .to_owned();
-    let mut request = format!("ws://{addr}/ws/support/manager/")
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("cookie", cookie.parse().unwrap());
-    request
-        .headers_mut()
-        .insert("origin", format!("http://{addr}").parse().unwrap());
-    tokio_tungstenite::connect_async(request).await.unwrap().0
+    support_testkit::ws::connect(
+        &format!("ws://{addr}/ws/support/manager/"),
+        &[("cookie", cookie), ("origin", format!("http://{addr}"))],
+    )
+    .await
+    .expect("the manager websocket connects")
 }
 
 /// POSTs `body` with the bot token and returns the JSON answer (a 2xx, or the test fails).
@@ -158,17 +155,6 @@ async fn bot_post(
         .json()
         .await
         .unwrap()
-}
-
-/// An environment variable naming a test service, or `None` (saying so) when unset.
-fn service_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            println!("{var} is not set: skipped");
-            None
-        }
-    }
 }
 
 /// Secrets given through the environment: the variable, its value, the secret part of it.
@@ -263,42 +249,24 @@ fn a_bad_hub_value_is_refused_at_start() {
 #[cfg(feature = "postgres")]
 #[tokio::test]
 async fn two_instances_share_the_database_and_the_hub() {
-    let Some(pg) = service_url("SUPPORT_TEST_POSTGRES_URL") else {
+    let test = "two_instances_share_the_database_and_the_hub";
+    let Some(pg) = postgres_url(test) else {
         return;
     };
-    let schema = format!("support_program_{:016x}", rand::random::<u64>());
-    let admin = sqlx::PgPool::connect(&pg)
-        .await
-        .expect("SUPPORT_TEST_POSTGRES_URL is set but Postgres is unreachable");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    // Dropped at the end, or when the test fails.
+    let schema = PgSchema::create_named(&pg, "support_program_").await;
     let separator = if pg.contains('?') { '&' } else { '?' };
-    let db = format!("{pg}{separator}options[search_path]={schema}");
+    let db = format!("{pg}{separator}options[search_path]={}", schema.name);
     let mut hubs = vec![("postgres", db.clone())];
     if cfg!(feature = "redis")
-        && let Some(redis) = service_url("SUPPORT_TEST_REDIS_URL")
+        && let Some(redis) = redis_url(test)
     {
         hubs.push(("redis", redis));
     }
-    // The body runs in its own task so the schema is dropped even when it fails.
-    let body = tokio::spawn({
-        let schema = schema.clone();
-        async move {
-            for (kind, hub) in hubs {
-                across_instances(&db, &hub, &format!("{schema}_{kind}"), kind).await;
-            }
-        }
-    })
-    .await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    if let Err(err) = body {
-        std::panic::resume_unwind(err.into_panic());
+    for (kind, hub) in hubs {
+        across_instances(&db, &hub, &format!("{}_{kind}", schema.name), kind).await;
     }
+    schema.drop().await;
 }
 
 async fn across_instances(db: &str, hub: &str, channel: &str, kind: &str) {
