@@ -111,4 +111,9 @@ export class Api {
   sendMessage(ticketId, text) {
     return this.request('POST', `/tickets/${encodeURIComponent(ticketId)}/messages/`, { text });
   }
+  /** Asks for a failed reply to be delivered again (extension); answers the message, pending. */
+  retryDelivery(ticketId, messageId) {
+    const path = `/tickets/${encodeURIComponent(ticketId)}/messages/${encodeURIComponent(messageId)}/retry/`;
+    return this.request('POST', path);
+  }
 }

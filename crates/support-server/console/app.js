@@ -243,6 +243,8 @@ const effects = {
   'ticket.message.new': (change) => chat.messageNew(change),
   'ticket.message.viewed'() {},
   'ticket.message.list': (change) => chat.draw(change),
+  'ticket.message.delivery': (change) => chat.delivery(change),
+  'ticket.user.blocked': (change) => chat.userBlocked(change),
   error: (change) => chat.error(change),
 };
 

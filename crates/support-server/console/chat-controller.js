@@ -1,6 +1,7 @@
 // The controller of the open chat: opening and closing a ticket, history paging, viewed marks,
-// replies (over the websocket, else REST), assign / take over and resolve / reopen. It binds the
-// chat and composer views to the state, the REST API and the socket.
+// replies (over the websocket, else REST) and their delivery (retrying a failed one), assign /
+// take over and resolve / reopen. It binds the chat and composer views to the state, the REST API
+// and the socket.
 
 import { tooLong } from './composer-view.js';
 import { t } from './i18n.js';
@@ -33,6 +34,7 @@ export class ChatController {
     this.view.bind('resolve', () => this.resolveClicked());
     this.view.bind('retry', (pending) => this.deliver(pending));
     this.view.bind('discard', (pending) => this.discard(pending));
+    this.view.bind('retryDelivery', (message) => this.retryDelivery(message));
     this.composer.bind('input', (value) => {
       if (this.state.chat) this.state.setDraft(this.state.chat.id, value);
       this.renderComposer();
@@ -112,13 +114,15 @@ export class ChatController {
   // ---- History -----------------------------------------------------------------------------------
 
   /**
-   * Draws what adding messages changed (`{ added, settled }` from the state): the new bubbles, the
-   * pending replies they settled gone. Returns whether the pane was scrolled to the bottom before.
+   * Draws what adding messages changed (`{ added, settled, changed }` from the state): the new
+   * bubbles, the pending replies they settled gone, the bubbles whose delivery changed again.
+   * Returns whether the pane was scrolled to the bottom before.
    */
-  draw({ added, settled }) {
+  draw({ added, settled, changed = [] }) {
     const { state } = this;
     const wasNear = this.view.insertMessages(state.chat, added, { ticket: state.openTicket(), me: state.me });
     for (const pending of settled) this.discard(pending);
+    this.redraw(changed);
     this.view.renderHistory(state.chat);
     return wasNear;
   }
@@ -240,6 +244,34 @@ export class ChatController {
     this.timers.delete(pending.temp);
   }
 
+  /** Draws bubbles of the open chat again, in place. */
+  redraw(messages) {
+    const { state } = this;
+    const shown = messages.filter(Boolean);
+    if (!state.chat || !shown.length) return;
+    this.view.redrawMessages(state.chat, shown, { ticket: state.openTicket(), me: state.me });
+  }
+
+  /**
+   * Asks the server to deliver a failed reply again. Its answer (the reply, pending) is applied
+   * like the `ticket.message.delivery` event that follows it; a refusal is a toast.
+   */
+  async retryDelivery(message) {
+    const { state } = this;
+    const chat = state.chat;
+    if (!chat || !chat.beginRetry(message.id)) return;
+    this.redraw([message]);
+    try {
+      const answer = await this.api.retryDelivery(message.ticket, message.id);
+      this.app.handleEvent({ type: 'ticket.message.delivery', message: answer });
+    } catch (err) {
+      this.shell.toast(t('toast.error', { detail: errorText(err) }), 'error');
+    } finally {
+      chat.endRetry(message.id);
+      if (state.chat === chat) this.redraw([chat.byId.get(message.id)]);
+    }
+  }
+
   // ---- Assign and resolve ------------------------------------------------------------------------
 
   takeOverText(ticket) {
@@ -337,6 +369,16 @@ export class ChatController {
     if (!change.added.length) return;
     if (wasNear || change.message.sender === 'supp') this.view.scrollToBottom();
     else this.view.showJump();
+  }
+
+  /** A `ticket.message.delivery` change: the reply's bubble again (the lists follow by themselves). */
+  delivery({ open, changed }) {
+    if (open) this.redraw(changed);
+  }
+
+  /** A `ticket.user.blocked` change: the open chat's header when it is that user's ticket. */
+  userBlocked({ open }) {
+    if (open) this.renderHeader();
   }
 
   /** An `error` change: a failed assignment (offering the takeover after a race), a refused reply. */

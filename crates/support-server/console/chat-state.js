@@ -2,6 +2,8 @@
 // has not echoed yet, and what its buttons are busy with. Pure like state.js, which holds one as
 // `state.chat`; a controller that awaited something checks `state.chat === chat` before using it.
 
+import { deliveryOf, takeDelivery } from './delivery.js';
+
 /** Messages per history page. */
 export const MESSAGE_PAGE = 30;
 
@@ -19,21 +21,26 @@ export class Chat {
     /** Replies typed here that the server has not echoed yet. */
     this.pending = [];
     this.busy = { assign: false, resolve: false };
+    /** Ids of failed replies whose retry request is on its way. */
+    this.retrying = new Set();
   }
 
   /**
-   * Adds messages (any order), skipping ones it has (a repeat may only turn `viewed` on).
-   * Returns `{ added, settled }`: the new messages in the order given, and the pending replies
-   * they turned out to be the echo of (removed).
+   * Adds messages (any order), skipping ones it has (a repeat may only turn `viewed` on, and bring
+   * a newer delivery). Returns `{ added, settled, changed }`: the new messages in the order given,
+   * the pending replies they turned out to be the echo of (removed), and the messages we had whose
+   * delivery changed.
    */
   addMessages(messages) {
     const added = [];
     const settled = [];
+    const changed = [];
     for (const message of messages) {
       if (!message || message.ticket !== this.id) continue;
       const had = this.byId.get(message.id);
       if (had) {
         if (message.viewed && !had.viewed) had.viewed = true;
+        if (takeDelivery(had, message) && !changed.includes(had)) changed.push(had);
         continue;
       }
       this.byId.set(message.id, message);
@@ -42,7 +49,18 @@ export class Chat {
       if (echoed) settled.push(echoed);
     }
     this.messages = [...this.byId.values()].sort((a, b) => a.id - b.id);
-    return { added, settled };
+    return { added, settled, changed };
+  }
+
+  /**
+   * A reply's delivery changed (`ticket.message.delivery`): takes it into the message we show.
+   * Returns that message when what it shows changed, else null (unknown here, or not newer).
+   */
+  deliveryChanged(message) {
+    const had = message && message.ticket === this.id ? this.byId.get(message.id) : null;
+    if (!had || !takeDelivery(had, message)) return null;
+    if (deliveryOf(had).state !== 'failed') this.retrying.delete(had.id);
+    return had;
   }
 
   // ---- History paging (offsets count from the newest message) ------------------------------------
@@ -57,13 +75,13 @@ export class Chat {
   newestArrived(page, first) {
     this.error = null;
     this.loading = false;
-    const { added, settled } = this.addMessages(page.results);
+    const change = this.addMessages(page.results);
     if (first) this.hasMore = Boolean(page.next);
     for (const message of page.results) {
       const echoed = this.settle(message);
-      if (echoed) settled.push(echoed);
+      if (echoed) change.settled.push(echoed);
     }
-    return { added, settled };
+    return change;
   }
 
   newestFailed(error) {
@@ -89,6 +107,21 @@ export class Chat {
 
   olderFailed() {
     this.loadingOlder = false;
+  }
+
+  // ---- Retrying a failed delivery ----------------------------------------------------------------
+
+  /** A retry of a failed reply is asked for; false when it is not a failed reply or one is running. */
+  beginRetry(id) {
+    const message = this.byId.get(id);
+    if (!message || deliveryOf(message)?.state !== 'failed' || this.retrying.has(id)) return false;
+    this.retrying.add(id);
+    return true;
+  }
+
+  /** The retry request is answered (either way); its button works again. */
+  endRetry(id) {
+    this.retrying.delete(id);
   }
 
   // ---- Replies -----------------------------------------------------------------------------------

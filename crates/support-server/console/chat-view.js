@@ -2,8 +2,10 @@
 // (messages in id order, day separators, pending replies, "load earlier"), scrolling, and which
 // unviewed user messages have been on screen.
 
+import { blockedChip } from './delivery-view.js';
 import { byId, h, icon } from './dom.js';
 import { t } from './i18n.js';
+import { isBlocked } from './state.js';
 import { daySeparator, errorText, managerName, messageItem, pendingItem } from './templates.js';
 
 export class ChatView {
@@ -26,7 +28,7 @@ export class ChatView {
     };
     this.el.back.append(icon('back', 22));
     this.narrowQuery = window.matchMedia('(max-width: 859px)');
-    this.handlers = { shown: () => {}, retry: () => {}, discard: () => {} };
+    this.handlers = { shown: () => {}, retry: () => {}, discard: () => {}, retryDelivery: () => {} };
     // A user message counts as seen once 60 % of it has been in the message pane.
     this.observer = new IntersectionObserver(
       (entries) => {
@@ -53,7 +55,8 @@ export class ChatView {
   /**
    * Events: `back()` (the back button, or Escape on a phone), `older()` (the button, or scrolling
    * to the top), `jump()` (after scrolling to the newest), `shown(ids)` (unviewed user messages
-   * seen), `assign()`, `resolve()`, `retry(pending)`, `discard(pending)`.
+   * seen), `assign()`, `resolve()`, `retry(pending)`, `discard(pending)` (a reply the server
+   * refused), `retryDelivery(message)` (a reply Telegram did not take).
    */
   bind(event, handler) {
     const el = this.el;
@@ -85,6 +88,7 @@ export class ChatView {
       case 'shown':
       case 'retry':
       case 'discard':
+      case 'retryDelivery':
         this.handlers[event] = handler;
         break;
       default:
@@ -153,6 +157,7 @@ export class ChatView {
     });
     el.meta.replaceChildren(
       status,
+      isBlocked(ticket) ? blockedChip() : null,
       ` ${t('ticket.number', { id: ticket.id })} · ${t('ticket.user', { id: ticket.user?.telegram_id ?? '?' })} · ${owner}`,
     );
 
@@ -176,6 +181,7 @@ export class ChatView {
     if (ticket.resolved) banner = t('chat.resolvedBanner');
     else if (!ticket.support_manager) banner = t('chat.unassignedBanner');
     else if (!mine) banner = t('chat.otherBanner', { name: other });
+    else if (isBlocked(ticket)) banner = t('chat.blockedBanner');
     el.banner.hidden = !banner;
     el.banner.textContent = banner;
   }
@@ -187,7 +193,7 @@ export class ChatView {
   insertMessages(chat, added, { ticket, me }) {
     const wasNear = this.nearBottom();
     for (const message of added) {
-      const node = messageItem(message, { ticket, me });
+      const node = this.messageNode(chat, message, { ticket, me });
       // Insert before the first message with a larger id (ids grow with time).
       let before = null;
       for (const li of this.el.list.querySelectorAll('li.msg:not(.pending)')) {
@@ -207,11 +213,36 @@ export class ChatView {
   /** Draws the whole history again (after a language switch). */
   rerender(chat, { ticket, me }) {
     this.el.list.replaceChildren(
-      ...chat.messages.map((m) => messageItem(m, { ticket, me })),
+      ...chat.messages.map((m) => this.messageNode(chat, m, { ticket, me })),
       ...chat.pending.map((p) => this.pendingNode(p)),
     );
     this.syncDays(chat);
     this.watchNew(chat);
+  }
+
+  /** A message's bubble, its Retry button wired. */
+  messageNode(chat, message, { ticket, me }) {
+    return messageItem(message, {
+      ticket,
+      me,
+      retrying: chat.retrying.has(message.id),
+      onRetry: (m) => this.handlers.retryDelivery(m),
+    });
+  }
+
+  /**
+   * Draws messages already shown again, in place (their delivery changed). Focus on a bubble that
+   * is replaced moves to the new one's button, else to the message pane, so it is not lost.
+   */
+  redrawMessages(chat, messages, { ticket, me }) {
+    for (const message of messages) {
+      const li = this.el.list.querySelector(`li.msg[data-id="${message.id}"]`);
+      if (!li) continue;
+      const focused = li.contains(document.activeElement);
+      const node = this.messageNode(chat, message, { ticket, me });
+      li.replaceWith(node);
+      if (focused) (node.querySelector('button') || this.el.messages).focus();
+    }
   }
 
   /** Watches the unviewed user messages on screen again (e.g. once the ticket is mine). */

@@ -7,6 +7,7 @@
 // `Chat` (chat-state.js). Unit tests: test/*.test.js (`node --test`).
 
 import { Chat } from './chat-state.js';
+import { deliveryOf, takeDelivery } from './delivery.js';
 import { compareTime } from './time.js';
 
 /** The ticket lists, in tab order. */
@@ -21,6 +22,11 @@ export function activityOf(ticket) {
     if (candidate && compareTime(candidate, best) > 0) best = candidate;
   }
   return best;
+}
+
+/** Whether a ticket's user has blocked the bot (extension `user.blocked`, present only when true). */
+export function isBlocked(ticket) {
+  return ticket?.user?.blocked === true;
 }
 
 /** Newest activity first; ties by id, newest first. */
@@ -325,6 +331,10 @@ export class ConsoleState {
         return this.messageNew(event.message);
       case 'ticket.message.viewed':
         return this.messageViewed(event.message);
+      case 'ticket.message.delivery':
+        return this.messageDelivery(event.message);
+      case 'ticket.user.blocked':
+        return this.userBlocked(event.user);
       case 'ticket.message.list':
         if (!this.isOpenChat(event.ticket_id) || !Array.isArray(event.messages)) return null;
         return { type: event.type, ...this.chat.addMessages(event.messages) };
@@ -412,6 +422,45 @@ export class ConsoleState {
       this.countViewed(ticket, message);
     }
     return { type: 'ticket.message.viewed', ticket };
+  }
+
+  /**
+   * A reply's delivery changed (extension `ticket.message.delivery`, the whole message). It changes
+   * the bubble of the open chat (`changed`: the messages to draw again) and the ticket's preview
+   * (`preview`) when that reply is its last message; never the order or unread counts. Null when
+   * nothing shown changed (an unknown message, or an older state than the one we show).
+   */
+  messageDelivery(message) {
+    if (!message || typeof message.ticket !== 'number' || !deliveryOf(message)) return null;
+    const ticket = this.tickets.get(message.ticket);
+    const open = this.isOpenChat(message.ticket);
+    const local = open ? this.chat.byId.get(message.id) : null;
+    const last = ticket?.last_message?.id === message.id ? ticket.last_message : null;
+    const shown = open ? this.chat.deliveryChanged(message) : null;
+    // The ticket's last message may be the very object the chat holds, updated just now.
+    const preview = last !== null && (last === local ? shown !== null : takeDelivery(last, message));
+    if (!shown && !preview) return null;
+    return { type: 'ticket.message.delivery', message, open, changed: shown ? [shown] : [], preview };
+  }
+
+  /**
+   * A user blocked the bot, or wrote again (extension `ticket.user.blocked`): every ticket of that
+   * Telegram user is marked (`tickets`: the ids that changed; `open`: the open chat's is one).
+   */
+  userBlocked(user) {
+    const telegramId = Number(user?.telegram_id);
+    if (!user || !Number.isFinite(telegramId) || typeof user.blocked !== 'boolean') return null;
+    const tickets = [];
+    for (const ticket of this.tickets.values()) {
+      if (Number(ticket.user?.telegram_id) !== telegramId || isBlocked(ticket) === user.blocked) continue;
+      const marked = { ...ticket.user };
+      if (user.blocked) marked.blocked = true;
+      else delete marked.blocked;
+      ticket.user = marked;
+      tickets.push(ticket.id);
+    }
+    const open = this.chat !== null && tickets.includes(this.chat.id);
+    return { type: 'ticket.user.blocked', telegramId, blocked: user.blocked, tickets, open };
   }
 
   /**

@@ -2,9 +2,10 @@
 // All user text goes in as text nodes.
 
 import { ApiError } from './api.js';
+import { blockedChip, deliveryBadge, deliveryFailure, deliveryState, previewMark } from './delivery-view.js';
 import { h, icon } from './dom.js';
 import { t, formatClock, formatDay, formatFull, formatShort } from './i18n.js';
-import { activityOf } from './state.js';
+import { activityOf, isBlocked } from './state.js';
 import { parseTime } from './time.js';
 
 /** A manager's display name: first and last name, else `manager #id`. */
@@ -36,7 +37,13 @@ export function ticketItem(ticket, { me, openId, list }) {
   let preview;
   if (last && typeof last.text === 'string') {
     const who = last.sender === 'supp' ? (ticket.support_manager?.id === me?.id ? t('ticket.you') : t('ticket.manager')) : null;
-    preview = h('span', { class: 'ti-preview' }, who ? h('span', { class: 'ti-who', text: `${who}: ` }) : null, last.text);
+    preview = h(
+      'span',
+      { class: 'ti-preview' },
+      previewMark(last),
+      who ? h('span', { class: 'ti-who', text: `${who}: ` }) : null,
+      last.text,
+    );
   } else {
     preview = h('span', { class: 'ti-preview', text: t('ticket.user', { id: ticket.user?.telegram_id ?? '?' }) });
   }
@@ -62,7 +69,7 @@ export function ticketItem(ticket, { me, openId, list }) {
         h('span', { class: 'ti-title', text: ticket.title }),
         h('time', { class: 'ti-time', datetime: when, title: formatFull(when), text: formatShort(when) }),
       ),
-      h('span', { class: 'ti-row ti-meta', text: metaBits.join(' · ') }),
+      h('span', { class: 'ti-row ti-meta' }, isBlocked(ticket) ? blockedChip() : null, metaBits.join(' · ')),
       h('span', { class: 'ti-row' }, preview, unreadBadge(unread)),
     ),
   );
@@ -79,8 +86,11 @@ export function dayKeyOf(createdAt) {
   return d ? `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}` : '';
 }
 
-/** A message bubble. */
-export function messageItem(message, { ticket, me }) {
+/**
+ * A message bubble; a manager's reply shows its delivery (`retrying`: its retry request is on its
+ * way; `onRetry(message)`: the Retry button of a failed one).
+ */
+export function messageItem(message, { ticket, me, retrying = false, onRetry }) {
   const mine = message.sender === 'supp';
   const senderLabel = mine
     ? ticket?.support_manager?.id === me?.id
@@ -88,11 +98,13 @@ export function messageItem(message, { ticket, me }) {
       : t('ticket.manager')
     : t('ticket.user', { id: ticket?.user?.telegram_id ?? '' });
   const isNew = !mine && !message.viewed;
+  const delivery = mine ? deliveryState(message) : null;
+  const failed = delivery === 'failed' ? ' is-failed' : '';
   return h(
     'li',
     {
-      class: `msg ${mine ? 'msg-supp' : 'msg-user'}${isNew ? ' is-new' : ''}`,
-      dataset: { id: String(message.id), day: dayKeyOf(message.created_at) },
+      class: `msg ${mine ? 'msg-supp' : 'msg-user'}${isNew ? ' is-new' : ''}${failed}`,
+      dataset: { id: String(message.id), day: dayKeyOf(message.created_at), ...(delivery ? { delivery } : {}) },
     },
     h(
       'div',
@@ -108,8 +120,9 @@ export function messageItem(message, { ticket, me }) {
           title: formatFull(message.created_at),
           text: formatClock(message.created_at),
         }),
-        mine ? icon('checks', 16) : null,
+        mine ? deliveryBadge(message) : null,
       ),
+      mine ? deliveryFailure(message, { retrying, onRetry: () => onRetry?.(message) }) : null,
     ),
   );
 }

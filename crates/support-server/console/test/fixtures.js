@@ -62,3 +62,15 @@ export const updated = (t) => ({ type: 'ticket.updated', ticket: t });
 export const assigned = (id, managerId) => ({ type: 'ticket.assigned', id, support_manager: managerId });
 export const newMessage = (m) => ({ type: 'ticket.message.new', message: m });
 export const viewed = (m) => ({ type: 'ticket.message.viewed', message: { ...m, viewed: true } });
+
+/** A manager's reply with a delivery record (`state` at second `n` of the test day). */
+export function reply(id, ticketId, state, fields = {}, n = id) {
+  const delivery = { state, attempts: state === 'pending' ? 0 : 1, updated_at: at(n), ...fields };
+  return message(id, ticketId, { sender: 'supp', viewed: true, delivery });
+}
+
+export const delivery = (m) => ({ type: 'ticket.message.delivery', message: m });
+export const blocked = (telegramId, isBlocked = true) => ({
+  type: 'ticket.user.blocked',
+  user: { telegram_id: telegramId, blocked: isBlocked },
+});
