@@ -231,17 +231,25 @@ export class ChatView {
   }
 
   /**
-   * Draws messages already shown again, in place (their delivery changed). Focus on a bubble that
-   * is replaced moves to the new one's button, else to the message pane, so it is not lost.
+   * Shows the new delivery of messages on screen, in place: only their status lines change, so
+   * the live region announces the new state and not the whole message again. Focus on a Retry
+   * button that goes moves to the new one, else to the message pane, so it is not lost.
    */
   redrawMessages(chat, messages, { ticket, me }) {
     for (const message of messages) {
       const li = this.el.list.querySelector(`li.msg[data-id="${message.id}"]`);
-      if (!li) continue;
+      const bubble = li?.querySelector('.bubble');
+      if (!bubble) continue;
       const focused = li.contains(document.activeElement);
-      const node = this.messageNode(chat, message, { ticket, me });
-      li.replaceWith(node);
-      if (focused) (node.querySelector('button') || this.el.messages).focus();
+      const fresh = this.messageNode(chat, message, { ticket, me });
+      li.className = fresh.className;
+      if (fresh.dataset.delivery) li.dataset.delivery = fresh.dataset.delivery;
+      else delete li.dataset.delivery;
+      bubble.querySelector('.msg-meta').replaceWith(fresh.querySelector('.msg-meta'));
+      bubble.querySelector('.msg-failure')?.remove();
+      const failure = fresh.querySelector('.msg-failure');
+      if (failure) bubble.append(failure);
+      if (focused) (bubble.querySelector('button') || this.el.messages).focus();
     }
   }
 
