@@ -12,7 +12,7 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 use support_protocol::Sender;
 use support_testkit::ws::{recv_until, send};
-use support_testkit::{Browser, Driver, Screen, TestServer};
+use support_testkit::{BOT_TOKEN, Browser, Driver, Screen, TestServer};
 
 /// One browser test at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -394,14 +394,7 @@ async fn console_reconnects_after_server_restart() {
         .ticket_with_message(3001, "Before the restart", "hello")
         .await;
 
-    let b = Browser::open(&driver, Screen::Desktop).await;
-    b.goto(&site.console_url()).await;
-    b.login(ANNA.0, ANNA.1).await;
-    b.wait_for(
-        "the connection to go live",
-        "document.getElementById('conn').dataset.state === 'open'",
-    )
-    .await;
+    let b = anna_signed_in(&driver, &site, Screen::Desktop).await;
     b.wait_for_with(
         "the ticket from before",
         "!!document.querySelector(`#ticket-list .ticket-item[data-id=\"${arguments[0]}\"]`)",
@@ -480,24 +473,17 @@ async fn console_phone_layout() {
     };
     let dir = tempfile::tempdir().unwrap();
     let site = TestServer::sqlite_at(&dir.path().join("support.sqlite3"), None).await;
-    let anna = site
-        .manager_with_password(ANNA.0, ANNA.1, "Anna", "Petrova")
-        .await;
-    let ticket = site
-        .ticket_with_message(
-            4001,
-            "Card was charged twice",
-            "Hello, I see two charges of 19.99.",
-        )
-        .await;
+    let ticket = annas_ticket(
+        &site,
+        4001,
+        "Card was charged twice",
+        "Hello, I see two charges of 19.99.",
+    )
+    .await;
     site.ticket_with_message(4002, "How do I export my data?", "Is there a CSV export?")
         .await;
     site.ticket_with_message(4003, "Wrong size delivered", "I ordered M and got XL.")
         .await;
-    site.storage()
-        .assign_ticket(support_protocol::TicketId::new(ticket), anna, false)
-        .await
-        .unwrap();
 
     let b = Browser::open(&driver, Screen::Phone).await;
     b.goto(&site.console_url()).await;
@@ -507,13 +493,10 @@ async fn console_phone_layout() {
         "document.getElementById('conn').dataset.state === 'open' && document.querySelectorAll('#ticket-list .ticket-item').length === 2",
     )
     .await;
-    let width = b
-        .js("return [window.innerWidth, document.documentElement.scrollWidth];")
-        .await;
-    assert_eq!(width[0], 360, "the emulated phone width");
-    assert!(
-        width[1].as_i64() <= width[0].as_i64(),
-        "no horizontal scrolling at 360 px: {width}"
+    assert_eq!(
+        no_horizontal_scrolling(&b, "the list").await,
+        360,
+        "the emulated phone width"
     );
     b.screenshot("phone-list").await;
 
@@ -534,13 +517,7 @@ async fn console_phone_layout() {
         "document.querySelectorAll('#message-list .msg-supp:not(.pending)').length === 1",
     )
     .await;
-    let width = b
-        .js("return [window.innerWidth, document.documentElement.scrollWidth];")
-        .await;
-    assert!(
-        width[1].as_i64() <= width[0].as_i64(),
-        "no horizontal scrolling in the chat: {width}"
-    );
+    no_horizontal_scrolling(&b, "the chat").await;
     b.screenshot("phone-chat").await;
 
     b.click("#chat-back").await;
@@ -549,6 +526,205 @@ async fn console_phone_layout() {
         "getComputedStyle(document.querySelector('.sidebar')).display !== 'none'",
     )
     .await;
+    b.assert_no_alert().await;
+    b.assert_no_console_errors(&[
+        "/support/auth/me/ - Failed to load resource: the server responded with a status of 401",
+    ])
+    .await;
+    b.close().await;
+    drop(driver);
+}
+
+/// A browser on the console, Anna signed in and the connection live.
+async fn anna_signed_in(driver: &Driver, site: &TestServer, screen: Screen) -> Browser {
+    let b = Browser::open(driver, screen).await;
+    b.goto(&site.console_url()).await;
+    b.login(ANNA.0, ANNA.1).await;
+    b.wait_for(
+        "the connection to go live",
+        "document.getElementById('conn').dataset.state === 'open'",
+    )
+    .await;
+    b
+}
+
+/// Anna (a manager with a password) holding a new ticket of `user` with one message; its id.
+async fn annas_ticket(site: &TestServer, user: i64, title: &str, text: &str) -> i64 {
+    let anna = site
+        .manager_with_password(ANNA.0, ANNA.1, "Anna", "Petrova")
+        .await;
+    let ticket = site.ticket_with_message(user, title, text).await;
+    site.storage()
+        .assign_ticket(support_protocol::TicketId::new(ticket), anna, false)
+        .await
+        .unwrap();
+    ticket
+}
+
+/// Asserts the page is no wider than the window (`what` is on screen); the window's width.
+async fn no_horizontal_scrolling(b: &Browser, what: &str) -> i64 {
+    let width = b
+        .js("return [window.innerWidth, document.documentElement.scrollWidth];")
+        .await;
+    let (window, page) = (width[0].as_i64().unwrap(), width[1].as_i64().unwrap());
+    assert!(
+        page <= window,
+        "horizontal scrolling with {what}: {page} px in {window}"
+    );
+    window
+}
+
+/// The bot websocket in delivery mode (issue 13), as a bot that reports each delivery connects.
+async fn delivery_bot(site: &TestServer) -> support_testkit::Ws {
+    support_testkit::ws::connect(
+        &site.ws_url("/ws/support/bot/?delivery=1"),
+        &[("authorization", format!("Bearer {BOT_TOKEN}"))],
+    )
+    .await
+    .expect("the bot websocket connects in delivery mode")
+}
+
+/// A reply's delivery, live, on a phone: pending while no bot takes it, "Not delivered" with
+/// Telegram's reason when the bot reports the user blocked it (the user marked blocked in the chat
+/// header and the list), retried from the console until the bot delivers it, and the mark gone
+/// when the user writes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_reply_delivery() {
+    let _serial = SERIAL.lock().await;
+    let Some(driver) = Driver::start("console_reply_delivery") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = TestServer::sqlite_at(&dir.path().join("support.sqlite3"), None).await;
+    let ticket = annas_ticket(&site, 7001, "Where is my refund?", "It has been two weeks.").await;
+
+    let b = anna_signed_in(&driver, &site, Screen::Phone).await;
+    b.click("#tab-mine").await;
+    b.click(&format!("#ticket-list .ticket-item[data-id=\"{ticket}\"]"))
+        .await;
+    b.wait_for(
+        "the chat with its composer",
+        "!document.getElementById('composer').hidden && document.querySelectorAll('#message-list .msg').length === 1",
+    )
+    .await;
+
+    // ---- The reply is stored and waits for a bot: pending, no tick that means nothing. ----
+    let reply = "The refund left our bank today.";
+    b.type_into("#reply", reply).await;
+    b.type_into("#reply", &Key::Enter).await;
+    let bubble = "[...document.querySelectorAll('#message-list li.msg-supp:not(.pending)')]\
+                  .find(li => li.querySelector('.msg-text').textContent === arguments[0])";
+    b.wait_for_with(
+        "the reply, pending",
+        &format!(
+            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'pending' \
+             && li.querySelector('.msg-delivery').textContent === 'Sending…' \
+             && !document.querySelector('#message-list li.pending'); }})()"
+        ),
+        vec![json!(reply)],
+    )
+    .await;
+    assert_eq!(
+        b.js("return document.querySelectorAll('#message-list .icon-checks').length")
+            .await,
+        0
+    );
+    let reply_id = site
+        .wait_messages(ticket, "the reply in storage", |m| m.len() == 2)
+        .await[1]
+        .id
+        .get();
+
+    // ---- A bot takes it; Telegram answers 403: not delivered, and the user blocked the bot. ----
+    let mut bot = delivery_bot(&site).await;
+    let offer = recv_until(&mut bot, "delivery.offer").await;
+    assert_eq!(offer["message"]["id"], reply_id);
+    assert_eq!(offer["message"]["text"], reply);
+    let forbidden = "Forbidden: bot was blocked by the user";
+    send(
+        &mut bot,
+        json!({"type": "delivery.failed", "message_id": reply_id, "kind": "blocked",
+               "error_code": 403, "error": forbidden}),
+    )
+    .await;
+    b.wait_for_with(
+        "the reply, not delivered, with Telegram's reason",
+        &format!(
+            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'failed' \
+             && li.querySelector('.msg-failure-text').textContent === `Not delivered: ${{arguments[1]}} (403)` \
+             && li.querySelector('.delivery-retry').textContent === 'Retry'; }})()"
+        ),
+        vec![json!(reply), json!(forbidden)],
+    )
+    .await;
+    b.wait_for(
+        "the user marked blocked in the chat header",
+        "document.querySelector('#chat-meta .chip-blocked')?.textContent === 'Blocked the bot' \
+         && document.getElementById('chat-banner').textContent.includes('blocked the bot')",
+    )
+    .await;
+    no_horizontal_scrolling(&b, "a failed reply").await;
+    b.screenshot("phone-delivery-failed").await;
+
+    // ---- The list says it too: the chip, and the failed mark on the preview. ----
+    b.click("#chat-back").await;
+    b.wait_for_with(
+        "the blocked user and the failed reply in the list",
+        "(() => { const item = document.querySelector(`#ticket-list .ticket-item[data-id=\"${arguments[0]}\"]`); \
+         return !!item && !!item.querySelector('.ti-meta .chip-blocked') && !!item.querySelector('.ti-preview .ti-failed'); })()",
+        vec![json!(ticket)],
+    )
+    .await;
+    b.screenshot("phone-list-blocked").await;
+
+    // ---- Retry from the console: pending again, then the bot delivers it. ----
+    b.click(&format!("#ticket-list .ticket-item[data-id=\"{ticket}\"]"))
+        .await;
+    b.wait_for_with(
+        "the failed reply again",
+        &format!(
+            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'failed'; }})()"
+        ),
+        vec![json!(reply)],
+    )
+    .await;
+    b.click("#message-list li.msg-supp[data-delivery='failed'] .delivery-retry")
+        .await;
+    let again = recv_until(&mut bot, "delivery.offer").await;
+    assert_eq!(again["message"]["id"], reply_id);
+    b.wait_for_with(
+        "the retried reply, pending",
+        &format!(
+            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'pending'; }})()"
+        ),
+        vec![json!(reply)],
+    )
+    .await;
+    send(
+        &mut bot,
+        json!({"type": "delivery.sent", "message_id": reply_id, "telegram_message_id": 77}),
+    )
+    .await;
+    b.wait_for_with(
+        "the reply, delivered, its time on hover",
+        &format!(
+            "(() => {{ const li = {bubble}; const d = li && li.querySelector('.msg-delivery'); \
+             return !!d && li.dataset.delivery === 'sent' && d.textContent === 'Delivered' \
+             && d.title.startsWith('Delivered to Telegram ') && !li.querySelector('.msg-failure'); }})()"
+        ),
+        vec![json!(reply)],
+    )
+    .await;
+
+    // ---- The user writes again: no longer blocked. ----
+    site.user_message(ticket, "Got it, thanks!").await;
+    b.wait_for(
+        "the blocked mark gone",
+        "!document.querySelector('#chat-meta .chip-blocked') && document.getElementById('chat-banner').hidden",
+    )
+    .await;
+    b.screenshot("phone-delivered").await;
+
     b.assert_no_alert().await;
     b.assert_no_console_errors(&[
         "/support/auth/me/ - Failed to load resource: the server responded with a status of 401",
