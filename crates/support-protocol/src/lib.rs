@@ -10,6 +10,8 @@
 //! | [`ticket`] | [`Ticket`], [`TelegramUser`], [`SupportManager`] |
 //! | [`message`] | [`Message`], [`Sender`] |
 //! | [`rest`] | REST bodies ([`NewTicket`], [`NewMessage`], [`TicketPatch`]), [`TicketFilter`], [`Page`], [`Listing`], [`ErrorBody`] |
+//! | [`delivery`] | extension: a reply's [`Delivery`] to Telegram |
+//! | [`bot_event`] | extension: the bot websocket's delivery mode, [`BotEvent`], [`DeliveryOffer`] |
 //! | [`client_event`] | manager → server websocket events: [`ClientEvent`] |
 //! | [`server_event`] | server → client websocket events: [`ServerEvent`] |
 //! | [`validate`] | the title and text limits: [`validate_title`], [`validate_text`] |
@@ -32,7 +34,9 @@
 //! This crate does no I/O.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod bot_event;
 pub mod client_event;
+pub mod delivery;
 mod event_codec;
 pub mod ids;
 pub mod message;
@@ -42,14 +46,16 @@ pub mod ticket;
 pub mod time;
 pub mod validate;
 
+pub use bot_event::{BotEvent, DeliveryFailed, DeliveryOffer, DeliverySent, FailureKind};
 pub use client_event::{AssignTicket, ClientEvent, ListMessages, MarkViewed, SendMessage};
+pub use delivery::{Delivery, DeliveryState};
 pub use event_codec::DecodeError;
 pub use ids::{ManagerId, MessageId, TelegramId, TicketId};
 pub use message::{Message, Sender};
 pub use rest::{ErrorBody, Listing, NewMessage, NewTicket, Page, TicketFilter, TicketPatch};
 pub use server_event::{
-    ErrorCode, ErrorEvent, MessageList, MessageNew, MessageViewed, ServerEvent, TicketAssigned,
-    TicketCreated, TicketUpdated,
+    ErrorCode, ErrorEvent, MessageDelivery, MessageList, MessageNew, MessageViewed, ServerEvent,
+    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,
 };
 pub use ticket::{SupportManager, TelegramUser, Ticket};
 pub use time::{Timestamp, TimestampError};

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{MessageId, TicketId, Timestamp};
+use crate::{Delivery, MessageId, TicketId, Timestamp};
 
 /// Who wrote a message: the Telegram user or a support manager.
 ///
@@ -73,4 +73,8 @@ pub struct Message {
     pub viewed: bool,
     /// The ticket it belongs to.
     pub ticket: TicketId,
+    /// Extension: a manager reply's delivery to Telegram (absent on user messages and on replies
+    /// written before deliveries existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }

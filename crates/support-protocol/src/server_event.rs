@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::event_codec::tagged;
-use crate::{ManagerId, Message, Ticket, TicketId};
+use crate::{DeliveryOffer, ManagerId, Message, TelegramUser, Ticket, TicketId};
 
 /// `ticket.created`: a ticket was opened \[W5\]; sent to every manager.
 ///
@@ -128,6 +128,79 @@ pub struct TicketUpdated {
 impl TicketUpdated {
     /// The wire `type`.
     pub const TYPE: &'static str = "ticket.updated";
+}
+
+/// Extension `ticket.message.delivery`: a reply's delivery changed (sent, failed, pending again
+/// after a retry). Same audience as `ticket.message.new`.
+///
+/// ```
+/// use support_protocol::MessageDelivery;
+/// assert_eq!(MessageDelivery::TYPE, "ticket.message.delivery");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDelivery {
+    /// The whole message, with its `delivery`.
+    pub message: Message,
+}
+
+impl MessageDelivery {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.message.delivery";
+}
+
+/// Extension `ticket.user.blocked`: a user blocked the bot (`blocked: true`, Telegram answered
+/// 403) or wrote again (`blocked: false`). Sent to every manager.
+///
+/// ```
+/// use support_protocol::{ServerEvent, TelegramId, TelegramUser, UserBlocked};
+/// let mut user = TelegramUser::new(TelegramId::new(4));
+/// user.blocked = true;
+/// let e = ServerEvent::UserBlocked(UserBlocked { user });
+/// assert_eq!(e.to_json(), r#"{"type":"ticket.user.blocked","user":{"telegram_id":4,"blocked":true}}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserBlocked {
+    /// The user, with `blocked` as it now is (written as `false` too).
+    #[serde(with = "user_with_blocked")]
+    pub user: TelegramUser,
+}
+
+impl UserBlocked {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.user.blocked";
+}
+
+/// `ticket.user.blocked` always writes `blocked`, even `false` (a ticket's user omits it then).
+mod user_with_blocked {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::{TelegramId, TelegramUser};
+
+    #[derive(Serialize, Deserialize)]
+    struct Wire {
+        telegram_id: TelegramId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language_code: Option<String>,
+        #[serde(default)]
+        blocked: bool,
+    }
+
+    pub(super) fn serialize<S: Serializer>(u: &TelegramUser, s: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            telegram_id: u.telegram_id,
+            language_code: u.language_code.clone(),
+            blocked: u.blocked,
+        }
+        .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TelegramUser, D::Error> {
+        let w = Wire::deserialize(d)?;
+        let mut user = TelegramUser::new(w.telegram_id);
+        user.language_code = w.language_code;
+        user.blocked = w.blocked;
+        Ok(user)
+    }
 }
 
 /// The stable codes of the `error` event \[W7\]. Codes this version does not know are kept.
@@ -260,6 +333,12 @@ pub enum ServerEvent {
     MessageList(MessageList),
     /// `ticket.updated` (extension).
     TicketUpdated(TicketUpdated),
+    /// `ticket.message.delivery` (extension).
+    MessageDelivery(MessageDelivery),
+    /// `ticket.user.blocked` (extension).
+    UserBlocked(UserBlocked),
+    /// `delivery.offer` (extension, bot websocket in delivery mode).
+    DeliveryOffer(DeliveryOffer),
     /// `error` (extension).
     Error(ErrorEvent),
     /// A `type` this version does not know, kept as raw JSON \[C3\].
@@ -276,6 +355,9 @@ impl ServerEvent {
             Self::MessageViewed(_) => MessageViewed::TYPE,
             Self::MessageList(_) => MessageList::TYPE,
             Self::TicketUpdated(_) => TicketUpdated::TYPE,
+            Self::MessageDelivery(_) => MessageDelivery::TYPE,
+            Self::UserBlocked(_) => UserBlocked::TYPE,
+            Self::DeliveryOffer(_) => DeliveryOffer::TYPE,
             Self::Error(_) => ErrorEvent::TYPE,
             Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
         }
@@ -297,6 +379,9 @@ impl Serialize for ServerEvent {
             Self::MessageViewed(p) => tagged(serializer, MessageViewed::TYPE, p),
             Self::MessageList(p) => tagged(serializer, MessageList::TYPE, p),
             Self::TicketUpdated(p) => tagged(serializer, TicketUpdated::TYPE, p),
+            Self::MessageDelivery(p) => tagged(serializer, MessageDelivery::TYPE, p),
+            Self::UserBlocked(p) => tagged(serializer, UserBlocked::TYPE, p),
+            Self::DeliveryOffer(p) => tagged(serializer, DeliveryOffer::TYPE, p),
             Self::Error(p) => tagged(serializer, ErrorEvent::TYPE, p),
             Self::Unknown(raw) => raw.serialize(serializer),
         }
@@ -322,6 +407,9 @@ impl<'de> Deserialize<'de> for ServerEvent {
             MessageViewed::TYPE => Self::MessageViewed(payload(value)?),
             MessageList::TYPE => Self::MessageList(payload(value)?),
             TicketUpdated::TYPE => Self::TicketUpdated(payload(value)?),
+            MessageDelivery::TYPE => Self::MessageDelivery(payload(value)?),
+            UserBlocked::TYPE => Self::UserBlocked(payload(value)?),
+            DeliveryOffer::TYPE => Self::DeliveryOffer(payload(value)?),
             ErrorEvent::TYPE => Self::Error(payload(value)?),
             _ => Self::Unknown(value),
         })

@@ -4,17 +4,38 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ManagerId, Message, TelegramId, TicketId, Timestamp};
 
-/// A Telegram user as the ticket shows it: `{"telegram_id": N}`.
+/// A Telegram user as the ticket shows it: `{"telegram_id": N}`, plus the extensions
+/// `language_code` (as the bot last reported it) and `blocked` (written only when true: the user
+/// blocked the bot, so replies cannot reach them until they write again).
 ///
 /// ```
 /// use support_protocol::{TelegramId, TelegramUser};
 /// let user: TelegramUser = serde_json::from_str(r#"{"telegram_id": 1001}"#).unwrap();
-/// assert_eq!(user.telegram_id, TelegramId::new(1001));
+/// assert_eq!(user, TelegramUser::new(TelegramId::new(1001)));
+/// assert_eq!(serde_json::to_string(&user).unwrap(), r#"{"telegram_id":1001}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TelegramUser {
     /// The Telegram user id.
     pub telegram_id: TelegramId,
+    /// Extension: the user's Telegram language (`from.language_code`), as the bot reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_code: Option<String>,
+    /// Extension: the user blocked the bot (Telegram answered 403); cleared when they write.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
+}
+
+impl TelegramUser {
+    /// A user known only by id.
+    pub fn new(telegram_id: TelegramId) -> Self {
+        Self {
+            telegram_id,
+            language_code: None,
+            blocked: false,
+        }
+    }
 }
 
 /// A support manager as tickets show them: `{"id": 1, "first_name": "", "last_name": ""}`.

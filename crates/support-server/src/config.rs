@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::delivery::DeliveryPolicy;
+
 /// The default REST mount point (the Django layout: `path('support/', ...)`).
 pub const DEFAULT_MOUNT: &str = "/support";
 /// The default websocket prefix (`/ws/support/manager/`, `/ws/support/bot/`).
@@ -30,6 +32,8 @@ pub struct SupportConfig {
     /// The console's debug mode: serve its files from this directory on every request instead of
     /// the embedded copies (see [`ConsoleConfig::assets_dir`](crate::console::ConsoleConfig::assets_dir)).
     pub console_assets_dir: Option<PathBuf>,
+    /// How replies are delivered to Telegram: leases, retries, backoff.
+    pub delivery: DeliveryPolicy,
 }
 
 impl Default for SupportConfig {
@@ -42,6 +46,7 @@ impl Default for SupportConfig {
             trusted_origins: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
             console_assets_dir: None,
+            delivery: DeliveryPolicy::default(),
         }
     }
 }
@@ -59,6 +64,7 @@ impl fmt::Debug for SupportConfig {
             .field("trusted_origins", &self.trusted_origins)
             .field("body_limit", &self.body_limit)
             .field("console_assets_dir", &self.console_assets_dir)
+            .field("delivery", &self.delivery)
             .finish()
     }
 }

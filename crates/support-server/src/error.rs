@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 404 `{"detail": ...}`.
     #[error("not found: {0}")]
     NotFound(String),
+    /// 409 `{"detail": ...}`: the request conflicts with the current state (extension).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// 405 `{"detail": "Method \"X\" not allowed."}`.
     #[error("method {0} not allowed")]
     MethodNotAllowed(String),
@@ -64,6 +67,7 @@ impl ApiError {
             Self::Unauthorized(d) => (StatusCode::UNAUTHORIZED, ErrorBody::detail(d.clone())),
             Self::Forbidden(d) => (StatusCode::FORBIDDEN, ErrorBody::detail(d.clone())),
             Self::NotFound(d) => (StatusCode::NOT_FOUND, ErrorBody::detail(d.clone())),
+            Self::Conflict(d) => (StatusCode::CONFLICT, ErrorBody::detail(d.clone())),
             Self::MethodNotAllowed(m) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorBody::detail(format!("Method \"{m}\" not allowed.")),

@@ -11,6 +11,7 @@
 //! | [`hub`] | the [`EventHub`](hub::EventHub): events to websocket connections on every instance; [`hub::open`] by URL |
 //! | [`auth`] | manager authentication ([`ManagerAuth`](auth::ManagerAuth)) and bot tokens |
 //! | [`ws`] | the manager and bot websockets (their limits and close codes) |
+//! | [`delivery`] | manager replies' delivery to Telegram: [`DeliveryPolicy`](delivery::DeliveryPolicy) |
 //! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
@@ -25,6 +26,7 @@ mod api;
 pub mod auth;
 pub mod config;
 pub mod console;
+pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod hub;

@@ -173,6 +173,12 @@ impl SupportServerBuilder {
         self
     }
 
+    /// How replies are delivered to Telegram (leases, retries, backoff).
+    pub fn delivery(mut self, policy: crate::delivery::DeliveryPolicy) -> Self {
+        self.config.delivery = policy;
+        self
+    }
+
     /// Replaces the whole configuration.
     pub fn config(mut self, config: SupportConfig) -> Self {
         self.config = config;

@@ -28,7 +28,7 @@ pub mod ws;
 
 pub use browser::{Browser, Driver, Screen};
 pub use postgres::PgSchema;
-pub use server::{BOT_TOKEN, TestServer};
+pub use server::{BOT_TOKEN, TestServer, delivery_policy};
 pub use telegram::{Call, FakeTelegram, Inject};
 pub use ws::Ws;
 

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use support_protocol::{ManagerId, Message, ServerEvent, Ticket, TicketId};
 use support_server::SupportServer;
 use support_server::auth::{BuiltinAuth, SESSION_TTL, create_or_update_manager};
+use support_server::delivery::DeliveryPolicy;
 use support_server::storage::{DynStorage, ManagerUpsert, SqliteStorage};
 
 use crate::ws::{Ws, connect, id, recv, send};
@@ -31,6 +32,14 @@ pub struct TestServer {
     db: Option<PathBuf>,
     /// The SQLite file's directory, when the server made it (removed on drop).
     _dir: Option<tempfile::TempDir>,
+}
+
+/// The delivery policy of the test servers: a 2-second lease and retries after 200 ms (doubling
+/// to 1 s), so that a test of an expired lease or a retry takes seconds, not minutes.
+pub fn delivery_policy() -> DeliveryPolicy {
+    DeliveryPolicy::default()
+        .lease(Duration::from_secs(2))
+        .backoff_between(Duration::from_millis(200), Duration::from_secs(1))
 }
 
 impl TestServer {
@@ -68,9 +77,16 @@ impl TestServer {
         }
     }
 
-    /// A default server (memory storage, local hub, built-in auth) with the test bot token.
+    /// A default server (memory storage, local hub, built-in auth) with the test bot token and
+    /// the tests' [`delivery_policy`].
     pub async fn default_server() -> Self {
-        Self::start(SupportServer::builder().bot_token(BOT_TOKEN).build()).await
+        Self::start(
+            SupportServer::builder()
+                .bot_token(BOT_TOKEN)
+                .delivery(delivery_policy())
+                .build(),
+        )
+        .await
     }
 
     /// A server over `storage` with the test bot token.
@@ -79,6 +95,7 @@ impl TestServer {
             SupportServer::builder()
                 .shared_storage(storage)
                 .bot_token(BOT_TOKEN)
+                .delivery(delivery_policy())
                 .build(),
         )
         .await
@@ -107,6 +124,7 @@ impl TestServer {
         let support = SupportServer::builder()
             .shared_storage(storage)
             .bot_token(BOT_TOKEN)
+            .delivery(delivery_policy())
             .build();
         let mut server = Self::start_on(support, bind(addr).await).await;
         server.db = Some(db.to_owned());
@@ -378,6 +396,21 @@ impl TestServer {
         };
         connect(
             &self.ws_url(&path),
+            &[("authorization", format!("Bearer {BOT_TOKEN}"))],
+        )
+        .await
+        .expect("bot websocket connects")
+    }
+
+    /// The HTTP client the helpers use (no redirects followed).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The bot websocket with the bot token, in delivery mode (`?delivery=1`).
+    pub async fn delivery_ws(&self) -> Ws {
+        connect(
+            &self.ws_url("/ws/support/bot/?delivery=1"),
             &[("authorization", format!("Bearer {BOT_TOKEN}"))],
         )
         .await

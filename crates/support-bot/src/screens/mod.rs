@@ -110,9 +110,7 @@ pub(crate) mod fixtures {
     pub(crate) fn ticket(id: i64, title: &str, resolved: bool) -> Ticket {
         Ticket {
             id: TicketId::new(id),
-            user: TelegramUser {
-                telegram_id: TelegramId::new(1001),
-            },
+            user: TelegramUser::new(TelegramId::new(1001)),
             support_manager: None,
             created_at: Timestamp::parse("2024-12-29T16:10:38.620768Z").unwrap(),
             title: title.to_owned(),
@@ -131,6 +129,7 @@ pub(crate) mod fixtures {
             text: text.to_owned(),
             viewed: false,
             ticket: TicketId::new(7),
+            delivery: None,
         }
     }
 }

@@ -184,6 +184,7 @@ fn type_constants_match_the_wire_names() {
         text: "a".into(),
         viewed: false,
         ticket: TicketId::new(2),
+        delivery: None,
     };
     let t: Ticket = serde_json::from_str(
         r#"{"id":1,"user":{"telegram_id":5},"support_manager":null,"created_at":"2026-11-24T13:14:51.951697Z","title":"t"}"#,

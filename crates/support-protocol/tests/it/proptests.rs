@@ -36,6 +36,7 @@ fn message() -> impl Strategy<Value = Message> {
             text,
             viewed,
             ticket: TicketId::new(ticket),
+            delivery: None,
         })
 }
 
@@ -64,9 +65,7 @@ fn ticket() -> impl Strategy<Value = Ticket> {
                 last,
             )| Ticket {
                 id: TicketId::new(id),
-                user: TelegramUser {
-                    telegram_id: TelegramId::new(user),
-                },
+                user: TelegramUser::new(TelegramId::new(user)),
                 support_manager,
                 created_at,
                 title,

@@ -84,6 +84,30 @@ pub(crate) fn parse_bool_text(s: &str) -> Option<bool> {
     }
 }
 
+/// The longest `language_code` accepted: an IETF language tag as Telegram gives it is a few
+/// characters ("en", "pt-br"); 35 is the longest tag RFC 5646 requires implementations to keep.
+pub(crate) const LANGUAGE_CODE_MAX: usize = 35;
+
+/// The extension field `language_code` (the user's Telegram language, sent by our bot): absent
+/// or null is `None`; otherwise a non-empty string of at most [`LANGUAGE_CODE_MAX`] letters,
+/// digits, `-` or `_`.
+pub(crate) fn language_code(value: Option<&Value>) -> Result<Option<String>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s))
+            if !s.is_empty()
+                && s.len() <= LANGUAGE_CODE_MAX
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            Ok(Some(s.clone()))
+        }
+        Some(_) => Err(format!(
+            "A language tag of at most {LANGUAGE_CODE_MAX} letters, digits, \"-\" or \"_\" is required."
+        )),
+    }
+}
+
 /// Reads an optional field: `None` when absent.
 pub(crate) fn get<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
     body.get(field)

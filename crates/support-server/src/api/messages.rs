@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use support_protocol::{
-    ManagerId, Message, MessageNew, Sender, ServerEvent, Ticket, validate_text,
+    ManagerId, Message, MessageId, MessageNew, Sender, ServerEvent, Ticket, validate_text,
 };
 
 use super::body::Body;
@@ -95,6 +95,10 @@ pub(crate) async fn create(
         },
         Some(other) => errors.add("sender", format!("\"{other}\" is not a valid choice.")),
     }
+    let language = fields::language_code(fields::get(&body, "language_code"))
+        .map_err(|e| errors.add("language_code", e))
+        .ok()
+        .flatten();
     let Some(text) = text.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors.0));
     };
@@ -111,5 +115,35 @@ pub(crate) async fn create(
         })
         .await?;
     publish_to(&state, assignee, message.clone()).await;
+    if allowed == Sender::User {
+        // The user wrote: store their language, and they are reachable again if they had
+        // blocked the bot (their waiting replies go out).
+        crate::delivery::user_wrote(&state, id, language.as_deref()).await;
+    }
     Ok((StatusCode::CREATED, json_body(&message)).into_response())
+}
+
+/// `POST {mount}/tickets/{id}/messages/{message_id}/retry/` (extension, managers only): a failed
+/// reply is pending again (its user taken as reachable again). 200 with the message; 404 for an
+/// unknown ticket or message, or a message of another ticket; 409 when the message is not a
+/// failed reply.
+pub(crate) async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, message)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    if !matches!(caller, Caller::Manager(_)) {
+        return Err(ApiError::Forbidden(
+            "Only managers may retry a delivery.".to_owned(),
+        ));
+    }
+    let id = parse_id(&id)?;
+    let message = MessageId::new(parse_id(&message)?.get());
+    match crate::delivery::retry(&state, id, message).await? {
+        None => Err(ApiError::NotFound("Not found.".to_owned())),
+        Some(Ok(message)) => Ok(json_body(&message)),
+        Some(Err(_)) => Err(ApiError::Conflict(
+            "Only a reply whose delivery failed can be retried.".to_owned(),
+        )),
+    }
 }

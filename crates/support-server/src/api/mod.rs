@@ -23,6 +23,8 @@ use crate::state::AppState;
 
 /// The `Allow` of the list endpoints.
 const LIST_ALLOW: &str = "GET, POST, HEAD, OPTIONS";
+/// The `Allow` of a reply's retry (extension).
+const RETRY_ALLOW: &str = "POST";
 /// The `Allow` of a ticket.
 const DETAIL_ALLOW: &str = "GET, PUT, PATCH, HEAD, OPTIONS";
 
@@ -85,7 +87,13 @@ pub(crate) fn routes(config: &SupportConfig) -> Router<AppState> {
             .fallback(meta::method_not_allowed(LIST_ALLOW)),
     )
     .route_layer(allow(LIST_ALLOW));
-    let mut router = list.merge(detail).merge(messages);
+    let retry = both(
+        Router::new(),
+        &format!("{mount}/tickets/{{id}}/messages/{{message}}/retry"),
+        axum::routing::post(messages::retry).fallback(meta::method_not_allowed(RETRY_ALLOW)),
+    )
+    .route_layer(allow(RETRY_ALLOW));
+    let mut router = list.merge(detail).merge(messages).merge(retry);
     if !mount.is_empty() {
         // Unknown routes under the mount are JSON 404s; at the root the host owns the fallback.
         router = router.route(&format!("{mount}/{{*rest}}"), any(meta::not_found));

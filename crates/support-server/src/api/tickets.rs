@@ -123,6 +123,10 @@ pub(crate) async fn create(
             .map_err(|e| errors.add("text", e))
             .ok(),
     };
+    let language = fields::language_code(fields::get(&body, "language_code"))
+        .map_err(|e| errors.add("language_code", e))
+        .ok()
+        .flatten();
     if let Some(user) = user_id
         && !state.directory().may_open_tickets(user).await?
     {
@@ -157,6 +161,16 @@ pub(crate) async fn create(
     if let Some(message) = first {
         super::messages::publish_new(&state, &ticket, message).await;
     }
+    let ticket = if language.is_some() || ticket.user.blocked {
+        crate::delivery::user_wrote(&state, ticket.id, language.as_deref()).await;
+        state
+            .storage()
+            .get_ticket(ticket.id)
+            .await?
+            .unwrap_or(ticket)
+    } else {
+        ticket
+    };
     Ok((StatusCode::CREATED, json_body(&ticket)).into_response())
 }
 

@@ -1,18 +1,44 @@
 //! The in-memory backend: everything in one `Mutex`, for tests and demos. Nothing survives a
 //! restart.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use support_protocol::{
-    ManagerId, Message, MessageId, Sender, TelegramId, TelegramUser, Ticket, TicketId, Timestamp,
+    Delivery, DeliveryState, ManagerId, Message, MessageId, Sender, TelegramId, TelegramUser,
+    Ticket, TicketId, Timestamp,
 };
 
 use super::{
-    AssignOutcome, ManagerRecord, ManagerStore, ManagerUpsert, NewMessageRecord, NewTicketRecord,
-    Storage, StorageError, StorageResult, TicketChanges, TicketQuery, TicketStore,
+    AssignOutcome, DeliveryChange, DeliveryStore, DeliveryUpdate, ManagerRecord, ManagerStore,
+    ManagerUpsert, NewMessageRecord, NewTicketRecord, Storage, StorageError, StorageResult,
+    TicketChanges, TicketQuery, TicketStore,
 };
+
+/// What is known of a Telegram user besides the id.
+#[derive(Debug, Clone, Default)]
+struct UserRow {
+    language_code: Option<String>,
+    blocked: bool,
+}
+
+/// When a pending reply may be offered (the delivery itself lives on the message).
+#[derive(Debug, Clone, Copy, Default)]
+struct Schedule {
+    lease_until: Option<Timestamp>,
+    not_before: Option<Timestamp>,
+}
+
+impl Schedule {
+    /// When it becomes due: the later of its lease's end and its `not_before`.
+    fn due(self) -> Option<Timestamp> {
+        match (self.lease_until, self.not_before) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 struct TicketRow {
@@ -26,7 +52,9 @@ struct TicketRow {
 
 #[derive(Debug, Default)]
 struct State {
-    users: HashSet<TelegramId>,
+    users: HashMap<TelegramId, UserRow>,
+    /// Pending replies' schedule, by message.
+    schedules: HashMap<MessageId, Schedule>,
     tickets: BTreeMap<TicketId, TicketRow>,
     messages: BTreeMap<MessageId, Message>,
     /// Message ids per ticket, in insertion (= id) order.
@@ -78,9 +106,7 @@ impl State {
             .map_or(row.created_at, |m| m.created_at.max(row.created_at));
         Ticket {
             id: row.id,
-            user: TelegramUser {
-                telegram_id: row.user,
-            },
+            user: self.user(row.user),
             support_manager: row
                 .manager
                 .and_then(|m| self.managers.get(&m))
@@ -94,15 +120,31 @@ impl State {
         }
     }
 
+    fn user(&self, id: TelegramId) -> TelegramUser {
+        let mut user = TelegramUser::new(id);
+        if let Some(row) = self.users.get(&id) {
+            user.language_code.clone_from(&row.language_code);
+            user.blocked = row.blocked;
+        }
+        user
+    }
+
     fn insert_message(&mut self, new: NewMessageRecord) -> Message {
         self.next_message += 1;
+        let created_at = Timestamp::now();
+        let delivery = (new.sender == Sender::Supp).then(|| Delivery::pending(created_at));
+        if delivery.is_some() {
+            self.schedules
+                .insert(MessageId::new(self.next_message), Schedule::default());
+        }
         let message = Message {
             id: MessageId::new(self.next_message),
-            created_at: Timestamp::now(),
+            created_at,
             sender: new.sender,
             text: new.text,
             viewed: new.viewed,
             ticket: new.ticket,
+            delivery,
         };
         self.messages.insert(message.id, message.clone());
         self.by_ticket
@@ -135,12 +177,12 @@ impl Storage for MemoryStorage {
 #[async_trait]
 impl TicketStore for MemoryStorage {
     async fn register_user(&self, user: TelegramId) -> StorageResult<()> {
-        self.lock().users.insert(user);
+        self.lock().users.entry(user).or_default();
         Ok(())
     }
 
     async fn user_exists(&self, user: TelegramId) -> StorageResult<bool> {
-        Ok(self.lock().users.contains(&user))
+        Ok(self.lock().users.contains_key(&user))
     }
 
     async fn create_ticket(
@@ -148,7 +190,7 @@ impl TicketStore for MemoryStorage {
         new: NewTicketRecord,
     ) -> StorageResult<(Ticket, Option<Message>)> {
         let mut state = self.lock();
-        state.users.insert(new.user_id);
+        state.users.entry(new.user_id).or_default();
         state.next_ticket += 1;
         let row = TicketRow {
             id: TicketId::new(state.next_ticket),
@@ -325,6 +367,171 @@ impl TicketStore for MemoryStorage {
             .rev()
             .find(|m| m.sender == Sender::Supp)
             .map_or(MessageId::new(0), |m| m.id))
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for MemoryStorage {
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StorageResult<Vec<Message>> {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let mut due: Vec<MessageId> = state
+            .schedules
+            .iter()
+            .filter(|(_, s)| s.due().is_none_or(|t| t <= now))
+            .map(|(id, _)| *id)
+            .filter(|id| {
+                let Some(m) = state.messages.get(id) else {
+                    return false;
+                };
+                let pending = m
+                    .delivery
+                    .as_ref()
+                    .is_some_and(|d| d.state == DeliveryState::Pending);
+                let user = state.tickets.get(&m.ticket).map(|t| t.user);
+                let blocked = user
+                    .and_then(|u| state.users.get(&u))
+                    .is_some_and(|u| u.blocked);
+                pending && !blocked
+            })
+            .collect();
+        due.sort_unstable();
+        due.truncate(limit as usize);
+        let mut claimed = Vec::with_capacity(due.len());
+        for id in due {
+            if let Some(schedule) = state.schedules.get_mut(&id) {
+                schedule.lease_until = Some(lease_until);
+            }
+            if let Some(m) = state.messages.get_mut(&id) {
+                if let Some(d) = m.delivery.as_mut() {
+                    d.attempts = d.attempts.saturating_add(1);
+                }
+                claimed.push(m.clone());
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn update_delivery(
+        &self,
+        message: MessageId,
+        update: DeliveryUpdate,
+        now: Timestamp,
+    ) -> StorageResult<DeliveryChange> {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let Some(m) = state.messages.get_mut(&message) else {
+            return Ok(DeliveryChange::NoDelivery);
+        };
+        let Some(d) = m.delivery.as_mut() else {
+            return Ok(DeliveryChange::NoDelivery);
+        };
+        let mut schedule = Schedule::default();
+        match update {
+            DeliveryUpdate::Sent { .. } if d.state == DeliveryState::Sent => {
+                return Ok(DeliveryChange::Unchanged(m.clone()));
+            }
+            DeliveryUpdate::Reset if d.state != DeliveryState::Failed => {
+                return Ok(DeliveryChange::Unchanged(m.clone()));
+            }
+            DeliveryUpdate::Sent {
+                telegram_message_id,
+            } => {
+                d.state = DeliveryState::Sent;
+                d.telegram_message_id = Some(telegram_message_id);
+                d.error_code = None;
+                d.error = None;
+            }
+            DeliveryUpdate::Retry {
+                not_before,
+                error_code,
+                error,
+                counted,
+            } => {
+                d.state = DeliveryState::Pending;
+                d.error_code = error_code;
+                d.error = Some(error);
+                if !counted {
+                    d.attempts = d.attempts.saturating_sub(1);
+                }
+                schedule.not_before = Some(not_before);
+            }
+            DeliveryUpdate::Failed { error_code, error } => {
+                d.state = DeliveryState::Failed;
+                d.error_code = error_code;
+                d.error = Some(error);
+            }
+            DeliveryUpdate::Reset => {
+                d.state = DeliveryState::Pending;
+                d.attempts = 0;
+                d.error_code = None;
+                d.error = None;
+            }
+        }
+        d.updated_at = now;
+        if d.state == DeliveryState::Pending {
+            state.schedules.insert(message, schedule);
+        } else {
+            state.schedules.remove(&message);
+        }
+        Ok(DeliveryChange::Changed(m.clone()))
+    }
+
+    async fn next_delivery_due(&self) -> StorageResult<Option<Timestamp>> {
+        let state = self.lock();
+        let reachable = |id: &MessageId| {
+            state
+                .messages
+                .get(id)
+                .and_then(|m| state.tickets.get(&m.ticket))
+                .and_then(|t| state.users.get(&t.user))
+                .is_none_or(|u| !u.blocked)
+        };
+        Ok(state
+            .schedules
+            .iter()
+            .filter(|(id, _)| reachable(id))
+            .map(|(_, s)| s.due())
+            .min_by(|a, b| match (a, b) {
+                // `None` is "due now", the earliest of all.
+                (None, _) => std::cmp::Ordering::Less,
+                (_, None) => std::cmp::Ordering::Greater,
+                (Some(a), Some(b)) => a.cmp(b),
+            })
+            .map(|due| due.unwrap_or_else(Timestamp::now)))
+    }
+
+    async fn set_user_blocked(&self, user: TelegramId, blocked: bool) -> StorageResult<bool> {
+        let mut state = self.lock();
+        let row = state.users.entry(user).or_default();
+        let changed = row.blocked != blocked;
+        row.blocked = blocked;
+        Ok(changed)
+    }
+
+    async fn user_wrote(
+        &self,
+        ticket: TicketId,
+        language_code: Option<&str>,
+    ) -> StorageResult<Option<TelegramId>> {
+        let mut state = self.lock();
+        let Some(user) = state.tickets.get(&ticket).map(|t| t.user) else {
+            return Ok(None);
+        };
+        let row = state.users.entry(user).or_default();
+        if let Some(code) = language_code {
+            row.language_code = Some(code.to_owned());
+        }
+        Ok(std::mem::take(&mut row.blocked).then_some(user))
+    }
+
+    async fn get_message(&self, message: MessageId) -> StorageResult<Option<Message>> {
+        Ok(self.lock().messages.get(&message).cloned())
     }
 }
 

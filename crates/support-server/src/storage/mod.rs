@@ -15,6 +15,7 @@
 //! |---|---|
 //! | [`TicketStore`] | Telegram users, tickets, messages, the bot's reply cursor |
 //! | [`ManagerStore`] | manager accounts and login sessions |
+//! | [`DeliveryStore`] | each reply's delivery to Telegram (leases, retries), blocked users, languages |
 //! | [`Storage`] | all of the above, plus the backend's name and a graceful close |
 //!
 //! The router holds an `Arc<dyn Storage>` ([`DynStorage`]), so it does not care which backend
@@ -37,6 +38,7 @@ mod by_url;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod conformance;
+mod deliveries;
 mod error;
 mod managers;
 mod memory;
@@ -50,6 +52,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use by_url::open;
+pub use deliveries::{DeliveryChange, DeliveryStore, DeliveryUpdate};
 pub use error::{StorageError, StorageResult};
 pub use managers::ManagerStore;
 pub use memory::MemoryStorage;
@@ -66,10 +69,10 @@ pub use sql::SqliteStorage;
 pub use tickets::TicketStore;
 
 /// The persistence the server needs: every concept's store, a name and a close. Object safe:
-/// use it as `Arc<dyn Storage>` ([`DynStorage`]). Bring [`TicketStore`] and [`ManagerStore`]
-/// into scope to call their methods on it.
+/// use it as `Arc<dyn Storage>` ([`DynStorage`]). Bring [`TicketStore`], [`ManagerStore`] and
+/// [`DeliveryStore`] into scope to call their methods on it.
 #[async_trait]
-pub trait Storage: TicketStore + ManagerStore {
+pub trait Storage: TicketStore + ManagerStore + DeliveryStore {
     /// A short name for logs (`"sqlite"`, `"postgres"`, `"memory"`).
     fn backend_name(&self) -> &'static str;
 

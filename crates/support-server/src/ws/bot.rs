@@ -1,4 +1,5 @@
-//! The bot websocket \[W9\]: every manager reply, in id order, each with its id as the `cursor`.
+//! The bot websocket \[W9\]: every manager reply, in id order, each with its id as the `cursor`;
+//! or, with `?delivery=1`, the delivery mode (`bot_delivery.rs`).
 //!
 //! The hub only says *that* replies were written; what to send always comes from storage
 //! ([`TicketStore::replies_after`](crate::storage::TicketStore::replies_after)), which returns replies
@@ -49,8 +50,8 @@ pub(super) async fn upgrade(
             ));
         }
     }
-    let cursor = match cursor(&parts) {
-        Ok(cursor) => cursor,
+    let mode = match mode(&parts) {
+        Ok(mode) => mode,
         Err(err) => return refuse(err),
     };
     let ws = match upgrade_or_error(ws) {
@@ -60,12 +61,35 @@ pub(super) async fn upgrade(
     // Subscribed before anything is read from storage: a reply committed after the catch-up
     // query is announced on this receiver.
     let events = state.hub().subscribe();
-    ws.on_upgrade(move |socket| run(socket, state, cursor, events))
+    match mode {
+        Mode::Cursor(cursor) => ws.on_upgrade(move |socket| run(socket, state, cursor, events)),
+        Mode::Delivery => {
+            ws.on_upgrade(move |socket| super::bot_delivery::run(socket, state, events))
+        }
+    }
+}
+
+/// What a bot connection asked for.
+enum Mode {
+    /// The cursor stream of every reply after a cursor (\[W9\], the first protocol).
+    Cursor(Option<MessageId>),
+    /// `?delivery=1`: offers of pending replies, acknowledged one by one (`bot_delivery.rs`).
+    Delivery,
+}
+
+/// The mode from the query: `delivery=1` (or `true`), else the cursor stream.
+fn mode(parts: &Parts) -> Result<Mode, ApiError> {
+    let query = parts.uri.query().unwrap_or_default();
+    match form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "delivery") {
+        None => cursor(query).map(Mode::Cursor),
+        Some((_, v)) if matches!(v.as_ref(), "1" | "true") => Ok(Mode::Delivery),
+        Some((_, v)) if matches!(v.as_ref(), "0" | "false") => cursor(query).map(Mode::Cursor),
+        Some(_) => Err(ApiError::field("delivery", "Must be 1 or 0.")),
+    }
 }
 
 /// The `cursor` query parameter: a non-negative integer, or absent.
-fn cursor(parts: &Parts) -> Result<Option<MessageId>, ApiError> {
-    let query = parts.uri.query().unwrap_or_default();
+fn cursor(query: &str) -> Result<Option<MessageId>, ApiError> {
     let Some((_, raw)) = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "cursor")
     else {
         return Ok(None);

@@ -11,6 +11,7 @@
 //! 1013 \[W8\], while publishers and every other connection carry on untouched.
 
 mod bot;
+mod bot_delivery;
 mod manager;
 mod requests;
 

@@ -8,7 +8,7 @@
 //! | `storage` | the storage conformance suite on memory, SQLite and Postgres; backend-specific tests |
 //! | `rest_e2e`, `rest_golden` | the REST API end to end, and the Python original's recorded cases replayed |
 //! | `auth_builtin` | built-in manager authentication |
-//! | `ws_manager`, `ws_bot`, `ws_auth`, `ws_bad_input`, `ws_slow` | the websockets |
+//! | `ws_manager`, `ws_bot`, `ws_bot_delivery`, `ws_auth`, `ws_bad_input`, `ws_slow` | the websockets |
 //! | `hub_broker` | two instances over the Postgres and Redis hubs |
 //! | `console_browser` | the manager console in headless Chromium |
 
@@ -21,5 +21,6 @@ mod storage;
 mod ws_auth;
 mod ws_bad_input;
 mod ws_bot;
+mod ws_bot_delivery;
 mod ws_manager;
 mod ws_slow;

@@ -20,6 +20,7 @@
 //! beyond a monotonic clock; the concurrency suites run hundreds of writers at once.
 
 mod concurrency;
+mod deliveries;
 mod managers;
 mod messages;
 mod tickets;
@@ -35,6 +36,7 @@ pub use concurrency::{
     assignment_is_atomic, concurrent_message_inserts, message_audience, replies_cursor,
     replies_cursor_under_concurrency,
 };
+pub use deliveries::{blocked_users_and_languages, deliveries_claimed_once, deliveries_lifecycle};
 pub use managers::{managers_upsert_and_lookup, sessions_expire};
 pub use messages::{messages_order_and_paging, updated_at_and_unread_count, viewed_marks};
 pub use tickets::{
@@ -84,6 +86,15 @@ pub const SUITES: &[(&str, Suite)] = &[
         Box::pin(managers_upsert_and_lookup(s))
     }),
     ("sessions_expire", |s| Box::pin(sessions_expire(s))),
+    ("deliveries_lifecycle", |s| {
+        Box::pin(deliveries_lifecycle(s))
+    }),
+    ("blocked_users_and_languages", |s| {
+        Box::pin(blocked_users_and_languages(s))
+    }),
+    ("deliveries_claimed_once", |s| {
+        Box::pin(deliveries_claimed_once(s))
+    }),
 ];
 
 /// Runs `suite` on `storage` in a task of its own (so a failing suite still lets the store
@@ -123,6 +134,9 @@ macro_rules! storage_conformance_tests {
             replies_cursor_under_concurrency,
             managers_upsert_and_lookup,
             sessions_expire,
+            deliveries_lifecycle,
+            blocked_users_and_languages,
+            deliveries_claimed_once,
         );
     };
     (@each $runner:expr; $($suite:ident),* $(,)?) => {

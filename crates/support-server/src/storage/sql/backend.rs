@@ -18,6 +18,7 @@ use crate::storage::{NewMessageRecord, StorageResult};
 /// | write transaction ([`begin_write`](Self::begin_write)) | `BEGIN IMMEDIATE` (the file's write lock) | `BEGIN` |
 /// | read snapshot ([`begin_snapshot`](Self::begin_snapshot)) | a deferred read transaction | `REPEATABLE READ READ ONLY` |
 /// | row lock ([`LOCK_ROW`](Self::LOCK_ROW)) | none: the write transaction holds the database | `FOR NO KEY UPDATE` |
+/// | claiming replies ([`CLAIM_LOCK`](Self::CLAIM_LOCK)) | none: the write transaction holds the database | `FOR UPDATE OF d SKIP LOCKED` |
 /// | ticket counters ([`TICKET_COUNTERS`](Self::TICKET_COUNTERS)) | `unread_count` a column kept by triggers | both computed per read |
 /// | clock ([`push_now`](Self::push_now)) | the process clock, read under the write lock | the database clock |
 /// | new messages ([`insert_message`](Self::insert_message)) | group commit of concurrent inserts | one statement; replies under the reply lock |
@@ -32,6 +33,12 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// Appended to a `SELECT` of one ticket row in a write transaction, so a concurrent write of
     /// that row waits for this transaction to end.
     const LOCK_ROW: &'static str;
+
+    /// Appended to the subquery that picks the replies a bot connection claims, so concurrent
+    /// claims never pick the same row: nothing on SQLite (the write transaction holds the
+    /// database), `FOR UPDATE OF d SKIP LOCKED` on Postgres (a concurrent claim takes the next
+    /// rows instead of waiting).
+    const CLAIM_LOCK: &'static str;
 
     /// The `updated_at` (the newest of the ticket's creation and its messages' times) and
     /// `unread_count` (user messages not viewed yet) columns of a `SELECT` of the ticket `t`.

@@ -108,7 +108,7 @@ where
             .fetch_one(conn)
             .await
             .map_err(db)?;
-        row.into_message()
+        row.into_new_message()
     }
 
     /// `WHERE` clauses for the list filters, on the ticket alias `t`.

@@ -8,8 +8,8 @@
 //! SQLite; times are microseconds since the epoch.
 
 use support_protocol::{
-    ManagerId, Message, MessageId, Sender, SupportManager, TelegramId, TelegramUser, Ticket,
-    TicketId, Timestamp,
+    Delivery, DeliveryState, ManagerId, Message, MessageId, Sender, SupportManager, TelegramId,
+    TelegramUser, Ticket, TicketId, Timestamp,
 };
 
 use sqlx::{Database, Decode, Encode, Type};
@@ -35,14 +35,24 @@ pub(super) fn ticket_select<B: SqlBackend>() -> String {
     format!(
         "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
          m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
-         t.created_at, t.title, t.resolved, {counters} \
-         FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id",
+         t.created_at, t.title, t.resolved, {counters}, \
+         u.language_code AS user_language_code, u.blocked AS user_blocked \
+         FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id \
+         LEFT JOIN support_users u ON u.telegram_id = t.user_id",
         counters = B::TICKET_COUNTERS
     )
 }
 
 /// The columns of [`MessageRow`], in `support_messages`.
 pub(super) const MESSAGE_COLUMNS: &str = "id, ticket_id, created_at, sender, text, viewed";
+
+/// `SELECT` of messages `m` with their deliveries `d` (a [`DeliveredRow`]); append a
+/// `WHERE`/`ORDER BY` on `m`.
+pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.created_at, m.sender, \
+     m.text, m.viewed, d.state AS d_state, d.attempts AS d_attempts, \
+     d.updated_at AS d_updated_at, d.telegram_message_id AS d_telegram_message_id, \
+     d.error_code AS d_error_code, d.error AS d_error \
+     FROM support_messages m LEFT JOIN support_deliveries d ON d.message_id = m.id";
 
 /// The columns of [`ManagerRow`], in `support_managers`.
 pub(super) const MANAGER_COLUMNS: &str =
@@ -115,6 +125,8 @@ pub(super) struct TicketRow {
     resolved: bool,
     updated_at: i64,
     unread_count: i64,
+    user_language_code: Option<String>,
+    user_blocked: Option<bool>,
 }
 
 from_row!(TicketRow {
@@ -128,6 +140,8 @@ from_row!(TicketRow {
     resolved,
     updated_at,
     unread_count,
+    user_language_code,
+    user_blocked,
 });
 
 impl TicketRow {
@@ -146,8 +160,11 @@ impl TicketRow {
         };
         Ok(Ticket {
             id: TicketId::new(self.id),
-            user: TelegramUser {
-                telegram_id: TelegramId::new(self.user_id),
+            user: {
+                let mut user = TelegramUser::new(TelegramId::new(self.user_id));
+                user.language_code = self.user_language_code;
+                user.blocked = self.user_blocked.unwrap_or(false);
+                user
             },
             support_manager,
             created_at: timestamp(self.created_at)?,
@@ -194,7 +211,70 @@ impl MessageRow {
             text: self.text,
             viewed: self.viewed,
             ticket: TicketId::new(self.ticket_id),
+            delivery: None,
         })
+    }
+
+    /// A message just inserted: a manager reply has the delivery the insert trigger made
+    /// (`pending` since its creation, never tried), without reading it back.
+    pub(super) fn into_new_message(self) -> StorageResult<Message> {
+        let mut message = self.into_message()?;
+        if message.sender == Sender::Supp {
+            message.delivery = Some(Delivery::pending(message.created_at));
+        }
+        Ok(message)
+    }
+}
+
+/// A row of [`MESSAGE_SELECT`]: the message and, when it has one, its delivery.
+pub(super) struct DeliveredRow {
+    message: MessageRow,
+    d_state: Option<String>,
+    d_attempts: Option<i64>,
+    d_updated_at: Option<i64>,
+    d_telegram_message_id: Option<i64>,
+    d_error_code: Option<i64>,
+    d_error: Option<String>,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for DeliveredRow
+where
+    MessageRow: sqlx::FromRow<'r, R>,
+    &'r str: sqlx::ColumnIndex<R>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        Ok(Self {
+            message: MessageRow::from_row(row)?,
+            d_state: row.try_get("d_state")?,
+            d_attempts: row.try_get("d_attempts")?,
+            d_updated_at: row.try_get("d_updated_at")?,
+            d_telegram_message_id: row.try_get("d_telegram_message_id")?,
+            d_error_code: row.try_get("d_error_code")?,
+            d_error: row.try_get("d_error")?,
+        })
+    }
+}
+
+impl DeliveredRow {
+    pub(super) fn into_message(self) -> StorageResult<Message> {
+        let id = self.message.id;
+        let mut message = self.message.into_message()?;
+        if let Some(state) = self.d_state {
+            let state = DeliveryState::from_wire(&state).ok_or_else(|| {
+                StorageError::backend(Corrupt(format!("delivery {id}: state {state:?}")))
+            })?;
+            message.delivery = Some(Delivery {
+                state,
+                attempts: u32::try_from(self.d_attempts.unwrap_or(0)).unwrap_or(u32::MAX),
+                updated_at: timestamp(self.d_updated_at.unwrap_or(0))?,
+                telegram_message_id: self.d_telegram_message_id,
+                error_code: self.d_error_code.and_then(|c| i32::try_from(c).ok()),
+                error: self.d_error,
+            });
+        }
+        Ok(message)
     }
 }
 
@@ -222,7 +302,7 @@ where
 impl AudienceRow {
     pub(super) fn into_parts(self) -> StorageResult<(Message, Option<ManagerId>)> {
         Ok((
-            self.message.into_message()?,
+            self.message.into_new_message()?,
             self.audience.map(ManagerId::new),
         ))
     }

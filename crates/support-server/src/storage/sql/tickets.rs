@@ -7,7 +7,7 @@ use support_protocol::{ManagerId, Message, MessageId, TelegramId, Ticket, Ticket
 use super::SqlBackend;
 use super::queries::Queries;
 use super::rows::{
-    Column, MESSAGE_COLUMNS, MessageRow, TicketRow, clamp, count, db, ticket_select,
+    Column, DeliveredRow, MESSAGE_SELECT, TicketRow, clamp, count, db, ticket_select,
 };
 use super::statement::Statement;
 use crate::storage::{
@@ -233,9 +233,8 @@ where
                 .await
                 .map_err(db)?;
         // Ids increase with time, so id order is creation order (the memory backend's order).
-        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM support_messages WHERE ticket_id = $1 \
-             ORDER BY id DESC LIMIT $2 OFFSET $3"
+        let rows: Vec<DeliveredRow> = sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} WHERE m.ticket_id = $1 ORDER BY m.id DESC LIMIT $2 OFFSET $3"
         ))
         .bind(ticket.get())
         .bind(limit.map_or(i64::MAX, clamp))
@@ -246,7 +245,7 @@ where
         tx.commit().await.map_err(db)?;
         let messages = rows
             .into_iter()
-            .map(MessageRow::into_message)
+            .map(DeliveredRow::into_message)
             .collect::<StorageResult<_>>()?;
         Ok((messages, count(total)))
     }
@@ -256,33 +255,40 @@ where
         if !Queries::<B>::ticket_exists(&mut tx, ticket).await? {
             return Err(StorageError::TicketNotFound(ticket));
         }
-        let row: Option<MessageRow> = sqlx::query_as(&format!(
+        let updated: Option<i64> = sqlx::query_scalar(
             "UPDATE support_messages SET viewed = $1 WHERE id = $2 AND ticket_id = $3 \
-             RETURNING {MESSAGE_COLUMNS}"
-        ))
+             RETURNING id",
+        )
         .bind(true)
         .bind(message.get())
         .bind(ticket.get())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let row = row.ok_or(StorageError::MessageNotFound(message))?;
+        if updated.is_none() {
+            return Err(StorageError::MessageNotFound(message));
+        }
+        // Read back with its delivery, so the event shows the whole message.
+        let row: DeliveredRow = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
+            .bind(message.get())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)?;
         row.into_message()
     }
 
     async fn replies_after(&self, after: MessageId, limit: u32) -> StorageResult<Vec<Message>> {
         // Replies commit in id order (see `insert_message`), so a cursor never skips one.
-        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM support_messages WHERE sender = 'supp' AND id > $1 \
-             ORDER BY id LIMIT $2"
+        let rows: Vec<DeliveredRow> = sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} WHERE m.sender = 'supp' AND m.id > $1 ORDER BY m.id LIMIT $2"
         ))
         .bind(after.get())
         .bind(i64::from(limit))
         .fetch_all(self.reader())
         .await
         .map_err(db)?;
-        rows.into_iter().map(MessageRow::into_message).collect()
+        rows.into_iter().map(DeliveredRow::into_message).collect()
     }
 
     async fn last_reply_id(&self) -> StorageResult<MessageId> {

@@ -171,7 +171,7 @@ async fn migrations_are_idempotent() {
 
     let raw = raw_pool(&path).await;
     let versions = schema_versions(&raw).await;
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&raw)
         .await
@@ -259,11 +259,19 @@ async fn upgrades_a_version_1_file_keeping_unread_counts() {
         Some(newest[0].created_at),
         "a reply is activity too"
     );
+    // Version 3: a reply written after the upgrade is pending; messages from before have no
+    // delivery (offering them now would send them a second time).
+    let (all, _) = s.list_messages(t2, None, 0).await.unwrap();
+    assert_eq!(
+        all[0].delivery.as_ref().map(|d| d.state),
+        Some(support_protocol::DeliveryState::Pending)
+    );
+    assert!(all[1..].iter().all(|m| m.delivery.is_none()), "{all:?}");
     s.close().await;
 
     let raw = raw_pool(&path).await;
     let versions = schema_versions(&raw).await;
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     // The stored counts equal a recount.
     let drift: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM support_tickets t WHERE t.unread_count != (SELECT COUNT(*) \
@@ -328,7 +336,7 @@ async fn shares_the_file_with_a_hosts_sqlx_migrations() {
             .await
             .unwrap();
     assert_eq!(host_versions, vec![20_240_101_000_000, 20_240_201_000_000]);
-    assert_eq!(schema_versions(&host).await, vec![1, 2]);
+    assert_eq!(schema_versions(&host).await, vec![1, 2, 3]);
     sqlx::query("INSERT INTO host_items (id, name, note) VALUES (1, 'a', 'b')")
         .execute(&host)
         .await

@@ -1,0 +1,221 @@
+//! The bot websocket's delivery mode (`?delivery=1`): the server offers pending replies and the
+//! bot reports each outcome (`crate::delivery`).
+//!
+//! One connection:
+//! 1. claims due replies, at most [`DeliveryPolicy::in_flight`] unreported at a time, each
+//!    leased to it for [`DeliveryPolicy::lease`], and sends each as `delivery.offer` with its
+//!    ticket (the user to send to);
+//! 2. reads the bot's `delivery.sent` / `delivery.failed` (a bad frame gets an `error` event and
+//!    the connection stays open), which free room for more;
+//! 3. claims again when the hub announces a reply (any instance), a retry or an unblocked
+//!    user, when the earliest pending reply becomes due (a retry's time, an expired lease), and
+//!    every [`IDLE_POLL`] as a safety net.
+//!
+//! What a connection was offered and did not report is offered again once its lease expires,
+//! to whichever connection claims first: a bot killed mid-send loses nothing.
+//!
+//! [`DeliveryPolicy::in_flight`]: crate::delivery::DeliveryPolicy::in_flight
+//! [`DeliveryPolicy::lease`]: crate::delivery::DeliveryPolicy::lease
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as Frame, WebSocket};
+use support_protocol::{
+    BotEvent, DeliveryOffer, DeliveryState, ErrorCode, ErrorEvent, MessageId, Sender, ServerEvent,
+    Timestamp,
+};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::Instant;
+
+use super::{CLOSE_GOING_AWAY, CLOSE_INTERNAL, Stop, finish, send_text};
+use crate::delivery;
+use crate::hub::HubEvent;
+use crate::state::AppState;
+use crate::storage::StorageError;
+
+/// The longest a connection waits without looking at storage: covers a missed announcement
+/// (a hub outage) without measurable load.
+const IDLE_POLL: Duration = Duration::from_secs(15);
+/// The shortest wait before looking again, so a reply due "now" that another connection
+/// claimed first cannot spin this one.
+const MIN_WAIT: Duration = Duration::from_millis(50);
+
+pub(super) async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    mut events: broadcast::Receiver<Arc<HubEvent>>,
+) {
+    let shutdown = state.shutdown_token().clone();
+    // Offered and not yet reported, with when the lease ends (then it is no longer ours).
+    let mut in_flight: HashMap<MessageId, Instant> = HashMap::new();
+    let mut ping = super::ping_ticker();
+    let stop = 'conn: loop {
+        let now = Instant::now();
+        in_flight.retain(|_, until| *until > now);
+        let wake = match offer_due(&mut socket, &state, &mut in_flight).await {
+            Ok(wake) => wake,
+            Err(stop) => break 'conn stop,
+        };
+        // Wait for a reason to look again, answering the bot's reports meanwhile.
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break 'conn Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
+                incoming = socket.recv() => match incoming {
+                    None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break 'conn Stop::Gone,
+                    Some(Ok(Frame::Text(text))) => {
+                        match report(&mut socket, &state, text.as_str(), &shutdown).await {
+                            Ok(Some(id)) => {
+                                in_flight.remove(&id);
+                                continue 'conn;
+                            }
+                            Ok(None) => {}
+                            Err(stop) => break 'conn stop,
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                },
+                event = events.recv() => match event {
+                    Ok(event) if announces_work(&event.event) => continue 'conn,
+                    Ok(_) => {}
+                    // Missed announcements: look at storage, which has everything.
+                    Err(RecvError::Lagged(_)) => continue 'conn,
+                    Err(RecvError::Closed) => break 'conn Stop::Close(CLOSE_GOING_AWAY, "event hub closed"),
+                },
+                () = tokio::time::sleep_until(wake) => continue 'conn,
+                _ = ping.tick() => if let Err(stop) = super::send_ping(&mut socket).await {
+                    break 'conn stop;
+                },
+            }
+        }
+    };
+    finish(socket, stop).await;
+}
+
+/// Whether an event may have made a reply due: a new reply, a reply pending again, a user
+/// reachable again.
+fn announces_work(event: &ServerEvent) -> bool {
+    match event {
+        ServerEvent::MessageNew(m) => m.message.sender == Sender::Supp,
+        ServerEvent::MessageDelivery(m) => m
+            .message
+            .delivery
+            .as_ref()
+            .is_some_and(|d| d.state == DeliveryState::Pending),
+        ServerEvent::UserBlocked(u) => !u.user.blocked,
+        _ => false,
+    }
+}
+
+/// Claims and offers what is due and fits; returns when to look again.
+async fn offer_due(
+    socket: &mut WebSocket,
+    state: &AppState,
+    in_flight: &mut HashMap<MessageId, Instant>,
+) -> Result<Instant, Stop> {
+    let policy = state.config().delivery;
+    let room = policy.in_flight.saturating_sub(in_flight.len());
+    let now = Instant::now();
+    if room == 0 {
+        // Full: a report (or a lease ending) makes room.
+        let first_end = in_flight.values().min().copied().unwrap_or(now + IDLE_POLL);
+        return Ok(first_end.max(now + MIN_WAIT));
+    }
+    let storage = state.storage();
+    let stamp = Timestamp::now();
+    let claimed = storage
+        .claim_deliveries(
+            stamp,
+            delivery::later(stamp, policy.lease),
+            u32::try_from(room).unwrap_or(u32::MAX),
+        )
+        .await
+        .map_err(|e| storage_down(&e))?;
+    let full = claimed.len() >= room;
+    for message in claimed {
+        let Some(ticket) = storage
+            .get_ticket(message.ticket)
+            .await
+            .map_err(|e| storage_down(&e))?
+        else {
+            continue;
+        };
+        let attempt = message.delivery.as_ref().map_or(1, |d| d.attempts);
+        let id = message.id;
+        let offer = ServerEvent::DeliveryOffer(DeliveryOffer {
+            message,
+            ticket,
+            attempt,
+        });
+        send_text(socket, offer.to_json(), state.shutdown_token()).await?;
+        in_flight.insert(id, Instant::now() + policy.lease);
+    }
+    if full {
+        // More may be due: look again as soon as a report makes room.
+        return Ok(Instant::now() + IDLE_POLL);
+    }
+    let next = storage
+        .next_delivery_due()
+        .await
+        .map_err(|e| storage_down(&e))?;
+    let wait = next.map_or(IDLE_POLL, |due| {
+        let micros = due
+            .unix_micros()
+            .saturating_sub(Timestamp::now().unix_micros());
+        Duration::from_micros(u64::try_from(micros).unwrap_or(0))
+    });
+    Ok(Instant::now() + wait.clamp(MIN_WAIT, IDLE_POLL))
+}
+
+/// Applies one frame from the bot; `Some(id)` when it settled that reply.
+async fn report(
+    socket: &mut WebSocket,
+    state: &AppState,
+    text: &str,
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> Result<Option<MessageId>, Stop> {
+    let event = match BotEvent::from_json(text) {
+        Ok(event) => event,
+        Err(err) => {
+            let error = ServerEvent::Error(ErrorEvent {
+                code: ErrorCode::from_wire(err.code()),
+                detail: err.to_string(),
+                request: None,
+            });
+            send_text(socket, error.to_json(), shutdown).await?;
+            return Ok(None);
+        }
+    };
+    let (id, applied) = match &event {
+        BotEvent::Sent(sent) => (sent.message_id, delivery::sent(state, sent).await),
+        BotEvent::Failed(failed) => (failed.message_id, delivery::failed(state, failed).await),
+        _ => {
+            let error = ServerEvent::Error(ErrorEvent {
+                code: ErrorCode::UnknownType,
+                detail: format!("unknown event type {:?}", event.type_name()),
+                request: Some(event.type_name().to_owned()),
+            });
+            send_text(socket, error.to_json(), shutdown).await?;
+            return Ok(None);
+        }
+    };
+    match applied.map_err(|e| storage_down(&e))? {
+        Some(()) => Ok(Some(id)),
+        None => {
+            let error = ServerEvent::Error(ErrorEvent {
+                code: ErrorCode::NotFound,
+                detail: format!("message {id} is not a reply with a delivery"),
+                request: Some(event.type_name().to_owned()),
+            });
+            send_text(socket, error.to_json(), shutdown).await?;
+            Ok(Some(id))
+        }
+    }
+}
+
+fn storage_down(err: &StorageError) -> Stop {
+    tracing::error!(error = %err, "bot websocket: storage failed");
+    Stop::Close(CLOSE_INTERNAL, "storage unavailable")
+}
