@@ -157,7 +157,8 @@ export class ChatView {
     });
     el.meta.replaceChildren(
       status,
-      isBlocked(ticket) ? blockedChip() : null,
+      // replaceChildren would write a null as the text "null".
+      ...(isBlocked(ticket) ? [blockedChip()] : []),
       ` ${t('ticket.number', { id: ticket.id })} · ${t('ticket.user', { id: ticket.user?.telegram_id ?? '?' })} · ${owner}`,
     );
 

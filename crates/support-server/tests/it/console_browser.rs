@@ -12,7 +12,7 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 use support_protocol::Sender;
 use support_testkit::ws::{recv_until, send};
-use support_testkit::{BOT_TOKEN, Browser, Driver, Screen, TestServer};
+use support_testkit::{Browser, Driver, Screen, TestServer};
 
 /// One browser test at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -574,20 +574,27 @@ async fn no_horizontal_scrolling(b: &Browser, what: &str) -> i64 {
     window
 }
 
-/// The bot websocket in delivery mode (issue 13), as a bot that reports each delivery connects.
-async fn delivery_bot(site: &TestServer) -> support_testkit::Ws {
-    support_testkit::ws::connect(
-        &site.ws_url("/ws/support/bot/?delivery=1"),
-        &[("authorization", format!("Bearer {BOT_TOKEN}"))],
+/// The bubble of the manager's reply `arguments[0]` (a JS expression), not the unsent one.
+const REPLY_LI: &str = "[...document.querySelectorAll('#message-list li.msg-supp:not(.pending)')]\
+                        .find(li => li.querySelector('.msg-text').textContent === arguments[0])";
+
+/// Waits until the reply `text` shows the delivery `state` and `check` (a JS expression on its
+/// bubble `li`, `arguments[1]` is `arg`) holds.
+async fn wait_reply(b: &Browser, what: &str, text: &str, state: &str, check: &str, arg: &str) {
+    b.wait_for_with(
+        what,
+        &format!(
+            "(() => {{ const li = {REPLY_LI}; return !!li && li.dataset.delivery === arguments[2] && ({check}); }})()"
+        ),
+        vec![json!(text), json!(arg), json!(state)],
     )
-    .await
-    .expect("the bot websocket connects in delivery mode")
+    .await;
 }
 
 /// A reply's delivery, live, on a phone: pending while no bot takes it, "Not delivered" with
 /// Telegram's reason when the bot reports the user blocked it (the user marked blocked in the chat
-/// header and the list), retried from the console until the bot delivers it, and the mark gone
-/// when the user writes again.
+/// header and the list), the mark gone when the user writes again, and the reply retried from the
+/// console until the bot delivers it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_reply_delivery() {
     let _serial = SERIAL.lock().await;
@@ -612,20 +619,18 @@ async fn console_reply_delivery() {
     let reply = "The refund left our bank today.";
     b.type_into("#reply", reply).await;
     b.type_into("#reply", &Key::Enter).await;
-    let bubble = "[...document.querySelectorAll('#message-list li.msg-supp:not(.pending)')]\
-                  .find(li => li.querySelector('.msg-text').textContent === arguments[0])";
-    b.wait_for_with(
+    wait_reply(
+        &b,
         "the reply, pending",
-        &format!(
-            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'pending' \
-             && li.querySelector('.msg-delivery').textContent === 'Sending…' \
-             && !document.querySelector('#message-list li.pending'); }})()"
-        ),
-        vec![json!(reply)],
+        reply,
+        "pending",
+        "li.querySelector('.msg-delivery').textContent === arguments[1] \
+         && !document.querySelector('#message-list li.pending')",
+        "Sending…",
     )
     .await;
     assert_eq!(
-        b.js("return document.querySelectorAll('#message-list .icon-checks').length")
+        b.js("return document.querySelectorAll('#message-list .msg-supp svg.icon-checks').length")
             .await,
         0
     );
@@ -636,7 +641,7 @@ async fn console_reply_delivery() {
         .get();
 
     // ---- A bot takes it; Telegram answers 403: not delivered, and the user blocked the bot. ----
-    let mut bot = delivery_bot(&site).await;
+    let mut bot = site.delivery_ws().await;
     let offer = recv_until(&mut bot, "delivery.offer").await;
     assert_eq!(offer["message"]["id"], reply_id);
     assert_eq!(offer["message"]["text"], reply);
@@ -647,14 +652,14 @@ async fn console_reply_delivery() {
                "error_code": 403, "error": forbidden}),
     )
     .await;
-    b.wait_for_with(
+    wait_reply(
+        &b,
         "the reply, not delivered, with Telegram's reason",
-        &format!(
-            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'failed' \
-             && li.querySelector('.msg-failure-text').textContent === `Not delivered: ${{arguments[1]}} (403)` \
-             && li.querySelector('.delivery-retry').textContent === 'Retry'; }})()"
-        ),
-        vec![json!(reply), json!(forbidden)],
+        reply,
+        "failed",
+        "li.querySelector('.msg-failure-text').textContent === arguments[1] \
+         && li.querySelector('.delivery-retry').textContent === 'Retry'",
+        &format!("Not delivered: {forbidden} (403)"),
     )
     .await;
     b.wait_for(
@@ -668,36 +673,42 @@ async fn console_reply_delivery() {
 
     // ---- The list says it too: the chip, and the failed mark on the preview. ----
     b.click("#chat-back").await;
+    let item = format!("#ticket-list .ticket-item[data-id=\"{ticket}\"]");
     b.wait_for_with(
         "the blocked user and the failed reply in the list",
-        "(() => { const item = document.querySelector(`#ticket-list .ticket-item[data-id=\"${arguments[0]}\"]`); \
+        "(() => { const item = document.querySelector(arguments[0]); \
          return !!item && !!item.querySelector('.ti-meta .chip-blocked') && !!item.querySelector('.ti-preview .ti-failed'); })()",
-        vec![json!(ticket)],
+        vec![json!(item)],
     )
     .await;
+    no_horizontal_scrolling(&b, "a blocked user in the list").await;
     b.screenshot("phone-list-blocked").await;
 
-    // ---- Retry from the console: pending again, then the bot delivers it. ----
-    b.click(&format!("#ticket-list .ticket-item[data-id=\"{ticket}\"]"))
+    // ---- The user writes again: no longer blocked; the failed reply stays failed. ----
+    b.click(&item).await;
+    site.user_message(ticket, "Sorry, I had blocked you by mistake.")
         .await;
-    b.wait_for_with(
-        "the failed reply again",
-        &format!(
-            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'failed'; }})()"
-        ),
-        vec![json!(reply)],
+    b.wait_for(
+        "the blocked mark gone",
+        "!document.querySelector('#chat-meta .chip-blocked') && document.getElementById('chat-banner').hidden \
+         && document.getElementById('chat-meta').textContent.startsWith('Open #') \
+         && [...document.querySelectorAll('#message-list .msg-user')].length === 2",
     )
     .await;
+    wait_reply(&b, "the reply still failed", reply, "failed", "true", "").await;
+
+    // ---- Retry from the console: pending again, then the bot delivers it. ----
     b.click("#message-list li.msg-supp[data-delivery='failed'] .delivery-retry")
         .await;
     let again = recv_until(&mut bot, "delivery.offer").await;
     assert_eq!(again["message"]["id"], reply_id);
-    b.wait_for_with(
+    wait_reply(
+        &b,
         "the retried reply, pending",
-        &format!(
-            "(() => {{ const li = {bubble}; return !!li && li.dataset.delivery === 'pending'; }})()"
-        ),
-        vec![json!(reply)],
+        reply,
+        "pending",
+        "true",
+        "",
     )
     .await;
     send(
@@ -705,22 +716,15 @@ async fn console_reply_delivery() {
         json!({"type": "delivery.sent", "message_id": reply_id, "telegram_message_id": 77}),
     )
     .await;
-    b.wait_for_with(
+    wait_reply(
+        &b,
         "the reply, delivered, its time on hover",
-        &format!(
-            "(() => {{ const li = {bubble}; const d = li && li.querySelector('.msg-delivery'); \
-             return !!d && li.dataset.delivery === 'sent' && d.textContent === 'Delivered' \
-             && d.title.startsWith('Delivered to Telegram ') && !li.querySelector('.msg-failure'); }})()"
-        ),
-        vec![json!(reply)],
-    )
-    .await;
-
-    // ---- The user writes again: no longer blocked. ----
-    site.user_message(ticket, "Got it, thanks!").await;
-    b.wait_for(
-        "the blocked mark gone",
-        "!document.querySelector('#chat-meta .chip-blocked') && document.getElementById('chat-banner').hidden",
+        reply,
+        "sent",
+        "li.querySelector('.msg-delivery').textContent === arguments[1] \
+         && li.querySelector('.msg-delivery').title.startsWith('Delivered to Telegram ') \
+         && !li.querySelector('.msg-failure')",
+        "Delivered",
     )
     .await;
     b.screenshot("phone-delivered").await;
