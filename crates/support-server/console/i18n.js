@@ -166,7 +166,7 @@ const ru = {
   'ticket.resolved': 'Решено',
   'ticket.open': 'Открыто',
   'ticket.opened': 'открыто {time}',
-  'ticket.blocked': 'Заблокировал бота',
+  'ticket.blocked': 'Бот заблокирован',
   'ticket.blockedTitle': 'Пользователь заблокировал бота: ответы не дойдут, пока он не напишет снова.',
   'chat.region': 'Переписка',
   'chat.none': 'Выберите обращение, чтобы увидеть переписку.',
