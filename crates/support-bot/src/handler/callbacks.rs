@@ -1,6 +1,7 @@
 //! Presses on support buttons \[B3\]–\[B6\]: one endpoint per button, chosen by the parsed
 //! [`Callback`]; every press is answered, with an alert when the support server failed.
 
+use teloxide::RequestError;
 use teloxide::dptree::{self, case};
 use teloxide::prelude::*;
 
@@ -14,11 +15,14 @@ use crate::telegram::answer;
 
 /// Callback queries: support's buttons are taken, a host button ends the support state and is
 /// passed on.
-pub(super) fn tree() -> Tree {
+pub(super) fn tree<R>() -> Tree
+where
+    R: Requester<Err = RequestError> + Clone + Send + Sync + 'static,
+{
     Update::filter_callback_query()
         .branch(
             dptree::filter_map(|q: CallbackQuery| q.data.as_deref().and_then(Callback::parse))
-                .map(Ui::new)
+                .map(Ui::new::<R>)
                 .branch(dptree::filter_map(Press::of).chain(buttons()))
                 // No message to show a screen in (a message sent in inline mode), or a user id
                 // that does not fit: the press is only answered, to stop the button's spinner.
@@ -62,5 +66,5 @@ async fn state_of_press(storage: SupportStorage, press: Press) -> SupportState {
 
 /// Answers a press with nothing to show.
 async fn just_answer(ui: Ui, q: CallbackQuery) {
-    answer(&ui.bot, &q, None, false).await;
+    answer(&*ui.bot, &q, None, false).await;
 }

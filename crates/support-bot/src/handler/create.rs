@@ -50,7 +50,9 @@ pub(super) async fn confirm(
     (title, text): (String, String),
 ) {
     ui.answer_after(&press, async {
-        let ticket = client.create_ticket(press.user, &title, &text).await?;
+        let ticket = client
+            .create_ticket_with_language(press.user, &title, &text, ui.language())
+            .await?;
         set_state(&storage, press.chat, viewing(&ticket)).await;
         let created = Screen {
             text: fill(

@@ -62,7 +62,9 @@ pub(super) async fn typed_in_open(
             tell_read_only(&ui, chat, id).await?;
             return Ok(());
         }
-        client.send_message(id, &text).await?;
+        client
+            .send_message_with_language(id, &text, ui.language())
+            .await?;
         let messages = client.messages(id).await?;
         let screen = ticket_screen(&ui.texts, &ticket, &messages, 0, ui.offset());
         ui.send(chat, &screen).await?;

@@ -348,11 +348,7 @@ async fn a_429_is_waited_out() {
     h.tg.inject("sendmessage", Inject::RetryAfter(1));
     let started = Instant::now();
     assert_taken(&h.type_text(USER, "/support").await);
-    let sends: Vec<_> =
-        h.tg.calls()
-            .into_iter()
-            .filter(|c| c.method == "sendmessage")
-            .collect();
+    let sends = sends(&h);
     assert_eq!(sends.len(), 2);
     assert!(sends[0].failed && !sends[1].failed);
     assert!(sends[1].at.duration_since(sends[0].at) >= Duration::from_millis(950));
@@ -364,11 +360,7 @@ async fn a_403_is_not_retried_forever() {
     let h = Harness::new().await;
     h.tg.inject("sendmessage", Inject::Blocked);
     assert_taken(&h.type_text(USER, "/support").await);
-    let sends: Vec<_> =
-        h.tg.calls()
-            .into_iter()
-            .filter(|c| c.method == "sendmessage")
-            .collect();
+    let sends = sends(&h);
     assert_eq!(sends.len(), 1);
 }
 
@@ -425,7 +417,53 @@ async fn with_the_backend_down_the_user_is_told() {
 #[tokio::test]
 async fn english_texts_replace_the_russian_ones() {
     let mut h = Harness::new().await;
-    h.texts = support_bot::Texts::english();
+    h.languages = support_bot::Texts::english().into();
     assert_taken(&h.type_text(USER, "/support").await);
     assert_eq!(h.tg.last("sendmessage").button_labels()[0], "Open tickets");
+}
+
+#[tokio::test]
+async fn a_telegram_server_error_is_retried() {
+    let h = Harness::new().await;
+    h.tg.inject("sendmessage", Inject::ServerError(502));
+    assert_taken(&h.type_text(USER, "/support").await);
+    let sends = sends(&h);
+    assert_eq!(sends.len(), 2);
+    assert!(sends[0].failed && !sends[1].failed);
+    assert_eq!(sends[1].callback_data().len(), 4);
+}
+
+#[tokio::test]
+async fn an_edit_to_the_same_screen_counts_as_shown() {
+    let h = Harness::new().await;
+    // A double tap on «Назад»: Telegram says the message is not modified.
+    h.tg.inject("editmessagetext", Inject::NotModified);
+    assert_taken(&h.press(USER, "sup:m").await);
+    let calls = h.tg.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.method == "editmessagetext" && c.failed)
+    );
+    // Not sent again as a new message, not retried, and the press is answered.
+    assert!(
+        !calls.iter().any(|c| c.method == "sendmessage"),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.method == "editmessagetext")
+            .count(),
+        1
+    );
+    assert!(calls.iter().any(|c| c.method == "answercallbackquery"));
+}
+
+/// Every `sendMessage` call so far, failed ones included.
+fn sends(h: &Harness) -> Vec<Call> {
+    h.tg.calls()
+        .into_iter()
+        .filter(|c| c.method == "sendmessage")
+        .collect()
 }

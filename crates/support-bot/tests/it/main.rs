@@ -9,7 +9,9 @@
 //! | `push` | manager replies pushed to the user's chat |
 //! | `harness` | what the handler tests share |
 
+mod adaptors;
 mod client;
 mod handler;
 mod harness;
+mod languages;
 mod push;
