@@ -9,26 +9,29 @@
 //! | [`client`] | [`SupportClient`], the REST client |
 //! | [`handler`](mod@handler) | [`handler()`] (a dptree tree, one endpoint per button and state), [`support_button`], [`SupportOptions`], [`dependencies`] |
 //! | [`screens`] | the screens as pure values ([`screens::Screen`]) |
-//! | [`state`] | [`SupportState`], [`SupportStorage`] |
+//! | [`state`] | [`SupportState`], [`SupportStorage`], [`DraftId`] |
 //! | [`push`] | [`PushListener`]: manager replies pushed to users |
 //! | [`cursor`] | [`CursorStore`], [`MemoryCursorStore`], [`FileCursorStore`] |
 //! | [`texts`] | [`Texts`]: every text, Russian and English |
 //! | [`escape`], [`split`] | [`escape_html`], [`split_html`] |
 //! | [`error`] | [`ConfigError`], [`ClientError`], [`PushError`], [`CursorError`] |
 //!
-//! Mounting it in a bot:
+//! Mounting it in a bot, with the dialogues in teloxide's SQLite storage (teloxide's feature
+//! `sqlite-storage-rustls`; any teloxide storage works, `InMemStorage` forgets them on a restart):
 //!
 //! ```no_run
-//! use support_bot::{SupportClient, SupportOptions, SupportState, Texts};
+//! use support_bot::{SupportClient, SupportOptions, SupportStorage, Texts};
 //! use teloxide::dispatching::UpdateHandler;
-//! use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+//! use teloxide::dispatching::dialogue::serializer::Json;
+//! use teloxide::dispatching::dialogue::{SqliteStorage, Storage};
 //! use teloxide::prelude::*;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let bot = Bot::from_env();
 //! let client = SupportClient::from_env()?; // fails at start-up on a bad BACKEND_* variable
 //! let texts = Texts::default();
-//! let storage = InMemStorage::<SupportState>::new().erase();
+//! // Its own file: the host's dialogues, keyed by chat as well, go to another storage.
+//! let storage: SupportStorage = SqliteStorage::open("support-dialogues.db", Json).await?.erase();
 //!
 //! tokio::spawn(support_bot::PushListener::new(
 //!     bot.clone(), client.clone(), texts.clone(), support_bot::FileCursorStore::new("support.cursor"),
@@ -70,6 +73,6 @@ pub use escape::escape_html;
 pub use handler::{SUPPORT_COMMAND, SupportOptions, dependencies, handler, support_button};
 pub use push::{PushEnd, PushListener};
 pub use split::{TELEGRAM_MESSAGE_LIMIT, split_html};
-pub use state::{SupportState, SupportStorage};
+pub use state::{DraftId, SupportState, SupportStorage};
 pub use support_protocol as protocol;
 pub use texts::Texts;
