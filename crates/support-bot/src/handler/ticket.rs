@@ -4,7 +4,7 @@
 use support_protocol::{TelegramId, Ticket, TicketId};
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::types::InlineKeyboardMarkup;
 
 use super::dialogue::{set_state, viewing};
 use super::press::Press;
@@ -12,7 +12,7 @@ use super::ui::{Field, Ui};
 use crate::callback::Callback;
 use crate::client::SupportClient;
 use crate::error::ClientError;
-use crate::screens::ticket_screen;
+use crate::screens::{button, ticket_screen};
 use crate::state::{SupportState, SupportStorage};
 
 /// A page of one of the user's tickets.
@@ -100,9 +100,6 @@ pub(super) async fn own_ticket(
 /// Tells the user that the ticket is resolved, so read-only, with buttons to reopen it and to
 /// show it.
 async fn tell_read_only(ui: &Ui, chat: ChatId, id: TicketId) -> Result<(), RequestError> {
-    let button = |text: &str, callback: Callback| {
-        InlineKeyboardButton::callback(text.to_owned(), callback.data())
-    };
     let keyboard = InlineKeyboardMarkup::new(vec![
         vec![button(
             &ui.texts.reopen_ticket,
