@@ -9,7 +9,7 @@
 //! | [`client`] | [`SupportClient`], the REST client |
 //! | [`handler`](mod@handler) | [`handler()`] / [`handler_for`] (a dptree tree, one endpoint per button and state, for any teloxide bot type), [`support_button`], [`SupportOptions`], [`dependencies`] |
 //! | [`screens`] | the screens as pure values ([`screens::Screen`]) |
-//! | [`state`] | [`SupportState`], [`SupportStorage`] |
+//! | [`state`] | [`SupportState`], [`SupportStorage`], [`DraftId`] |
 //! | [`push`] | [`PushListener`]: manager replies pushed to users |
 //! | [`cursor`] | [`CursorStore`], [`MemoryCursorStore`], [`FileCursorStore`] |
 //! | [`texts`] | [`Texts`]: every text, Russian and English |
@@ -17,12 +17,14 @@
 //! | [`escape`], [`split`] | [`escape_html`], [`split_html`] |
 //! | [`error`] | [`ConfigError`], [`ClientError`], [`PushError`], [`CursorError`] |
 //!
-//! Mounting it in a bot:
+//! Mounting it in a bot, with the dialogues in teloxide's SQLite storage (teloxide's feature
+//! `sqlite-storage-rustls`; any teloxide storage works, `InMemStorage` forgets them on a restart):
 //!
 //! ```no_run
-//! use support_bot::{Languages, SupportClient, SupportOptions, SupportState};
+//! use support_bot::{Languages, SupportClient, SupportOptions, SupportStorage};
 //! use teloxide::dispatching::UpdateHandler;
-//! use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+//! use teloxide::dispatching::dialogue::serializer::Json;
+//! use teloxide::dispatching::dialogue::{SqliteStorage, Storage};
 //! use teloxide::prelude::*;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -30,7 +32,8 @@
 //! let client = SupportClient::from_env()?; // fails at start-up on a bad BACKEND_* variable
 //! // Each user in their Telegram language: Russian (also for anyone else) or English.
 //! let languages = Languages::default();
-//! let storage = InMemStorage::<SupportState>::new().erase();
+//! // Its own file: the host's dialogues, keyed by chat as well, go to another storage.
+//! let storage: SupportStorage = SqliteStorage::open("support-dialogues.db", Json).await?.erase();
 //!
 //! tokio::spawn(support_bot::PushListener::new(
 //!     bot.clone(), client.clone(), languages.fallback_texts().clone(),
@@ -81,6 +84,6 @@ pub use handler::{
 pub use languages::Languages;
 pub use push::{PushEnd, PushListener};
 pub use split::{TELEGRAM_MESSAGE_LIMIT, split_html};
-pub use state::{SupportState, SupportStorage};
+pub use state::{DraftId, SupportState, SupportStorage};
 pub use support_protocol as protocol;
 pub use texts::Texts;

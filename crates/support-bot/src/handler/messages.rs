@@ -40,11 +40,14 @@ where
         // Step 2, or the confirmation.
         .branch(dptree::filter_map(DraftTitle::of).endpoint(create::text_typed))
         .branch(
-            case![SupportState::Ticket { id, resolved }]
-                .branch(
-                    dptree::filter(|(_, resolved): (TicketId, bool)| resolved)
-                        .endpoint(ticket::typed_in_resolved),
-                )
-                .endpoint(ticket::typed_in_open),
+            dptree::filter_map(|state: SupportState| match state {
+                SupportState::Ticket { id, resolved, .. } => Some((id, resolved)),
+                _ => None,
+            })
+            .branch(
+                dptree::filter(|(_, resolved): (TicketId, bool)| resolved)
+                    .endpoint(ticket::typed_in_resolved),
+            )
+            .endpoint(ticket::typed_in_open),
         )
 }

@@ -6,8 +6,10 @@
 //! handler
 //! ├─ callback query                                                  callbacks.rs
 //! │  ├─ support's data (`sup:…`)
-//! │  │  ├─ with a message to edit: one endpoint per button    menu.rs, create.rs, ticket.rs
+//! │  │  ├─ with a message to edit: one endpoint per button    menu.rs, create.rs, confirm.rs,
+//! │  │  │                                                     ticket.rs, lifecycle.rs
 //! │  │  └─ without: the press is only answered
+//! │  ├─ support's prefix, data it cannot read: "no longer valid"
 //! │  └─ a host's data: ends the support state, passed on              host.rs
 //! └─ message in a private chat                                       messages.rs
 //!    ├─ /support: the main menu                                       command.rs
@@ -22,12 +24,15 @@
 
 mod callbacks;
 mod command;
+mod confirm;
 mod create;
 mod dialogue;
 mod host;
+mod lifecycle;
 mod menu;
 mod messages;
 mod press;
+mod serial;
 mod ticket;
 mod ui;
 

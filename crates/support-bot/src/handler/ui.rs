@@ -45,6 +45,32 @@ impl From<RequestError> for Failure {
 /// A step of an endpoint: what it did, or why it stopped.
 pub(super) type Step = Result<(), Failure>;
 
+/// What a press is answered with besides its screen: a short text over the chat, or an alert
+/// the user dismisses (for what they must not miss).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Notice {
+    text: String,
+    alert: bool,
+}
+
+impl Notice {
+    /// A short text that fades.
+    pub(super) fn toast(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            alert: false,
+        }
+    }
+
+    /// An alert.
+    pub(super) fn alert(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            alert: true,
+        }
+    }
+}
+
 /// A field the user types, with its limit \[B5\].
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Field {
@@ -203,6 +229,22 @@ impl Ui {
                 tracing::warn!(error = %e, "support server unavailable");
                 t.unavailable.to_string()
             }
+        }
+    }
+
+    /// Runs the step of a button, then answers the press with the step's notice (or nothing,
+    /// only to stop the button's spinner); failures are answered as by [`Self::answer_after`].
+    pub(super) async fn answer_with(
+        &self,
+        press: &Press,
+        step: impl Future<Output = Result<Option<Notice>, Failure>>,
+    ) {
+        match step.await {
+            Ok(notice) => {
+                let (text, alert) = notice.map_or((None, false), |n| (Some(n.text), n.alert));
+                answer(&*self.bot, &press.query, text.as_deref(), alert).await;
+            }
+            Err(e) => self.answer_after(press, async { Err(e) }).await,
         }
     }
 

@@ -6,12 +6,14 @@ mod datetime;
 mod list;
 mod menu;
 mod reply;
+mod resolved;
 mod ticket;
 
 pub use create::{confirm_screen, text_prompt_screen, title_prompt_screen};
 pub use list::{LIST_PAGE_SIZE, list_screen};
 pub use menu::menu_screen;
 pub use reply::reply_screen;
+pub use resolved::{reopened_screen, resolved_screen};
 pub use ticket::{MESSAGES_PAGE_SIZE, ticket_screen};
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use serde_json::json;
-use support_bot::protocol::{TelegramId, Ticket};
+use support_bot::protocol::{TelegramId, Ticket, TicketId, TicketPatch};
 use support_bot::{
     Languages, SupportClient, SupportConfig, SupportOptions, SupportState, SupportStorage, Texts,
 };
@@ -198,6 +198,16 @@ impl Harness {
             .await
             .unwrap()
             .unwrap_or_default()
+    }
+
+    /// Resolves or reopens a ticket through the client (as a manager's console would); returns
+    /// the ticket.
+    pub async fn set_resolved(&self, id: TicketId, resolved: bool) -> Ticket {
+        let patch = TicketPatch {
+            resolved: Some(resolved),
+            ..TicketPatch::default()
+        };
+        self.client.update_ticket(id, &patch).await.unwrap()
     }
 
     /// Opens `n` tickets for `user` through the client; returns them oldest first.
