@@ -8,13 +8,16 @@
 //! `BACKEND_SCHEMA` (http), `BACKEND_HOST` (localhost), `BACKEND_PORT` (8000),
 //! `BACKEND_SUPPORT_PATH` (/support) and `BACKEND_TOKEN` (the server's `--bot-token`) say where
 //! the support server is. `SUPPORT_CURSOR_FILE` (default `support.cursor`) keeps the position of
-//! the manager-reply stream across restarts.
+//! the manager-reply stream across restarts, and `SUPPORT_DIALOGUE_DB` (default
+//! `support-dialogues.db`) the users' support dialogues (a ticket being typed into, a draft), in
+//! teloxide's SQLite storage (its feature `sqlite-storage-rustls`).
 
 use support_bot::{
-    FileCursorStore, PushListener, SupportClient, SupportOptions, SupportState, Texts,
+    FileCursorStore, PushListener, SupportClient, SupportOptions, SupportStorage, Texts,
 };
 use teloxide::dispatching::UpdateHandler;
-use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+use teloxide::dispatching::dialogue::serializer::Json;
+use teloxide::dispatching::dialogue::{SqliteStorage, Storage};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -66,7 +69,11 @@ async fn main() -> anyhow::Result<()> {
     let bot = Bot::from_env();
     let client = SupportClient::from_env()?;
     let texts = Texts::default();
-    let storage = InMemStorage::<SupportState>::new().erase();
+    // Persistent, so a restart of the bot keeps every user where they were. Its own file: the
+    // host's dialogues (if it has any) go to another storage, both being keyed by chat.
+    let dialogue_db =
+        std::env::var("SUPPORT_DIALOGUE_DB").unwrap_or_else(|_| "support-dialogues.db".into());
+    let storage: SupportStorage = SqliteStorage::open(&dialogue_db, Json).await?.erase();
     let cursor_file =
         std::env::var("SUPPORT_CURSOR_FILE").unwrap_or_else(|_| "support.cursor".into());
 

@@ -3,6 +3,8 @@
 
 use support_protocol::TicketId;
 
+use crate::state::DraftId;
+
 /// The prefix of every support callback data.
 pub const CALLBACK_PREFIX: &str = "sup:";
 
@@ -19,10 +21,15 @@ pub(crate) enum Callback {
     Create,
     /// Create, step 2 again ("back" from the confirmation).
     CreateText,
-    /// Create: confirmed.
-    Confirm,
+    /// Create: confirmed. `draft` is the number of the confirmed draft; `None` from a button
+    /// sent by an older version of the bot (`sup:ny`), which confirms whatever draft there is.
+    Confirm { draft: Option<DraftId> },
     /// A ticket page.
     Ticket { id: TicketId, page: usize },
+    /// The user closes (resolves) their ticket.
+    CloseTicket { id: TicketId },
+    /// The user reopens their resolved ticket.
+    ReopenTicket { id: TicketId },
     /// The pager's label: does nothing.
     Noop,
 }
@@ -38,11 +45,20 @@ impl Callback {
             }
             Self::Create => "n".to_owned(),
             Self::CreateText => "nt".to_owned(),
-            Self::Confirm => "ny".to_owned(),
+            Self::Confirm { draft: None } => "ny".to_owned(),
+            Self::Confirm { draft: Some(draft) } => format!("ny:{draft}"),
             Self::Ticket { id, page } => format!("t:{id}:{page}"),
+            Self::CloseTicket { id } => format!("tx:{id}"),
+            Self::ReopenTicket { id } => format!("to:{id}"),
             Self::Noop => "_".to_owned(),
         };
         format!("{CALLBACK_PREFIX}{body}")
+    }
+
+    /// Whether `data` is support's (it has [`CALLBACK_PREFIX`]), parsable or not: support's
+    /// data that does not parse (forged, or from a future version) is support's to answer.
+    pub(crate) fn is_ours(data: &str) -> bool {
+        data.starts_with(CALLBACK_PREFIX)
     }
 
     /// Parses callback data; `None` for data that is not ours or is malformed.
@@ -62,10 +78,19 @@ impl Callback {
             },
             ["n"] => Self::Create,
             ["nt"] => Self::CreateText,
-            ["ny"] => Self::Confirm,
+            ["ny"] => Self::Confirm { draft: None },
+            ["ny", draft] => Self::Confirm {
+                draft: Some(draft.parse().ok()?),
+            },
             ["t", id, page] => Self::Ticket {
                 id: TicketId::new(id.parse().ok()?),
                 page: page.parse().ok()?,
+            },
+            ["tx", id] => Self::CloseTicket {
+                id: TicketId::new(id.parse().ok()?),
+            },
+            ["to", id] => Self::ReopenTicket {
+                id: TicketId::new(id.parse().ok()?),
             },
             ["_"] => Self::Noop,
             _ => return None,
@@ -92,10 +117,19 @@ mod tests {
             },
             Callback::Create,
             Callback::CreateText,
-            Callback::Confirm,
+            Callback::Confirm { draft: None },
+            Callback::Confirm {
+                draft: Some(u64::MAX),
+            },
             Callback::Ticket {
                 id: TicketId::new(i64::MAX),
                 page: 99,
+            },
+            Callback::CloseTicket {
+                id: TicketId::new(i64::MAX),
+            },
+            Callback::ReopenTicket {
+                id: TicketId::new(3),
             },
             Callback::Noop,
         ] {
@@ -115,6 +149,10 @@ mod tests {
             "sup:t:abc:0",
             "sup:t:1",
             "sup:m:extra",
+            "sup:ny:-1",
+            "sup:ny:1:2",
+            "sup:tx:",
+            "sup:to:x",
             "xsup:m",
         ] {
             assert_eq!(Callback::parse(data), None, "{data}");

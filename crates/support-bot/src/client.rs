@@ -23,6 +23,10 @@ use crate::error::{ClientError, ConfigError, Result};
 /// client uses, such as `text` on `POST /tickets/` \[R2\].
 pub const SERVER_HEADER: &str = "x-support-server";
 
+/// The longest `language_code` the client reports to the server (the server's limit; Telegram's
+/// codes are IETF tags like `en` or `pt-br`).
+pub const LANGUAGE_CODE_MAX_CHARS: usize = 35;
+
 /// A cheap-to-clone handle on the support server's REST API.
 ///
 /// Timeouts come from [`SupportConfig::timeout`]; idempotent calls (every `GET`) are retried
@@ -97,6 +101,25 @@ impl SupportClient {
     /// server that does not announce itself (the Python original ignores `text`), the message is
     /// posted with a second call.
     pub async fn create_ticket(&self, user: TelegramId, title: &str, text: &str) -> Result<Ticket> {
+        self.create_ticket_with_language(user, title, text, None)
+            .await
+    }
+
+    /// [`Self::create_ticket`], reporting the user's language too (Telegram's `language_code`,
+    /// e.g. `"en"`; `None` when unknown), so the server can keep it with the user and a reply
+    /// pushed later comes in that language.
+    ///
+    /// It goes as the added JSON key `"language_code"`, only when known: a code that is blank or
+    /// longer than [`LANGUAGE_CODE_MAX_CHARS`] is left out rather than failing the user's request.
+    /// Servers that do not know the key (the Python original, our server before the extension)
+    /// ignore it.
+    pub async fn create_ticket_with_language(
+        &self,
+        user: TelegramId,
+        title: &str,
+        text: &str,
+        language_code: Option<&str>,
+    ) -> Result<Ticket> {
         let title = validate_title(title)?;
         let text = validate_text(text)?;
         let body = NewTicket {
@@ -104,17 +127,12 @@ impl SupportClient {
             title,
             text: Some(text.clone()),
         };
-        let answer: Answer<Ticket> = self
-            .call(
-                Method::POST,
-                "tickets/",
-                &[],
-                Some(serde_json::to_value(&body).map_err(decode)?),
-            )
-            .await?;
+        let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
+        let answer: Answer<Ticket> = self.call(Method::POST, "tickets/", &[], Some(body)).await?;
         if !answer.ours {
             tracing::debug!(ticket = %answer.value.id, "server without the one-call extension: posting the first message separately");
-            self.send_message(answer.value.id, &text).await?;
+            self.send_message_with_language(answer.value.id, &text, language_code)
+                .await?;
         }
         Ok(answer.value)
     }
@@ -166,16 +184,28 @@ impl SupportClient {
 
     /// Posts a user message to a ticket.
     pub async fn send_message(&self, ticket: TicketId, text: &str) -> Result<Message> {
+        self.send_message_with_language(ticket, text, None).await
+    }
+
+    /// [`Self::send_message`], reporting the user's language too; see
+    /// [`Self::create_ticket_with_language`].
+    pub async fn send_message_with_language(
+        &self,
+        ticket: TicketId,
+        text: &str,
+        language_code: Option<&str>,
+    ) -> Result<Message> {
         let body = NewMessage {
             text: validate_text(text)?,
             sender: None,
         };
+        let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
         let answer = self
             .call(
                 Method::POST,
                 &format!("tickets/{ticket}/messages/"),
                 &[],
-                Some(serde_json::to_value(&body).map_err(decode)?),
+                Some(body),
             )
             .await?;
         Ok(answer.value)
@@ -273,6 +303,27 @@ async fn read_answer<T: DeserializeOwned>(response: reqwest::Response) -> Result
     })
 }
 
+/// Adds `"language_code"` to a request body when the code is usable (see
+/// [`SupportClient::create_ticket_with_language`]).
+fn with_language(mut body: Value, language_code: Option<&str>) -> Value {
+    let code = language_code.map(str::trim).filter(|c| !c.is_empty());
+    match code {
+        Some(code) if code.chars().count() <= LANGUAGE_CODE_MAX_CHARS => {
+            if let Value::Object(map) = &mut body {
+                map.insert("language_code".to_owned(), Value::String(code.to_owned()));
+            }
+        }
+        Some(code) => {
+            tracing::debug!(
+                code,
+                "language code too long for the support server; left out"
+            );
+        }
+        None => {}
+    }
+    body
+}
+
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(decode)`
 fn decode(e: serde_json::Error) -> ClientError {
     ClientError::Decode(e.to_string())
@@ -286,5 +337,29 @@ fn shorten(s: &str) -> String {
         let mut out: String = s.chars().take(MAX).collect();
         out.push('…');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_language_code_is_added_only_when_usable() {
+        let body = || json!({"text": "hi", "sender": null});
+        assert_eq!(
+            with_language(body(), Some("en")),
+            json!({"text": "hi", "sender": null, "language_code": "en"})
+        );
+        assert_eq!(with_language(body(), None), body());
+        assert_eq!(with_language(body(), Some("  ")), body());
+        let long = "x".repeat(LANGUAGE_CODE_MAX_CHARS + 1);
+        assert_eq!(with_language(body(), Some(&long)), body());
+        let longest = "x".repeat(LANGUAGE_CODE_MAX_CHARS);
+        assert_eq!(
+            with_language(body(), Some(&longest))["language_code"],
+            longest.as_str()
+        );
     }
 }

@@ -7,44 +7,54 @@
 //! |---|---|
 //! | [`config`] | [`SupportConfig`] from `BACKEND_*` variables or a builder |
 //! | [`client`] | [`SupportClient`], the REST client |
-//! | [`handler`](mod@handler) | [`handler()`] (a dptree tree, one endpoint per button and state), [`support_button`], [`SupportOptions`], [`dependencies`] |
+//! | [`handler`](mod@handler) | [`handler()`] / [`handler_for`] (a dptree tree, one endpoint per button and state, for any teloxide bot type), [`support_button`], [`SupportOptions`], [`dependencies`] |
 //! | [`screens`] | the screens as pure values ([`screens::Screen`]) |
-//! | [`state`] | [`SupportState`], [`SupportStorage`] |
+//! | [`state`] | [`SupportState`], [`SupportStorage`], [`DraftId`] |
 //! | [`push`] | [`PushListener`]: manager replies pushed to users |
 //! | [`cursor`] | [`CursorStore`], [`MemoryCursorStore`], [`FileCursorStore`] |
 //! | [`texts`] | [`Texts`]: every text, Russian and English |
+//! | [`languages`] | [`Languages`]: the texts of each language, picked per user |
 //! | [`escape`], [`split`] | [`escape_html`], [`split_html`] |
 //! | [`error`] | [`ConfigError`], [`ClientError`], [`PushError`], [`CursorError`] |
 //!
-//! Mounting it in a bot:
+//! Mounting it in a bot, with the dialogues in teloxide's SQLite storage (teloxide's feature
+//! `sqlite-storage-rustls`; any teloxide storage works, `InMemStorage` forgets them on a restart):
 //!
 //! ```no_run
-//! use support_bot::{SupportClient, SupportOptions, SupportState, Texts};
+//! use support_bot::{Languages, SupportClient, SupportOptions, SupportStorage};
 //! use teloxide::dispatching::UpdateHandler;
-//! use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+//! use teloxide::dispatching::dialogue::serializer::Json;
+//! use teloxide::dispatching::dialogue::{SqliteStorage, Storage};
 //! use teloxide::prelude::*;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let bot = Bot::from_env();
 //! let client = SupportClient::from_env()?; // fails at start-up on a bad BACKEND_* variable
-//! let texts = Texts::default();
-//! let storage = InMemStorage::<SupportState>::new().erase();
+//! // Each user in their Telegram language: Russian (also for anyone else) or English.
+//! let languages = Languages::default();
+//! // Its own file: the host's dialogues, keyed by chat as well, go to another storage.
+//! let storage: SupportStorage = SqliteStorage::open("support-dialogues.db", Json).await?.erase();
 //!
 //! tokio::spawn(support_bot::PushListener::new(
-//!     bot.clone(), client.clone(), texts.clone(), support_bot::FileCursorStore::new("support.cursor"),
+//!     bot.clone(), client.clone(), languages.fallback_texts().clone(),
+//!     support_bot::FileCursorStore::new("support.cursor"),
 //! ).run());
 //!
 //! let tree: UpdateHandler<Box<dyn std::error::Error + Send + Sync>> = dptree::entry()
 //!     .branch(support_bot::handler())
 //!     .branch(Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
 //!         // the host's own handlers; support_button(&texts) goes on any of its keyboards
+//!         // (`texts: Texts` can be injected: the fallback language)
 //!         bot.send_message(msg.chat.id, "hello").await?;
 //!         Ok(())
 //!     }));
-//! let deps = support_bot::dependencies(client, texts, SupportOptions::default(), storage);
+//! let deps = support_bot::dependencies(client, languages, SupportOptions::default(), storage);
 //! Dispatcher::builder(bot, tree).dependencies(deps).build().dispatch().await;
 //! # Ok(()) }
 //! ```
+//!
+//! A bot wrapped in teloxide's adaptors (`Throttle<Bot>`, `DefaultParseMode<Bot>`, ...) mounts
+//! [`handler_for::<ItsType, _>()`](handler_for) instead of [`handler()`].
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod callback;
@@ -54,6 +64,7 @@ pub mod cursor;
 pub mod error;
 pub mod escape;
 pub mod handler;
+pub mod languages;
 pub mod push;
 pub mod screens;
 pub mod split;
@@ -62,14 +73,17 @@ mod telegram;
 pub mod texts;
 
 pub use callback::CALLBACK_PREFIX;
-pub use client::{SERVER_HEADER, SupportClient};
+pub use client::{LANGUAGE_CODE_MAX_CHARS, SERVER_HEADER, SupportClient};
 pub use config::{SupportConfig, SupportConfigBuilder};
 pub use cursor::{CursorStore, FileCursorStore, MemoryCursorStore};
 pub use error::{ClientError, ConfigError, CursorError, PushError};
 pub use escape::escape_html;
-pub use handler::{SUPPORT_COMMAND, SupportOptions, dependencies, handler, support_button};
+pub use handler::{
+    SUPPORT_COMMAND, SupportOptions, dependencies, handler, handler_for, support_button,
+};
+pub use languages::Languages;
 pub use push::{PushEnd, PushListener};
 pub use split::{TELEGRAM_MESSAGE_LIMIT, split_html};
-pub use state::{SupportState, SupportStorage};
+pub use state::{DraftId, SupportState, SupportStorage};
 pub use support_protocol as protocol;
 pub use texts::Texts;

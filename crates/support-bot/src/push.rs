@@ -25,7 +25,7 @@ use crate::client::SupportClient;
 use crate::cursor::CursorStore;
 use crate::error::{ClientError, PushError};
 use crate::screens::reply_screen;
-use crate::telegram::{is_forbidden, send_screen};
+use crate::telegram::{TelegramApi, is_forbidden, send_screen};
 use crate::texts::Texts;
 
 /// How [`PushListener::run`] ended without an error.
@@ -47,7 +47,7 @@ pub enum PushEnd {
 /// # Ok(()) }
 /// ```
 pub struct PushListener {
-    bot: Bot,
+    bot: Arc<dyn TelegramApi>,
     client: SupportClient,
     texts: Texts,
     store: Arc<dyn CursorStore>,
@@ -75,15 +75,20 @@ enum Delivery {
 
 impl PushListener {
     /// A listener delivering through `bot`, reading tickets with `client` (whose configuration
-    /// also gives the websocket URL and the token), keeping its cursor in `store`.
-    pub fn new(
-        bot: Bot,
+    /// also gives the websocket URL and the token), keeping its cursor in `store`. `bot` is any
+    /// teloxide requester with teloxide's error type: `Bot`, or a bot wrapped in adaptors
+    /// (`Throttle<Bot>`, `DefaultParseMode<Bot>`, ...).
+    pub fn new<R>(
+        bot: R,
         client: SupportClient,
         texts: Texts,
         store: impl CursorStore + 'static,
-    ) -> Self {
+    ) -> Self
+    where
+        R: Requester<Err = RequestError> + Send + Sync + 'static,
+    {
         Self {
-            bot,
+            bot: Arc::new(bot),
             client,
             texts,
             store: Arc::new(store),
@@ -225,13 +230,13 @@ impl PushListener {
         };
         let chat = ChatId(ticket.user.telegram_id.get());
         match send_screen(
-            &self.bot,
+            &*self.bot,
             chat,
             &reply_screen(&self.texts, &ticket, message),
         )
         .await
         {
-            Ok(()) => {
+            Ok(_) => {
                 tracing::debug!(ticket = %ticket.id, message = %message.id, "push: reply delivered");
                 Delivery::Done
             }

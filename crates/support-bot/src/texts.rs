@@ -84,6 +84,26 @@ pub struct Texts {
     pub not_found: Text,
     /// The server refused the input for a reason of its own (`{reason}`).
     pub rejected: Text,
+    /// The button under an open ticket that closes (resolves) it.
+    pub close_ticket: Text,
+    /// The button under a resolved ticket that opens it again.
+    pub reopen_ticket: Text,
+    /// The user closed a ticket (a short notice over the ticket).
+    pub ticket_closed: Text,
+    /// The user reopened a ticket (a short notice over the ticket).
+    pub ticket_reopened: Text,
+    /// Support resolved the user's ticket (`{id}`, `{title}`; [`crate::screens::resolved_screen`]).
+    pub resolved_notice: Text,
+    /// Support reopened the user's ticket (`{id}`, `{title}`; [`crate::screens::reopened_screen`]).
+    pub reopened_notice: Text,
+    /// «Send» pressed when there is no draft any more (an alert; creating starts again).
+    pub draft_expired: Text,
+    /// «Send» of an older version of the draft (an alert; the current one is shown).
+    pub draft_changed: Text,
+    /// «Send» pressed again after the ticket was created (`{id}`; the ticket is shown).
+    pub already_sent: Text,
+    /// A support button whose data the bot cannot read (forged, or from another version).
+    pub stale_button: Text,
 }
 
 impl Default for Texts {
@@ -131,6 +151,17 @@ impl Texts {
             unavailable: "Сервис временно недоступен, попробуйте позже".into(),
             not_found: "Обращение не найдено.".into(),
             rejected: "Сервер отклонил запрос: {reason}".into(),
+            close_ticket: "Закрыть обращение".into(),
+            reopen_ticket: "Открыть снова".into(),
+            ticket_closed: "Обращение закрыто.".into(),
+            ticket_reopened: "Обращение снова открыто.".into(),
+            resolved_notice:
+                "Обращение #{id} «{title}» решено. Если вопрос остался, откройте его снова.".into(),
+            reopened_notice: "Поддержка снова открыла обращение #{id} «{title}».".into(),
+            draft_expired: "Черновик обращения устарел, начните заново.".into(),
+            draft_changed: "Черновик изменился: проверьте его и отправьте ещё раз.".into(),
+            already_sent: "Обращение #{id} уже отправлено.".into(),
+            stale_button: "Эта кнопка больше не действует.".into(),
         }
     }
 
@@ -172,6 +203,18 @@ impl Texts {
             unavailable: "The service is temporarily unavailable, please try again later".into(),
             not_found: "Ticket not found.".into(),
             rejected: "The server refused the request: {reason}".into(),
+            close_ticket: "Close ticket".into(),
+            reopen_ticket: "Reopen".into(),
+            ticket_closed: "Ticket closed.".into(),
+            ticket_reopened: "Ticket reopened.".into(),
+            resolved_notice:
+                "Your ticket #{id} “{title}” was resolved. If you still need help, reopen it."
+                    .into(),
+            reopened_notice: "Support reopened your ticket #{id} “{title}”.".into(),
+            draft_expired: "This draft expired, start again.".into(),
+            draft_changed: "The draft changed: check it and send again.".into(),
+            already_sent: "Already sent: ticket #{id}.".into(),
+            stale_button: "This button is no longer valid.".into(),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! A fake Telegram Bot API: records every call and answers like Telegram, with injectable
-//! `429` and `403` failures.
+//! A fake Telegram Bot API: records every call and answers like Telegram, with failures injected
+//! on demand (`429`, `403`, `5xx`, "message is not modified"), and updates queued for a real
+//! dispatcher's `getUpdates` polling.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -67,7 +68,47 @@ pub enum Inject {
     RetryAfter(u32),
     /// `403 Forbidden: bot was blocked by the user`.
     Blocked,
+    /// A server error with this status (`500`, `502`, ...), described as Telegram does
+    /// (`Internal Server Error`, `Bad Gateway`, ...).
+    ServerError(u16),
+    /// `400 Bad Request: message is not modified: ...` (an edit to the same text and buttons).
+    NotModified,
 }
+
+impl Inject {
+    /// The HTTP status and the Bot API error body of the failure.
+    fn response(self) -> (StatusCode, Value) {
+        let (code, description, parameters) = match self {
+            Self::RetryAfter(secs) => (
+                429,
+                format!("Too Many Requests: retry after {secs}"),
+                Some(json!({"retry_after": secs})),
+            ),
+            Self::Blocked => (
+                403,
+                "Forbidden: bot was blocked by the user".to_owned(),
+                None,
+            ),
+            Self::ServerError(code) => {
+                let reason = StatusCode::from_u16(code)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Server Error");
+                (code, reason.to_owned(), None)
+            }
+            Self::NotModified => (400, NOT_MODIFIED.to_owned(), None),
+        };
+        let mut body = json!({"ok": false, "error_code": code, "description": description});
+        if let Some(parameters) = parameters {
+            body["parameters"] = parameters;
+        }
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, body)
+    }
+}
+
+/// Telegram's exact description, which teloxide recognises as `ApiError::MessageNotModified`.
+const NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 
 #[derive(Default)]
 struct Inner {
@@ -75,6 +116,9 @@ struct Inner {
     injections: Mutex<VecDeque<(String, Inject)>>,
     next_message_id: Mutex<i64>,
     notify: Notify,
+    /// Updates queued for `getUpdates`, with the id of the next one.
+    updates: Mutex<(Vec<Value>, i64)>,
+    updates_notify: Notify,
 }
 
 /// The running fake.
@@ -118,7 +162,22 @@ impl FakeTelegram {
             .push_back((method.to_owned(), failure));
     }
 
-    /// Every call so far, in arrival order.
+    /// Queues an update for the next `getUpdates` (a real dispatcher polling this fake). Its
+    /// `update_id` is set by the fake (increasing from 1) and returned.
+    pub fn push_update(&self, mut update: Value) -> i64 {
+        let id = {
+            let mut updates = self.inner.updates.lock().unwrap();
+            updates.1 += 1;
+            let id = updates.1;
+            update["update_id"] = json!(id);
+            updates.0.push(update);
+            id
+        };
+        self.inner.updates_notify.notify_waiters();
+        id
+    }
+
+    /// Every call so far, in arrival order (`getUpdates` polls are not recorded).
     pub fn calls(&self) -> Vec<Call> {
         self.inner.calls.lock().unwrap().clone()
     }
@@ -184,6 +243,9 @@ async fn handle(
 ) -> Response {
     let method = method.to_ascii_lowercase();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if method == "getupdates" {
+        return get_updates(&inner, &body).await;
+    }
     let injected = {
         let mut queue = inner.injections.lock().unwrap();
         let pos = queue.iter().position(|(m, _)| *m == method);
@@ -196,25 +258,9 @@ async fn handle(
         at: Instant::now(),
     });
     inner.notify.notify_waiters();
-    match injected {
-        Some(Inject::RetryAfter(secs)) => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(json!({"ok": false, "error_code": 429,
-                    "description": format!("Too Many Requests: retry after {secs}"),
-                    "parameters": {"retry_after": secs}})),
-            )
-                .into_response();
-        }
-        Some(Inject::Blocked) => {
-            return (
-                StatusCode::FORBIDDEN,
-                axum::Json(json!({"ok": false, "error_code": 403,
-                    "description": "Forbidden: bot was blocked by the user"})),
-            )
-                .into_response();
-        }
-        None => {}
+    if let Some(failure) = injected {
+        let (status, body) = failure.response();
+        return (status, axum::Json(body)).into_response();
     }
     let chat_id = body["chat_id"].as_i64().unwrap_or(0);
     let text = body["text"].as_str().unwrap_or("");
@@ -229,9 +275,30 @@ async fn handle(
             message_json(id, chat_id, text, &body["reply_markup"])
         }
         "getme" => json!({"id": 123, "is_bot": true, "first_name": "Bot", "username": "test_bot",
-            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false}),
-        "getupdates" => json!([]),
+            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+            "can_connect_to_business": false, "has_main_web_app": false}),
         _ => json!(true),
     };
     axum::Json(json!({"ok": true, "result": result})).into_response()
+}
+
+/// `getUpdates`: the queued updates from `offset` on, long-polling (at most a second, so a test
+/// that drops its dispatcher is not held) while there are none.
+async fn get_updates(inner: &Inner, body: &Value) -> Response {
+    let offset = body["offset"].as_i64().unwrap_or(0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let notified = inner.updates_notify.notified();
+        let pending: Vec<Value> = {
+            let mut updates = inner.updates.lock().unwrap();
+            // Confirmed updates (below the offset) are forgotten, as Telegram does.
+            updates
+                .0
+                .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            updates.0.clone()
+        };
+        if !pending.is_empty() || tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return axum::Json(json!({"ok": true, "result": pending})).into_response();
+        }
+    }
 }

@@ -1,19 +1,14 @@
-//! Creating a ticket \[B5\]: title → text → confirmation → created, with back at every step. Each
-//! step's button and the input typed at it.
+//! Creating a ticket \[B5\]: title → text → confirmation, with back at every step. Each step's
+//! button and the input typed at it; «Send» is `confirm.rs`.
 
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::dialogue::{DraftTitle, set_state, viewing};
+use super::confirm::next_draft;
+use super::dialogue::{DraftTitle, set_state};
 use super::press::Press;
-use super::ui::{Field, Ui};
-use crate::client::SupportClient;
-use crate::escape::escape_html;
-use crate::screens::{
-    Screen, confirm_screen, text_prompt_screen, ticket_screen, title_prompt_screen,
-};
+use super::ui::{Field, Notice, Ui};
+use crate::screens::{confirm_screen, text_prompt_screen, title_prompt_screen};
 use crate::state::{SupportState, SupportStorage};
-use crate::texts::fill;
 
 /// Step 1 ("create", and back from step 2): asks for the title.
 pub(super) async fn ask_title(ui: Ui, storage: SupportStorage, press: Press) {
@@ -21,6 +16,17 @@ pub(super) async fn ask_title(ui: Ui, storage: SupportStorage, press: Press) {
         set_state(&storage, press.chat, SupportState::CreateTitle).await;
         ui.edit(&press, &title_prompt_screen(&ui.texts)).await?;
         Ok(())
+    })
+    .await;
+}
+
+/// Back from the confirmation when there is no draft any more (it was left, or the state was
+/// lost): told so, and step 1 again.
+pub(super) async fn draft_lost(ui: Ui, storage: SupportStorage, press: Press) {
+    ui.answer_with(&press, async {
+        set_state(&storage, press.chat, SupportState::CreateTitle).await;
+        ui.edit(&press, &title_prompt_screen(&ui.texts)).await?;
+        Ok(Some(Notice::alert(&ui.texts.draft_expired)))
     })
     .await;
 }
@@ -36,36 +42,6 @@ pub(super) async fn ask_text(
         let screen = text_prompt_screen(&ui.texts, &title);
         set_state(&storage, press.chat, SupportState::CreateText { title }).await;
         ui.edit(&press, &screen).await?;
-        Ok(())
-    })
-    .await;
-}
-
-/// Confirmed: the ticket is created with its first message, and shown.
-pub(super) async fn confirm(
-    ui: Ui,
-    client: SupportClient,
-    storage: SupportStorage,
-    press: Press,
-    (title, text): (String, String),
-) {
-    ui.answer_after(&press, async {
-        let ticket = client.create_ticket(press.user, &title, &text).await?;
-        set_state(&storage, press.chat, viewing(&ticket)).await;
-        let created = Screen {
-            text: fill(
-                &ui.texts.created,
-                &[
-                    ("id", &ticket.id.to_string()),
-                    ("title", &escape_html(&ticket.title)),
-                ],
-            ),
-            keyboard: InlineKeyboardMarkup::new(Vec::<Vec<InlineKeyboardButton>>::new()),
-        };
-        ui.edit(&press, &created).await?;
-        let messages = client.messages(ticket.id).await?;
-        let screen = ticket_screen(&ui.texts, &ticket, &messages, 0, ui.offset());
-        ui.send(press.chat, &screen).await?;
         Ok(())
     })
     .await;
@@ -107,8 +83,16 @@ pub(super) async fn text_typed(
         else {
             return Ok(());
         };
-        let screen = confirm_screen(&ui.texts, &title, &text);
-        set_state(&storage, chat, SupportState::CreateConfirm { title, text }).await;
+        // A new number for each version of the draft: «Send» of an older confirmation still on
+        // the screen is then told apart (`confirm.rs`).
+        let draft = next_draft();
+        let screen = confirm_screen(&ui.texts, &title, &text, draft);
+        set_state(
+            &storage,
+            chat,
+            SupportState::CreateConfirm { title, text, draft },
+        )
+        .await;
         ui.send(chat, &screen).await?;
         Ok(())
     })

@@ -50,10 +50,7 @@ pub(super) async fn expecting_input(m: Message, storage: SupportStorage) -> Opti
 
 /// The state while `ticket` is shown.
 pub(super) fn viewing(ticket: &Ticket) -> SupportState {
-    SupportState::Ticket {
-        id: ticket.id,
-        resolved: ticket.resolved,
-    }
+    SupportState::ticket(ticket.id, ticket.resolved)
 }
 
 /// The title of the ticket being created, in the states after step 1 (a newtype, so no bare
@@ -88,7 +85,8 @@ mod tests {
         assert_eq!(
             title(SupportState::CreateConfirm {
                 title: "T".into(),
-                text: "x".into()
+                text: "x".into(),
+                draft: 1,
             }),
             Some("T".to_owned())
         );

@@ -1,7 +1,5 @@
 //! The main menu \[B3\] and the ticket lists \[B4\], behind buttons.
 
-use teloxide::prelude::*;
-
 use super::dialogue::set_state;
 use super::press::Press;
 use super::ui::Ui;
@@ -24,14 +22,11 @@ pub(super) async fn show(ui: Ui, storage: SupportStorage, press: Press) {
 pub(super) async fn close(ui: Ui, storage: SupportStorage, press: Press) {
     ui.answer_after(&press, async {
         set_state(&storage, press.chat, SupportState::Idle).await;
-        let request = ui.bot.delete_message(press.chat, press.message);
-        if with_retry("deleteMessage", || request.send_ref())
-            .await
-            .is_err()
-        {
+        let delete = || ui.bot.delete_message(press.chat, press.message);
+        if with_retry("deleteMessage", delete).await.is_err() {
             // Too old to delete (48 h): at least take the buttons away.
-            let request = ui.bot.edit_message_reply_markup(press.chat, press.message);
-            let _ = with_retry("editMessageReplyMarkup", || request.send_ref()).await;
+            let strip = || ui.bot.remove_keyboard(press.chat, press.message);
+            let _ = with_retry("editMessageReplyMarkup", strip).await;
         }
         Ok(())
     })

@@ -2,6 +2,7 @@
 //! (one endpoint per state), and host commands, which end the support state and are passed on.
 
 use support_protocol::TicketId;
+use teloxide::RequestError;
 use teloxide::dptree::{self, case};
 use teloxide::prelude::*;
 
@@ -12,32 +13,41 @@ use super::{Tree, create, host, ticket};
 use crate::state::SupportState;
 
 /// Messages: only in private chats, classified once by their text.
-pub(super) fn tree() -> Tree {
+pub(super) fn tree<R>() -> Tree
+where
+    R: Requester<Err = RequestError> + Clone + Send + Sync + 'static,
+{
     Update::filter_message()
         .filter(|m: Message| m.chat.is_private())
         .map(|m: Message| Typed::of(&m))
         .branch(
             case![Typed::SupportCommand]
-                .map(Ui::new)
+                .map(Ui::new::<R>)
                 .endpoint(command::open_menu),
         )
-        .branch(case![Typed::Other].chain(input()))
+        .branch(case![Typed::Other].chain(input::<R>()))
         .branch(case![Typed::HostCommand].chain(host::command()))
 }
 
 /// Input, when the state expects some: one endpoint per state.
-fn input() -> Tree {
+fn input<R>() -> Tree
+where
+    R: Requester<Err = RequestError> + Clone + Send + Sync + 'static,
+{
     dptree::filter_map_async(expecting_input)
-        .map(Ui::new)
+        .map(Ui::new::<R>)
         .branch(case![SupportState::CreateTitle].endpoint(create::title_typed))
         // Step 2, or the confirmation.
         .branch(dptree::filter_map(DraftTitle::of).endpoint(create::text_typed))
         .branch(
-            case![SupportState::Ticket { id, resolved }]
-                .branch(
-                    dptree::filter(|(_, resolved): (TicketId, bool)| resolved)
-                        .endpoint(ticket::typed_in_resolved),
-                )
-                .endpoint(ticket::typed_in_open),
+            dptree::filter_map(|state: SupportState| match state {
+                SupportState::Ticket { id, resolved, .. } => Some((id, resolved)),
+                _ => None,
+            })
+            .branch(
+                dptree::filter(|(_, resolved): (TicketId, bool)| resolved)
+                    .endpoint(ticket::typed_in_resolved),
+            )
+            .endpoint(ticket::typed_in_open),
         )
 }

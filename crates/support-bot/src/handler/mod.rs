@@ -6,8 +6,10 @@
 //! handler
 //! ├─ callback query                                                  callbacks.rs
 //! │  ├─ support's data (`sup:…`)
-//! │  │  ├─ with a message to edit: one endpoint per button    menu.rs, create.rs, ticket.rs
+//! │  │  ├─ with a message to edit: one endpoint per button    menu.rs, create.rs, confirm.rs,
+//! │  │  │                                                     ticket.rs, lifecycle.rs
 //! │  │  └─ without: the press is only answered
+//! │  ├─ support's prefix, data it cannot read: "no longer valid"
 //! │  └─ a host's data: ends the support state, passed on              host.rs
 //! └─ message in a private chat                                       messages.rs
 //!    ├─ /support: the main menu                                       command.rs
@@ -22,24 +24,30 @@
 
 mod callbacks;
 mod command;
+mod confirm;
 mod create;
 mod dialogue;
 mod host;
+mod lifecycle;
 mod menu;
 mod messages;
 mod press;
+mod serial;
 mod ticket;
 mod ui;
 
 use std::ops::ControlFlow;
 
+use teloxide::RequestError;
 use teloxide::dispatching::{DpHandlerDescription, UpdateHandler};
 use teloxide::dptree::{self, Handler, HandlerDescription, deps, di::DependencyMap};
+use teloxide::prelude::{Bot, Requester};
 use teloxide::types::InlineKeyboardButton;
 use time::UtcOffset;
 
 use crate::callback::Callback;
 use crate::client::SupportClient;
+use crate::languages::Languages;
 use crate::state::SupportStorage;
 use crate::texts::Texts;
 
@@ -95,19 +103,55 @@ pub fn support_button(texts: &Texts) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(texts.support_button.to_string(), Callback::Menu.data())
 }
 
-/// The dependencies [`handler`] needs besides the `Bot`, in one map to merge into the host's
-/// (`DependencyMap::insert_container`).
+/// The dependencies [`handler`] (or [`handler_for`]) needs besides the bot, in one map to merge
+/// into the host's (`DependencyMap::insert_container`, or `Dispatcher::builder(..).dependencies`).
+///
+/// `languages` is a [`Languages`] registry (texts chosen per user from Telegram's
+/// `language_code`: `Languages::default()` speaks Russian and English), or a single [`Texts`]
+/// (`From<Texts>`), which every user gets, as before languages existed. Besides the
+/// [`Languages`], the map holds the fallback [`Texts`] for the host's own handlers (e.g. to put
+/// [`support_button`] on a keyboard), as it always did.
+///
+/// ```
+/// use support_bot::{Languages, SupportClient, SupportConfig, SupportOptions, SupportState, Texts};
+/// use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+///
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = SupportClient::new(SupportConfig::builder().build()?)?;
+/// let storage = InMemStorage::<SupportState>::new().erase();
+/// // Each user in their language (Russian for anyone else):
+/// let deps = support_bot::dependencies(client.clone(), Languages::default(), SupportOptions::default(), storage.clone());
+/// // Everyone in English:
+/// let deps = support_bot::dependencies(client, Texts::english(), SupportOptions::default(), storage);
+/// # let _ = deps; Ok(()) }
+/// ```
 pub fn dependencies(
     client: SupportClient,
-    texts: Texts,
+    languages: impl Into<Languages>,
     options: SupportOptions,
     storage: SupportStorage,
 ) -> DependencyMap {
-    deps![client, texts, options, storage]
+    let languages = languages.into();
+    let texts = languages.fallback_texts().clone();
+    deps![client, languages, texts, options, storage]
 }
 
-/// The support handler: add it to the host's dispatcher tree with `.branch(support_bot::handler())`,
-/// before the host's catch-all handlers.
+/// The support handler for a dispatcher whose bot is a plain [`teloxide::Bot`]:
+/// [`handler_for::<Bot, E>()`](handler_for). See there.
+pub fn handler<E>() -> UpdateHandler<E>
+where
+    E: Send + Sync + 'static,
+{
+    handler_for::<Bot, E>()
+}
+
+/// The support handler: add it to the host's dispatcher tree with
+/// `.branch(support_bot::handler_for::<R, _>())`, before the host's catch-all handlers, where `R`
+/// is the type of the dispatcher's bot: `Bot` (or simply [`handler()`]), or a bot wrapped in
+/// teloxide's adaptors, e.g. `Throttle<Bot>`, `DefaultParseMode<Bot>`, `CacheMe<Bot>`,
+/// `Trace<Bot>` and stacks of them. Any requester whose error type is teloxide's
+/// [`RequestError`] will do. The handler always sends its texts with `parse_mode: HTML` set
+/// explicitly, so a `DefaultParseMode` does not change them.
 ///
 /// It takes only what belongs to support and passes everything else on (`ControlFlow::Continue`):
 /// - callback queries whose data starts with [`crate::CALLBACK_PREFIX`] (its buttons, including
@@ -117,26 +161,46 @@ pub fn dependencies(
 ///   (creating a ticket, or viewing a ticket). A host command (`/...`) or a press on a host button
 ///   ends that state and passes on, so the user can always leave support through the host's UI.
 ///
+/// The screens are in the language of the user who sent the update ([`Languages`]).
+///
 /// Errors are handled inside (the user gets a message, the log a line), so the handler always
 /// returns `Ok(())` in the host's error type `E`.
 ///
+/// ```no_run
+/// use teloxide::adaptors::DefaultParseMode;
+/// use teloxide::dispatching::UpdateHandler;
+/// use teloxide::prelude::*;
+/// use teloxide::types::ParseMode;
+///
+/// # fn demo(deps: teloxide::dptree::di::DependencyMap) {
+/// type HostError = Box<dyn std::error::Error + Send + Sync>;
+/// // The host's own messages are MarkdownV2; support's stay HTML.
+/// let bot = Bot::from_env().parse_mode(ParseMode::MarkdownV2);
+/// let tree: UpdateHandler<HostError> =
+///     dptree::entry().branch(support_bot::handler_for::<DefaultParseMode<Bot>, _>());
+/// let dispatcher = Dispatcher::builder(bot, tree).dependencies(deps).build();
+/// # let _ = dispatcher; }
+/// ```
+///
 /// ## Dependency requirements
 ///
-/// - [`teloxide::Bot`] (the dispatcher provides it)
+/// - the bot, of type `R` (the dispatcher provides it)
 /// - [`SupportClient`]
-/// - [`Texts`]
+/// - [`Languages`]
 /// - [`SupportOptions`]
 /// - [`SupportStorage`] (e.g. `InMemStorage::<SupportState>::new().erase()`)
+/// - [`Update`](teloxide::types::Update) (the dispatcher provides it)
 ///
-/// [`dependencies`] builds the last four.
-pub fn handler<E>() -> UpdateHandler<E>
+/// [`dependencies`] builds the middle four.
+pub fn handler_for<R, E>() -> UpdateHandler<E>
 where
+    R: Requester<Err = RequestError> + Clone + Send + Sync + 'static,
     E: Send + Sync + 'static,
 {
     for_host(
         dptree::entry()
-            .branch(callbacks::tree())
-            .branch(messages::tree()),
+            .branch(callbacks::tree::<R>())
+            .branch(messages::tree::<R>()),
     )
 }
 

@@ -4,7 +4,7 @@
 use support_protocol::{TelegramId, Ticket, TicketId};
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::types::InlineKeyboardMarkup;
 
 use super::dialogue::{set_state, viewing};
 use super::press::Press;
@@ -12,7 +12,7 @@ use super::ui::{Field, Ui};
 use crate::callback::Callback;
 use crate::client::SupportClient;
 use crate::error::ClientError;
-use crate::screens::ticket_screen;
+use crate::screens::{button, ticket_screen};
 use crate::state::{SupportState, SupportStorage};
 
 /// A page of one of the user's tickets.
@@ -55,14 +55,27 @@ pub(super) async fn typed_in_open(
         let Some(text) = ui.accept(chat, m.text(), Field::Text, None).await? else {
             return Ok(());
         };
-        // A manager may have resolved it since it was shown.
-        let ticket = own_ticket(&client, user, id).await?;
+        // A manager may have resolved it since it was shown, or it may be gone.
+        let ticket = match own_ticket(&client, user, id).await {
+            Ok(ticket) => ticket,
+            Err(ClientError::NotFound(_)) => {
+                // Text would keep going nowhere: support lets go of the chat, with the menu.
+                set_state(&storage, chat, SupportState::Idle).await;
+                let menu = ui.menu();
+                ui.send_html(chat, &ui.texts.not_found, Some(&menu.keyboard))
+                    .await?;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
         if ticket.resolved {
-            set_state(&storage, chat, SupportState::Ticket { id, resolved: true }).await;
+            set_state(&storage, chat, SupportState::ticket(id, true)).await;
             tell_read_only(&ui, chat, id).await?;
             return Ok(());
         }
-        client.send_message(id, &text).await?;
+        client
+            .send_message_with_language(id, &text, ui.language())
+            .await?;
         let messages = client.messages(id).await?;
         let screen = ticket_screen(&ui.texts, &ticket, &messages, 0, ui.offset());
         ui.send(chat, &screen).await?;
@@ -72,7 +85,7 @@ pub(super) async fn typed_in_open(
 }
 
 /// A ticket of `user`; someone else's ticket is "not found".
-async fn own_ticket(
+pub(super) async fn own_ticket(
     client: &SupportClient,
     user: TelegramId,
     id: TicketId,
@@ -86,12 +99,19 @@ async fn own_ticket(
     Ok(ticket)
 }
 
-/// Tells the user that the ticket is resolved, so read-only, with a button to open it.
+/// Tells the user that the ticket is resolved, so read-only, with buttons to reopen it and to
+/// show it.
 async fn tell_read_only(ui: &Ui, chat: ChatId, id: TicketId) -> Result<(), RequestError> {
-    let open_again = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
-        ui.texts.open_ticket.to_string(),
-        Callback::Ticket { id, page: 0 }.data(),
-    )]]);
-    ui.send_html(chat, &ui.texts.read_only, Some(&open_again))
+    let keyboard = InlineKeyboardMarkup::new(vec![
+        vec![button(
+            &ui.texts.reopen_ticket,
+            Callback::ReopenTicket { id },
+        )],
+        vec![button(
+            &ui.texts.open_ticket,
+            Callback::Ticket { id, page: 0 },
+        )],
+    ]);
+    ui.send_html(chat, &ui.texts.read_only, Some(&keyboard))
         .await
 }

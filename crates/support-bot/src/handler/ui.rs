@@ -1,7 +1,8 @@
-//! [`Ui`]: how the endpoints talk to the user (the bot, the texts, the options), and how a failed
-//! step is reported (\[B9\]: the user is told, the log gets a line).
+//! [`Ui`]: how the endpoints talk to the user (the bot, the texts in the user's language, the
+//! options), and how a failed step is reported (\[B9\]: the user is told, the log gets a line).
 
 use std::future::Future;
+use std::sync::Arc;
 
 use support_protocol::{
     TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_text, validate_title,
@@ -15,8 +16,9 @@ use super::SupportOptions;
 use super::press::Press;
 use crate::error::ClientError;
 use crate::escape::escape_html;
+use crate::languages::Languages;
 use crate::screens::{Screen, menu_screen};
-use crate::telegram::{answer, edit_screen, send_html, send_screen};
+use crate::telegram::{TelegramApi, answer, edit_screen, send_html, send_screen};
 use crate::texts::{Texts, fill};
 
 /// Why a step failed.
@@ -42,6 +44,32 @@ impl From<RequestError> for Failure {
 
 /// A step of an endpoint: what it did, or why it stopped.
 pub(super) type Step = Result<(), Failure>;
+
+/// What a press is answered with besides its screen: a short text over the chat, or an alert
+/// the user dismisses (for what they must not miss).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Notice {
+    text: String,
+    alert: bool,
+}
+
+impl Notice {
+    /// A short text that fades.
+    pub(super) fn toast(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            alert: false,
+        }
+    }
+
+    /// An alert.
+    pub(super) fn alert(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            alert: true,
+        }
+    }
+}
 
 /// A field the user types, with its limit \[B5\].
 #[derive(Debug, Clone, Copy)]
@@ -69,22 +97,43 @@ impl Field {
 }
 
 /// The dependencies every screen needs, built once an update is known to be support's
-/// (`dptree::map(Ui::new)`), so the endpoints take one value instead of three.
+/// (`dptree::map(Ui::new::<R>)`), so the endpoints take one value instead of four: the
+/// dispatcher's bot behind [`TelegramApi`] (whatever adaptors wrap it), the texts in the
+/// language of the user who sent the update, and the options.
 #[derive(Clone)]
 pub(super) struct Ui {
-    pub(super) bot: Bot,
+    pub(super) bot: Arc<dyn TelegramApi>,
     pub(super) texts: Texts,
     pub(super) options: SupportOptions,
+    /// The user's language code ([`Languages::code_of`]), reported to the support server with
+    /// what the user creates.
+    language: Option<String>,
 }
 
 impl Ui {
-    /// Bundles the injected dependencies.
-    pub(super) fn new(bot: Bot, texts: Texts, options: SupportOptions) -> Self {
+    /// Bundles the injected dependencies; the texts are picked for the update's sender.
+    #[allow(clippy::needless_pass_by_value)] // dptree injects dependencies by value
+    pub(super) fn new<R>(
+        bot: R,
+        update: Update,
+        languages: Languages,
+        options: SupportOptions,
+    ) -> Self
+    where
+        R: Requester<Err = RequestError> + Send + Sync + 'static,
+    {
+        let language = update.from().and_then(|user| languages.code_of(user));
         Self {
-            bot,
-            texts,
+            bot: Arc::new(bot),
+            texts: languages.pick(language.as_deref()).clone(),
             options,
+            language,
         }
+    }
+
+    /// The user's language code, if known, for the support server.
+    pub(super) fn language(&self) -> Option<&str> {
+        self.language.as_deref()
     }
 
     /// The offset in which dates and times are shown.
@@ -99,7 +148,7 @@ impl Ui {
 
     /// Sends a screen as new message(s).
     pub(super) async fn send(&self, chat: ChatId, screen: &Screen) -> Result<(), RequestError> {
-        send_screen(&self.bot, chat, screen).await
+        send_screen(&*self.bot, chat, screen).await.map(drop)
     }
 
     /// Sends HTML text with an optional keyboard.
@@ -109,12 +158,12 @@ impl Ui {
         html: &str,
         keyboard: Option<&InlineKeyboardMarkup>,
     ) -> Result<(), RequestError> {
-        send_html(&self.bot, chat, html, keyboard).await
+        send_html(&*self.bot, chat, html, keyboard).await.map(drop)
     }
 
     /// Shows a screen in place of the message whose button was pressed.
     pub(super) async fn edit(&self, press: &Press, screen: &Screen) -> Result<(), RequestError> {
-        edit_screen(&self.bot, press.chat, press.message, screen).await
+        edit_screen(&*self.bot, press.chat, press.message, screen).await
     }
 
     /// Runs the step of a button, then answers the press: with an alert when the support server
@@ -122,15 +171,15 @@ impl Ui {
     pub(super) async fn answer_after(&self, press: &Press, step: impl Future<Output = Step>) {
         let query = &press.query;
         match step.await {
-            Ok(()) => answer(&self.bot, query, None, false).await,
+            Ok(()) => answer(&*self.bot, query, None, false).await,
             Err(Failure::Client(e)) => {
                 let text = self.client_error_text(&e);
-                answer(&self.bot, query, Some(&text), true).await;
+                answer(&*self.bot, query, Some(&text), true).await;
             }
             Err(Failure::Telegram(e)) => {
                 // Already logged by `with_retry`; stop the button's spinner.
                 tracing::debug!(error = %e, "support screen not shown");
-                answer(&self.bot, query, None, false).await;
+                answer(&*self.bot, query, None, false).await;
             }
         }
     }
@@ -180,6 +229,22 @@ impl Ui {
                 tracing::warn!(error = %e, "support server unavailable");
                 t.unavailable.to_string()
             }
+        }
+    }
+
+    /// Runs the step of a button, then answers the press with the step's notice (or nothing,
+    /// only to stop the button's spinner); failures are answered as by [`Self::answer_after`].
+    pub(super) async fn answer_with(
+        &self,
+        press: &Press,
+        step: impl Future<Output = Result<Option<Notice>, Failure>>,
+    ) {
+        match step.await {
+            Ok(notice) => {
+                let (text, alert) = notice.map_or((None, false), |n| (Some(n.text), n.alert));
+                answer(&*self.bot, &press.query, text.as_deref(), alert).await;
+            }
+            Err(e) => self.answer_after(press, async { Err(e) }).await,
         }
     }
 

@@ -6,6 +6,7 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::{Screen, button};
 use crate::callback::Callback;
 use crate::escape::escape_html;
+use crate::state::DraftId;
 use crate::texts::{Texts, fill};
 
 /// Step 1: asks for the title; back returns to the menu.
@@ -33,15 +34,21 @@ pub fn text_prompt_screen(texts: &Texts, title: &str) -> Screen {
     }
 }
 
-/// Step 3: shows both, with confirm and back (to step 2).
-pub fn confirm_screen(texts: &Texts, title: &str, text: &str) -> Screen {
+/// Step 3: shows both, with confirm and back (to step 2). The confirm button carries `draft`
+/// (the number in [`SupportState::CreateConfirm`](crate::SupportState::CreateConfirm)), so a
+/// press of an older confirmation is told apart from this one, and a second press from the
+/// first.
+pub fn confirm_screen(texts: &Texts, title: &str, text: &str, draft: DraftId) -> Screen {
     Screen {
         text: fill(
             &texts.create_confirm,
             &[("title", &escape_html(title)), ("text", &escape_html(text))],
         ),
         keyboard: InlineKeyboardMarkup::new(vec![
-            vec![button(&texts.confirm, Callback::Confirm)],
+            vec![button(
+                &texts.confirm,
+                Callback::Confirm { draft: Some(draft) },
+            )],
             vec![button(&texts.back, Callback::CreateText)],
         ]),
     }
@@ -60,8 +67,8 @@ mod tests {
         let s = text_prompt_screen(&texts, "a<b>");
         assert!(s.text.contains("a&lt;b&gt;") && s.text.contains("4096"));
         assert_eq!(s.callback_data(), ["sup:n"]);
-        let s = confirm_screen(&texts, "T & U", "<i>x</i>");
+        let s = confirm_screen(&texts, "T & U", "<i>x</i>", 42);
         assert!(s.text.contains("T &amp; U") && s.text.contains("&lt;i&gt;x&lt;/i&gt;"));
-        assert_eq!(s.callback_data(), ["sup:ny", "sup:nt"]);
+        assert_eq!(s.callback_data(), ["sup:ny:42", "sup:nt"]);
     }
 }

@@ -2,23 +2,25 @@
 //! tested without Telegram. One file per screen.
 
 mod create;
+mod datetime;
 mod list;
 mod menu;
 mod reply;
+mod resolved;
 mod ticket;
 
 pub use create::{confirm_screen, text_prompt_screen, title_prompt_screen};
 pub use list::{LIST_PAGE_SIZE, list_screen};
 pub use menu::menu_screen;
 pub use reply::reply_screen;
+pub use resolved::{reopened_screen, resolved_screen};
 pub use ticket::{MESSAGES_PAGE_SIZE, ticket_screen};
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
-use time::UtcOffset;
-use time::macros::format_description;
 
 use crate::callback::Callback;
-use support_protocol::Timestamp;
+
+pub(crate) use datetime::{date, date_time};
 
 /// A rendered screen: HTML text (for `ParseMode::Html`) and its inline keyboard.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,22 +87,6 @@ pub(crate) fn pager_row(
     row
 }
 
-/// `dd.mm.yyyy` in the given offset.
-pub(crate) fn date(ts: Timestamp, offset: UtcOffset) -> String {
-    ts.as_offset_datetime()
-        .to_offset(offset)
-        .format(format_description!("[day].[month].[year]"))
-        .unwrap_or_default()
-}
-
-/// `dd.mm.yyyy HH:MM` in the given offset.
-pub(crate) fn date_time(ts: Timestamp, offset: UtcOffset) -> String {
-    ts.as_offset_datetime()
-        .to_offset(offset)
-        .format(format_description!("[day].[month].[year] [hour]:[minute]"))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 pub(crate) mod fixtures {
     use support_protocol::{
@@ -137,15 +123,6 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_formatted_day_first() {
-        let ts = Timestamp::parse("2024-12-29T23:10:38.620768Z").unwrap();
-        assert_eq!(date(ts, UtcOffset::UTC), "29.12.2024");
-        assert_eq!(date_time(ts, UtcOffset::UTC), "29.12.2024 23:10");
-        let msk = UtcOffset::from_hms(3, 0, 0).unwrap();
-        assert_eq!(date_time(ts, msk), "30.12.2024 02:10");
-    }
 
     #[test]
     fn page_counts() {

@@ -13,8 +13,9 @@ use crate::texts::{Texts, fill};
 pub const MESSAGES_PAGE_SIZE: usize = 5;
 
 /// One page of a ticket. `messages` are newest first; page 0 holds the newest five, shown
-/// oldest to newest like a chat. The "previous" arrow goes to older messages. Back returns to
-/// the list the ticket is in. The text may exceed Telegram's limit (five long messages); the
+/// oldest to newest like a chat. The "previous" arrow goes to older messages. An open ticket
+/// has «Close ticket», a resolved one «Reopen» (closing takes one tap: it is undone by Reopen in
+/// the same place, so it asks for no confirmation). Back returns to the list the ticket is in. The text may exceed Telegram's limit (five long messages); the
 /// sender splits it.
 pub fn ticket_screen(
     texts: &Texts,
@@ -75,6 +76,7 @@ pub fn ticket_screen(
             pages,
         ));
     }
+    rows.push(vec![lifecycle_button(texts, ticket)]);
     rows.push(vec![button(
         &texts.back,
         Callback::List {
@@ -85,6 +87,19 @@ pub fn ticket_screen(
     Screen {
         text,
         keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+/// «Close ticket» under an open ticket, «Reopen» under a resolved one.
+pub(crate) fn lifecycle_button(
+    texts: &Texts,
+    ticket: &Ticket,
+) -> teloxide::types::InlineKeyboardButton {
+    let id = ticket.id;
+    if ticket.resolved {
+        button(&texts.reopen_ticket, Callback::ReopenTicket { id })
+    } else {
+        button(&texts.close_ticket, Callback::CloseTicket { id })
     }
 }
 
@@ -130,15 +145,27 @@ mod tests {
         assert!(
             p0.text.contains("<b>Вы</b> · 29.12.2024 16:10") && p0.text.contains("<b>Менеджер</b>")
         );
-        assert_eq!(p0.button_labels(), ["◀", "3/3", "« Назад"]);
-        assert_eq!(p0.callback_data(), ["sup:t:7:1", "sup:_", "sup:l:o:0"]);
+        assert_eq!(
+            p0.button_labels(),
+            ["◀", "3/3", "Закрыть обращение", "« Назад"]
+        );
+        assert_eq!(
+            p0.callback_data(),
+            ["sup:t:7:1", "sup:_", "sup:tx:7", "sup:l:o:0"]
+        );
 
         let p1 = ticket_screen(&texts, &t, &twelve(), 1, UtcOffset::UTC);
-        assert_eq!(p1.button_labels(), ["◀", "2/3", "▶", "« Назад"]);
+        assert_eq!(
+            p1.button_labels(),
+            ["◀", "2/3", "▶", "Закрыть обращение", "« Назад"]
+        );
         let p2 = ticket_screen(&texts, &t, &twelve(), 2, UtcOffset::UTC);
         assert!(p2.text.contains("\nm1\n") || p2.text.contains("\nm1"));
         assert!(p2.text.contains("\nm2") && !p2.text.contains("\nm3"));
-        assert_eq!(p2.callback_data(), ["sup:_", "sup:t:7:1", "sup:l:o:0"]);
+        assert_eq!(
+            p2.callback_data(),
+            ["sup:_", "sup:t:7:1", "sup:tx:7", "sup:l:o:0"]
+        );
     }
 
     #[test]
@@ -147,7 +174,8 @@ mod tests {
         let t = ticket(3, "Done", true);
         let s = ticket_screen(&texts, &t, &[], 0, UtcOffset::UTC);
         assert!(s.text.contains("No messages yet.") && s.text.contains("read-only"));
-        assert_eq!(s.callback_data(), ["sup:l:c:0"]);
+        assert_eq!(s.callback_data(), ["sup:to:3", "sup:l:c:0"]);
+        assert_eq!(s.button_labels(), ["Reopen", "« Back"]);
     }
 
     #[test]

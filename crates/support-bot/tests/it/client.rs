@@ -18,7 +18,7 @@ fn ticket_json(id: i64, user: i64) -> Value {
 
 /// The Python original's answers, as recorded in the golden files: no `X-Support-Server`,
 /// plain arrays in ascending id order, `text` on create ignored.
-async fn python_like() -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
+pub(crate) async fn python_like() -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let app = axum::Router::new()
         .route(

@@ -6,9 +6,9 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use serde_json::json;
-use support_bot::protocol::{TelegramId, Ticket};
+use support_bot::protocol::{TelegramId, Ticket, TicketId, TicketPatch};
 use support_bot::{
-    SupportClient, SupportConfig, SupportOptions, SupportState, SupportStorage, Texts,
+    Languages, SupportClient, SupportConfig, SupportOptions, SupportState, SupportStorage, Texts,
 };
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::{InMemStorage, Storage};
@@ -56,11 +56,15 @@ pub struct Harness {
     pub tg: FakeTelegram,
     pub bot: teloxide::Bot,
     pub client: SupportClient,
-    pub texts: Texts,
+    /// The languages of the screens (default: Russian for everyone, as a host passing one
+    /// `Texts` gets).
+    pub languages: Languages,
     pub options: SupportOptions,
     pub storage: SupportStorage,
     pub handler: UpdateHandler<HostError>,
     next_update: std::sync::atomic::AtomicI64,
+    /// The Telegram `language_code` of each fake user that has one.
+    user_languages: std::sync::Mutex<std::collections::HashMap<i64, String>>,
 }
 
 impl Harness {
@@ -77,11 +81,12 @@ impl Harness {
             tg,
             backend,
             client,
-            texts: Texts::default(),
+            languages: Texts::default().into(),
             options: SupportOptions::default(),
             storage: InMemStorage::<SupportState>::new().erase(),
             handler: support_bot::handler(),
             next_update: 1.into(),
+            user_languages: Default::default(),
         }
     }
 
@@ -98,7 +103,7 @@ impl Harness {
     ) -> ControlFlow<Result<(), HostError>> {
         let mut deps = support_bot::dependencies(
             self.client.clone(),
-            self.texts.clone(),
+            self.languages.clone(),
             self.options.clone(),
             self.storage.clone(),
         );
@@ -114,27 +119,42 @@ impl Harness {
         self.dispatch_with(&self.handler, update).await
     }
 
-    /// The user types `text` in their private chat.
-    pub fn text_update(&self, user: i64, text: &str) -> Update {
-        update(&json!({
-            "update_id": self.update_id(),
+    /// Sets the Telegram `language_code` the fake `user` sends with every update.
+    pub fn set_language(&self, user: i64, code: &str) {
+        self.user_languages
+            .lock()
+            .unwrap()
+            .insert(user, code.to_owned());
+    }
+
+    /// The `from` of the fake `user`'s updates.
+    pub fn from(&self, user: i64) -> serde_json::Value {
+        let mut from = json!({"id": user, "is_bot": false, "first_name": "User"});
+        if let Some(code) = self.user_languages.lock().unwrap().get(&user) {
+            from["language_code"] = json!(code);
+        }
+        from
+    }
+
+    /// The JSON of a message `text` from `user` in their private chat (no `update_id`).
+    pub fn text_json(&self, user: i64, text: &str) -> serde_json::Value {
+        json!({
             "message": {
                 "message_id": 1,
                 "date": 1_700_000_000,
                 "chat": {"id": user, "type": "private", "first_name": "User"},
-                "from": {"id": user, "is_bot": false, "first_name": "User"},
+                "from": self.from(user),
                 "text": text,
             }
-        }))
+        })
     }
 
-    /// The user presses a button with `data` under the bot's message `message_id`.
-    pub fn press_update(&self, user: i64, data: &str, message_id: i64) -> Update {
-        update(&json!({
-            "update_id": self.update_id(),
+    /// The JSON of a press on `data` under the bot's message `message_id` (no `update_id`).
+    pub fn press_json(&self, user: i64, data: &str, message_id: i64) -> serde_json::Value {
+        json!({
             "callback_query": {
                 "id": format!("cb{}", self.update_id()),
-                "from": {"id": user, "is_bot": false, "first_name": "User"},
+                "from": self.from(user),
                 "chat_instance": "42",
                 "data": data,
                 "message": {
@@ -145,7 +165,21 @@ impl Harness {
                     "text": "screen",
                 }
             }
-        }))
+        })
+    }
+
+    /// The user types `text` in their private chat.
+    pub fn text_update(&self, user: i64, text: &str) -> Update {
+        let mut value = self.text_json(user, text);
+        value["update_id"] = json!(self.update_id());
+        update(&value)
+    }
+
+    /// The user presses a button with `data` under the bot's message `message_id`.
+    pub fn press_update(&self, user: i64, data: &str, message_id: i64) -> Update {
+        let mut value = self.press_json(user, data, message_id);
+        value["update_id"] = json!(self.update_id());
+        update(&value)
     }
 
     pub async fn type_text(&self, user: i64, text: &str) -> ControlFlow<Result<(), HostError>> {
@@ -164,6 +198,16 @@ impl Harness {
             .await
             .unwrap()
             .unwrap_or_default()
+    }
+
+    /// Resolves or reopens a ticket through the client (as a manager's console would); returns
+    /// the ticket.
+    pub async fn set_resolved(&self, id: TicketId, resolved: bool) -> Ticket {
+        let patch = TicketPatch {
+            resolved: Some(resolved),
+            ..TicketPatch::default()
+        };
+        self.client.update_ticket(id, &patch).await.unwrap()
     }
 
     /// Opens `n` tickets for `user` through the client; returns them oldest first.

@@ -7,9 +7,15 @@
 //! | `client` | the REST client against our server and a stand-in of the Python original |
 //! | `handler` | the support handler end to end |
 //! | `push` | manager replies pushed to the user's chat |
+//! | `state` | dialogue state across restarts, stale buttons, double taps |
+//! | `lifecycle` | the user closes and reopens a ticket |
 //! | `harness` | what the handler tests share |
 
+mod adaptors;
 mod client;
 mod handler;
 mod harness;
+mod languages;
+mod lifecycle;
 mod push;
+mod state;

@@ -1,0 +1,121 @@
+//! [`TelegramApi`]: the few Telegram Bot API calls the support part makes, behind an object-safe
+//! trait, so the handler and push work with whatever requester the host's dispatcher has
+//! (`Bot`, `Throttle<Bot>`, `DefaultParseMode<Bot>`, `CacheMe<Bot>`, `Trace<Bot>`, stacks of
+//! them) without being generic all the way down.
+//!
+//! Why not teloxide's own `ErasedRequester`: it is neither `Send` nor `Sync`, so it cannot be held
+//! across an `.await` in a dptree endpoint (the endpoints' futures must be `Send`). Every
+//! teloxide `Request::Send` future is `Send` already, so a blanket impl over
+//! `R: Requester<Err = RequestError> + Send + Sync + 'static` covers every adaptor.
+//!
+//! Each method is one raw attempt: the retry and split policies are in the parent module, so
+//! they are the same for every requester.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use teloxide::RequestError;
+use teloxide::payloads::{AnswerCallbackQuerySetters, EditMessageTextSetters, SendMessageSetters};
+use teloxide::requests::{Request, Requester};
+use teloxide::types::{
+    CallbackQueryId, ChatId, InlineKeyboardMarkup, Message, MessageId, ParseMode,
+};
+
+/// A boxed, `Send` future of one Telegram call.
+pub(crate) type ApiFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, RequestError>> + Send + 'a>>;
+
+/// The raw Telegram calls the support part makes. Texts are always sent with
+/// `parse_mode: HTML` set explicitly, so an adaptor's default parse mode (`DefaultParseMode`)
+/// does not apply to them: it only fills in a parse mode a request does not have.
+pub(crate) trait TelegramApi: Send + Sync {
+    /// `sendMessage` with HTML and an optional inline keyboard; the message Telegram stored.
+    fn send_html(
+        &self,
+        chat: ChatId,
+        html: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> ApiFuture<'_, Message>;
+
+    /// `editMessageText` with HTML and an inline keyboard.
+    fn edit_html(
+        &self,
+        chat: ChatId,
+        message: MessageId,
+        html: String,
+        keyboard: InlineKeyboardMarkup,
+    ) -> ApiFuture<'_, ()>;
+
+    /// `answerCallbackQuery`, with a text (an alert when `alert`) or without.
+    fn answer_callback(
+        &self,
+        query: CallbackQueryId,
+        text: Option<String>,
+        alert: bool,
+    ) -> ApiFuture<'_, ()>;
+
+    /// `deleteMessage`.
+    fn delete_message(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()>;
+
+    /// `editMessageReplyMarkup` without a markup: takes a message's buttons away.
+    fn remove_keyboard(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()>;
+}
+
+/// Every teloxide requester whose error is teloxide's own. `Request::Send` is `Send` by
+/// teloxide's definition, and `'static` follows from `R: 'static`.
+impl<R> TelegramApi for R
+where
+    R: Requester<Err = RequestError> + Send + Sync + 'static,
+{
+    fn send_html(
+        &self,
+        chat: ChatId,
+        html: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> ApiFuture<'_, Message> {
+        let mut request = self.send_message(chat, html).parse_mode(ParseMode::Html);
+        if let Some(keyboard) = keyboard {
+            request = request.reply_markup(keyboard);
+        }
+        Box::pin(request.send())
+    }
+
+    fn edit_html(
+        &self,
+        chat: ChatId,
+        message: MessageId,
+        html: String,
+        keyboard: InlineKeyboardMarkup,
+    ) -> ApiFuture<'_, ()> {
+        let request = self
+            .edit_message_text(chat, message, html)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(keyboard);
+        let sent = request.send();
+        Box::pin(async move { sent.await.map(drop) })
+    }
+
+    fn answer_callback(
+        &self,
+        query: CallbackQueryId,
+        text: Option<String>,
+        alert: bool,
+    ) -> ApiFuture<'_, ()> {
+        let mut request = self.answer_callback_query(query);
+        if let Some(text) = text {
+            request = request.text(text).show_alert(alert);
+        }
+        let sent = request.send();
+        Box::pin(async move { sent.await.map(drop) })
+    }
+
+    fn delete_message(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()> {
+        let sent = Requester::delete_message(self, chat, message).send();
+        Box::pin(async move { sent.await.map(drop) })
+    }
+
+    fn remove_keyboard(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()> {
+        let sent = self.edit_message_reply_markup(chat, message).send();
+        Box::pin(async move { sent.await.map(drop) })
+    }
+}
