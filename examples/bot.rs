@@ -7,14 +7,11 @@
 //!
 //! `BACKEND_SCHEMA` (http), `BACKEND_HOST` (localhost), `BACKEND_PORT` (8000),
 //! `BACKEND_SUPPORT_PATH` (/support) and `BACKEND_TOKEN` (the server's `--bot-token`) say where
-//! the support server is. `SUPPORT_CURSOR_FILE` (default `support.cursor`) keeps the position of
-//! the manager-reply stream across restarts, and `SUPPORT_DIALOGUE_DB` (default
-//! `support-dialogues.db`) the users' support dialogues (a ticket being typed into, a draft), in
+//! the support server is. `SUPPORT_DIALOGUE_DB` (default `support-dialogues.db`) keeps the users'
+//! support dialogues (a ticket being typed into, a draft), in
 //! teloxide's SQLite storage (its feature `sqlite-storage-rustls`).
 
-use support_bot::{
-    FileCursorStore, PushListener, SupportClient, SupportOptions, SupportStorage, Texts,
-};
+use support_bot::{Languages, PushListener, SupportClient, SupportOptions, SupportStorage, Texts};
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::serializer::Json;
 use teloxide::dispatching::dialogue::{SqliteStorage, Storage};
@@ -68,22 +65,21 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let bot = Bot::from_env();
     let client = SupportClient::from_env()?;
-    let texts = Texts::default();
+    // Each user in their Telegram language (Russian, also the fallback, or English).
+    let languages = Languages::default();
     // Persistent, so a restart of the bot keeps every user where they were. Its own file: the
     // host's dialogues (if it has any) go to another storage, both being keyed by chat.
     let dialogue_db =
         std::env::var("SUPPORT_DIALOGUE_DB").unwrap_or_else(|_| "support-dialogues.db".into());
     let storage: SupportStorage = SqliteStorage::open(&dialogue_db, Json).await?.erase();
-    let cursor_file =
-        std::env::var("SUPPORT_CURSOR_FILE").unwrap_or_else(|_| "support.cursor".into());
 
     // Manager replies pushed to users; switches itself off against a server without push.
     tokio::spawn(
         PushListener::new(
             bot.clone(),
             client.clone(),
-            texts.clone(),
-            FileCursorStore::new(cursor_file),
+            languages.clone(),
+            storage.clone(),
         )
         .run(),
     );
@@ -93,8 +89,9 @@ async fn main() -> anyhow::Result<()> {
         .branch(host_handlers());
     // «Назад» in the support menu returns to the host's menu callback.
     let options = SupportOptions::default().back_callback("host:menu");
-    // The support handler's dependencies; the host's handlers use the same `Texts` for the button.
-    let deps = support_bot::dependencies(client, texts, options, storage);
+    // The support handler's dependencies; they include the fallback `Texts`, which the host's
+    // handlers use for the button.
+    let deps = support_bot::dependencies(client, languages, options, storage);
     Dispatcher::builder(bot, tree)
         .dependencies(deps)
         .enable_ctrlc_handler()

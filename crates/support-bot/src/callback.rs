@@ -30,6 +30,9 @@ pub(crate) enum Callback {
     CloseTicket { id: TicketId },
     /// The user reopens their resolved ticket.
     ReopenTicket { id: TicketId },
+    /// The held text goes to this ticket (the user chose among several,
+    /// [`SupportState::Choosing`](crate::SupportState::Choosing)).
+    AnswerTo { id: TicketId },
     /// The pager's label: does nothing.
     Noop,
 }
@@ -50,6 +53,7 @@ impl Callback {
             Self::Ticket { id, page } => format!("t:{id}:{page}"),
             Self::CloseTicket { id } => format!("tx:{id}"),
             Self::ReopenTicket { id } => format!("to:{id}"),
+            Self::AnswerTo { id } => format!("ca:{id}"),
             Self::Noop => "_".to_owned(),
         };
         format!("{CALLBACK_PREFIX}{body}")
@@ -59,6 +63,18 @@ impl Callback {
     /// data that does not parse (forged, or from a future version) is support's to answer.
     pub(crate) fn is_ours(data: &str) -> bool {
         data.starts_with(CALLBACK_PREFIX)
+    }
+
+    /// The ticket a support message with this button is about: its pages, its close and reopen
+    /// buttons, an answer to it. What a Telegram reply to that message answers.
+    pub(crate) fn ticket(self) -> Option<TicketId> {
+        match self {
+            Self::Ticket { id, .. }
+            | Self::CloseTicket { id }
+            | Self::ReopenTicket { id }
+            | Self::AnswerTo { id } => Some(id),
+            _ => None,
+        }
     }
 
     /// Parses callback data; `None` for data that is not ours or is malformed.
@@ -90,6 +106,9 @@ impl Callback {
                 id: TicketId::new(id.parse().ok()?),
             },
             ["to", id] => Self::ReopenTicket {
+                id: TicketId::new(id.parse().ok()?),
+            },
+            ["ca", id] => Self::AnswerTo {
                 id: TicketId::new(id.parse().ok()?),
             },
             ["_"] => Self::Noop,
@@ -130,6 +149,9 @@ mod tests {
             },
             Callback::ReopenTicket {
                 id: TicketId::new(3),
+            },
+            Callback::AnswerTo {
+                id: TicketId::new(i64::MAX),
             },
             Callback::Noop,
         ] {

@@ -61,6 +61,14 @@ impl SupportConfig {
         url
     }
 
+    /// The bot websocket URL in delivery mode (`?delivery=1`): the server offers each pending
+    /// reply and the bot reports its outcome.
+    pub fn bot_delivery_url(&self) -> Url {
+        let mut url = self.ws_base.clone();
+        url.query_pairs_mut().append_pair("delivery", "1");
+        url
+    }
+
     /// The bearer token, if any.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()

@@ -1,4 +1,4 @@
-//! The error types of the crate: configuration, the REST client, the push task and cursor stores.
+//! The error types of the crate: configuration, the REST client, and the push task.
 
 use support_protocol::{ErrorBody, ValidationError};
 
@@ -80,29 +80,6 @@ impl ClientError {
     }
 }
 
-/// An error of a [`crate::CursorStore`].
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CursorError {
-    /// Reading or writing the file failed.
-    #[error("cursor file {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file does not hold a cursor.
-    #[error("cursor file {path} is corrupt: {content:?}")]
-    Corrupt {
-        /// The file.
-        path: String,
-        /// What it holds (shortened).
-        content: String,
-    },
-}
-
 /// Why the push task ([`crate::PushListener::run`]) stopped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -113,9 +90,6 @@ pub enum PushError {
         /// The HTTP status of the refused upgrade.
         status: u16,
     },
-    /// The cursor could not be loaded or saved.
-    #[error(transparent)]
-    Cursor(#[from] CursorError),
     /// The websocket URL could not be built.
     #[error("invalid websocket url: {0}")]
     Url(String),

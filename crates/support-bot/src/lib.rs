@@ -11,11 +11,10 @@
 //! | [`screens`] | the screens as pure values ([`screens::Screen`]) |
 //! | [`state`] | [`SupportState`], [`SupportStorage`], [`DraftId`] |
 //! | [`push`] | [`PushListener`]: manager replies pushed to users |
-//! | [`cursor`] | [`CursorStore`], [`MemoryCursorStore`], [`FileCursorStore`] |
 //! | [`texts`] | [`Texts`]: every text, Russian and English |
 //! | [`languages`] | [`Languages`]: the texts of each language, picked per user |
 //! | [`escape`], [`split`] | [`escape_html`], [`split_html`] |
-//! | [`error`] | [`ConfigError`], [`ClientError`], [`PushError`], [`CursorError`] |
+//! | [`error`] | [`ConfigError`], [`ClientError`], [`PushError`] |
 //!
 //! Mounting it in a bot, with the dialogues in teloxide's SQLite storage (teloxide's feature
 //! `sqlite-storage-rustls`; any teloxide storage works, `InMemStorage` forgets them on a restart):
@@ -35,9 +34,9 @@
 //! // Its own file: the host's dialogues, keyed by chat as well, go to another storage.
 //! let storage: SupportStorage = SqliteStorage::open("support-dialogues.db", Json).await?.erase();
 //!
+//! // Manager replies pushed to users; nothing on disk: the server keeps what is not delivered.
 //! tokio::spawn(support_bot::PushListener::new(
-//!     bot.clone(), client.clone(), languages.fallback_texts().clone(),
-//!     support_bot::FileCursorStore::new("support.cursor"),
+//!     bot.clone(), client.clone(), languages.clone(), storage.clone(),
 //! ).run());
 //!
 //! let tree: UpdateHandler<Box<dyn std::error::Error + Send + Sync>> = dptree::entry()
@@ -60,7 +59,6 @@
 pub mod callback;
 pub mod client;
 pub mod config;
-pub mod cursor;
 pub mod error;
 pub mod escape;
 pub mod handler;
@@ -75,8 +73,7 @@ pub mod texts;
 pub use callback::CALLBACK_PREFIX;
 pub use client::{LANGUAGE_CODE_MAX_CHARS, SERVER_HEADER, SupportClient};
 pub use config::{SupportConfig, SupportConfigBuilder};
-pub use cursor::{CursorStore, FileCursorStore, MemoryCursorStore};
-pub use error::{ClientError, ConfigError, CursorError, PushError};
+pub use error::{ClientError, ConfigError, PushError};
 pub use escape::escape_html;
 pub use handler::{
     SUPPORT_COMMAND, SupportOptions, dependencies, handler, handler_for, support_button,

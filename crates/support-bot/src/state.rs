@@ -53,12 +53,53 @@ pub enum SupportState {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         created_from: Option<DraftId>,
     },
+    /// Support replied in more than one ticket since the user last wrote (or in another ticket
+    /// than the one shown): what the user types is held until they choose which ticket it is
+    /// for. A Telegram reply to a pushed message needs no choosing.
+    Choosing {
+        /// The candidate tickets, oldest first.
+        tickets: Vec<TicketId>,
+        /// The text typed and not sent yet.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held: Option<String>,
+    },
 }
 
 impl SupportState {
     /// Whether plain text messages belong to support in this state.
     pub fn takes_text(&self) -> bool {
         !matches!(self, Self::Idle)
+    }
+
+    /// The state after support's reply in `ticket` reached the user (`None`: unchanged), so that
+    /// a typed answer goes where the user means it: to that ticket when nothing else was going
+    /// on; to be chosen when another open ticket was current (the user may have been writing
+    /// there); unchanged while a ticket is being created.
+    pub fn after_reply_in(&self, ticket: TicketId) -> Option<Self> {
+        /// Candidates kept at most (the most recent).
+        const MAX_CANDIDATES: usize = 5;
+        match self {
+            Self::Idle | Self::Ticket { resolved: true, .. } => Some(Self::ticket(ticket, false)),
+            Self::Ticket { id, .. } if *id == ticket => None,
+            Self::Ticket { id, .. } => Some(Self::Choosing {
+                tickets: vec![*id, ticket],
+                held: None,
+            }),
+            Self::Choosing { tickets, held } => {
+                if tickets.contains(&ticket) {
+                    return None;
+                }
+                let mut tickets = tickets.clone();
+                tickets.push(ticket);
+                let excess = tickets.len().saturating_sub(MAX_CANDIDATES);
+                tickets.drain(..excess);
+                Some(Self::Choosing {
+                    tickets,
+                    held: held.clone(),
+                })
+            }
+            Self::CreateTitle | Self::CreateText { .. } | Self::CreateConfirm { .. } => None,
+        }
     }
 
     /// The state while ticket `id` is shown (not just created).

@@ -104,6 +104,12 @@ pub struct Texts {
     pub already_sent: Text,
     /// A support button whose data the bot cannot read (forged, or from another version).
     pub stale_button: Text,
+    /// Under a pushed reply: how to answer it (`{id}`).
+    pub reply_hint: Text,
+    /// Replies came in several tickets: which one is the typed text for?
+    pub choose_ticket: Text,
+    /// A ticket to choose (`{id}`, `{title}`; plain text, not HTML: a button label).
+    pub choose_button: Text,
 }
 
 impl Default for Texts {
@@ -162,6 +168,9 @@ impl Texts {
             draft_changed: "Черновик изменился: проверьте его и отправьте ещё раз.".into(),
             already_sent: "Обращение #{id} уже отправлено.".into(),
             stale_button: "Эта кнопка больше не действует.".into(),
+            reply_hint: "<i>Ответьте на это сообщение или просто напишите — ответ уйдёт в обращение #{id}.</i>".into(),
+            choose_ticket: "Поддержка ответила в нескольких обращениях. В какое отправить ваше сообщение?".into(),
+            choose_button: "#{id} {title}".into(),
         }
     }
 
@@ -215,6 +224,11 @@ impl Texts {
             draft_changed: "The draft changed: check it and send again.".into(),
             already_sent: "Already sent: ticket #{id}.".into(),
             stale_button: "This button is no longer valid.".into(),
+            reply_hint: "<i>Reply to this message, or just type, to answer in ticket #{id}.</i>"
+                .into(),
+            choose_ticket: "Support replied in several tickets. Which one is your message for?"
+                .into(),
+            choose_button: "#{id} {title}".into(),
         }
     }
 }

@@ -36,6 +36,37 @@ impl DeliveryOffer {
     pub const TYPE: &'static str = "delivery.offer";
 }
 
+/// `delivery.sending` (bot → server): the bot is about to send the reply to Telegram. The bot
+/// waits for the server's [`DeliveryProceed`] before it does: the server records the attempt
+/// (so a bot that dies during the call leaves a reply marked as possibly sent, never sent a
+/// second time) and refuses it when the reply's lease is no longer this connection's (another
+/// bot has it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverySending {
+    /// The reply.
+    pub message_id: MessageId,
+}
+
+impl DeliverySending {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "delivery.sending";
+}
+
+/// `delivery.proceed` (server → bot): the answer to [`DeliverySending`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryProceed {
+    /// The reply.
+    pub message_id: MessageId,
+    /// `true`: send it now. `false`: do not (its lease went to another connection, or it is no
+    /// longer pending).
+    pub proceed: bool,
+}
+
+impl DeliveryProceed {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "delivery.proceed";
+}
+
 /// `delivery.sent` (bot → server): Telegram accepted the reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliverySent {
@@ -92,6 +123,8 @@ impl DeliveryFailed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BotEvent {
+    /// `delivery.sending`.
+    Sending(DeliverySending),
     /// `delivery.sent`.
     Sent(DeliverySent),
     /// `delivery.failed`.
@@ -104,6 +137,7 @@ impl BotEvent {
     /// The wire `type` of this event (for an unknown event, its raw `type`).
     pub fn type_name(&self) -> &str {
         match self {
+            Self::Sending(_) => DeliverySending::TYPE,
             Self::Sent(_) => DeliverySent::TYPE,
             Self::Failed(_) => DeliveryFailed::TYPE,
             Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
@@ -133,6 +167,7 @@ impl BotEvent {
             })
         }
         Ok(match kind.as_str() {
+            DeliverySending::TYPE => Self::Sending(payload(&kind, value)?),
             DeliverySent::TYPE => Self::Sent(payload(&kind, value)?),
             DeliveryFailed::TYPE => Self::Failed(payload(&kind, value)?),
             _ => Self::Unknown(value),
@@ -148,6 +183,7 @@ impl BotEvent {
 impl Serialize for BotEvent {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
+            Self::Sending(p) => tagged(serializer, DeliverySending::TYPE, p),
             Self::Sent(p) => tagged(serializer, DeliverySent::TYPE, p),
             Self::Failed(p) => tagged(serializer, DeliveryFailed::TYPE, p),
             Self::Unknown(raw) => raw.serialize(serializer),

@@ -46,7 +46,10 @@ pub mod ticket;
 pub mod time;
 pub mod validate;
 
-pub use bot_event::{BotEvent, DeliveryFailed, DeliveryOffer, DeliverySent, FailureKind};
+pub use bot_event::{
+    BotEvent, DeliveryFailed, DeliveryOffer, DeliveryProceed, DeliverySending, DeliverySent,
+    FailureKind,
+};
 pub use client_event::{AssignTicket, ClientEvent, ListMessages, MarkViewed, SendMessage};
 pub use delivery::{Delivery, DeliveryState};
 pub use event_codec::DecodeError;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::event_codec::tagged;
-use crate::{DeliveryOffer, ManagerId, Message, TelegramUser, Ticket, TicketId};
+use crate::{DeliveryOffer, DeliveryProceed, ManagerId, Message, TelegramUser, Ticket, TicketId};
 
 /// `ticket.created`: a ticket was opened \[W5\]; sent to every manager.
 ///
@@ -123,6 +123,10 @@ impl MessageList {
 pub struct TicketUpdated {
     /// The whole ticket after the change.
     pub ticket: Ticket,
+    /// Extension: who resolved or reopened it, when `resolved` is what changed (`"user"`: the
+    /// user through the bot; `"supp"`: a manager). The bot tells the user of a manager's change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<crate::Sender>,
 }
 
 impl TicketUpdated {
@@ -339,6 +343,8 @@ pub enum ServerEvent {
     UserBlocked(UserBlocked),
     /// `delivery.offer` (extension, bot websocket in delivery mode).
     DeliveryOffer(DeliveryOffer),
+    /// `delivery.proceed` (extension, bot websocket in delivery mode).
+    DeliveryProceed(DeliveryProceed),
     /// `error` (extension).
     Error(ErrorEvent),
     /// A `type` this version does not know, kept as raw JSON \[C3\].
@@ -358,6 +364,7 @@ impl ServerEvent {
             Self::MessageDelivery(_) => MessageDelivery::TYPE,
             Self::UserBlocked(_) => UserBlocked::TYPE,
             Self::DeliveryOffer(_) => DeliveryOffer::TYPE,
+            Self::DeliveryProceed(_) => DeliveryProceed::TYPE,
             Self::Error(_) => ErrorEvent::TYPE,
             Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
         }
@@ -382,6 +389,7 @@ impl Serialize for ServerEvent {
             Self::MessageDelivery(p) => tagged(serializer, MessageDelivery::TYPE, p),
             Self::UserBlocked(p) => tagged(serializer, UserBlocked::TYPE, p),
             Self::DeliveryOffer(p) => tagged(serializer, DeliveryOffer::TYPE, p),
+            Self::DeliveryProceed(p) => tagged(serializer, DeliveryProceed::TYPE, p),
             Self::Error(p) => tagged(serializer, ErrorEvent::TYPE, p),
             Self::Unknown(raw) => raw.serialize(serializer),
         }
@@ -410,6 +418,7 @@ impl<'de> Deserialize<'de> for ServerEvent {
             MessageDelivery::TYPE => Self::MessageDelivery(payload(value)?),
             UserBlocked::TYPE => Self::UserBlocked(payload(value)?),
             DeliveryOffer::TYPE => Self::DeliveryOffer(payload(value)?),
+            DeliveryProceed::TYPE => Self::DeliveryProceed(payload(value)?),
             ErrorEvent::TYPE => Self::Error(payload(value)?),
             _ => Self::Unknown(value),
         })

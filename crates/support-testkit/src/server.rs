@@ -34,11 +34,13 @@ pub struct TestServer {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// The delivery policy of the test servers: a 2-second lease and retries after 200 ms (doubling
-/// to 1 s), so that a test of an expired lease or a retry takes seconds, not minutes.
+/// The delivery policy of the test servers: retries after 200 ms (doubling to 1 s), so a test
+/// of a retry takes a second, not a minute; a 20-second lease, which covers a Telegram call
+/// answered with a 5xx (teloxide waits 10 s before it returns one). Tests of an expiring lease
+/// start a server with a shorter one ([`TestServer::with_delivery`]).
 pub fn delivery_policy() -> DeliveryPolicy {
     DeliveryPolicy::default()
-        .lease(Duration::from_secs(2))
+        .lease(Duration::from_secs(20))
         .backoff_between(Duration::from_millis(200), Duration::from_secs(1))
 }
 
@@ -84,6 +86,17 @@ impl TestServer {
             SupportServer::builder()
                 .bot_token(BOT_TOKEN)
                 .delivery(delivery_policy())
+                .build(),
+        )
+        .await
+    }
+
+    /// A default server with its own delivery policy (e.g. a short lease).
+    pub async fn with_delivery(policy: DeliveryPolicy) -> Self {
+        Self::start(
+            SupportServer::builder()
+                .bot_token(BOT_TOKEN)
+                .delivery(policy)
                 .build(),
         )
         .await

@@ -27,12 +27,20 @@ pub struct Call {
     pub failed: bool,
     /// When it arrived.
     pub at: Instant,
+    /// The id of the message it made (a successful `sendMessage`).
+    pub sent_id: Option<i64>,
 }
 
 impl Call {
     /// The `text` of the call's body (empty if none).
     pub fn text(&self) -> &str {
         self.body["text"].as_str().unwrap_or("")
+    }
+
+    /// The id of the message a successful `sendMessage` made (panics for another call).
+    pub fn message_id(&self) -> i64 {
+        self.sent_id
+            .unwrap_or_else(|| panic!("{} made no message", self.method))
     }
 
     /// The `chat_id` of the call's body (0 if none).
@@ -251,11 +259,17 @@ async fn handle(
         let pos = queue.iter().position(|(m, _)| *m == method);
         pos.and_then(|p| queue.remove(p)).map(|(_, i)| i)
     };
+    let sent_id = (method == "sendmessage" && injected.is_none()).then(|| {
+        let mut next = inner.next_message_id.lock().unwrap();
+        *next += 1;
+        *next
+    });
     inner.calls.lock().unwrap().push(Call {
         method: method.clone(),
         body: body.clone(),
         failed: injected.is_some(),
         at: Instant::now(),
+        sent_id,
     });
     inner.notify.notify_waiters();
     if let Some(failure) = injected {
@@ -265,11 +279,7 @@ async fn handle(
     let chat_id = body["chat_id"].as_i64().unwrap_or(0);
     let text = body["text"].as_str().unwrap_or("");
     let result = match method.as_str() {
-        "sendmessage" => {
-            let mut next = inner.next_message_id.lock().unwrap();
-            *next += 1;
-            message_json(*next, chat_id, text, &body["reply_markup"])
-        }
+        "sendmessage" => message_json(sent_id.unwrap_or(0), chat_id, text, &body["reply_markup"]),
         "editmessagetext" | "editmessagereplymarkup" => {
             let id = body["message_id"].as_i64().unwrap_or(1);
             message_json(id, chat_id, text, &body["reply_markup"])

@@ -9,7 +9,7 @@ use teloxide::prelude::*;
 use super::dialogue::{DraftTitle, stored_state};
 use super::press::Press;
 use super::ui::Ui;
-use super::{Tree, confirm, create, host, lifecycle, menu, ticket};
+use super::{Tree, answer, confirm, create, host, lifecycle, menu, ticket};
 use crate::callback::Callback;
 use crate::state::{SupportState, SupportStorage};
 use crate::telegram::answer;
@@ -65,6 +65,7 @@ fn buttons() -> Tree {
                 .map(|id: TicketId| (id, false))
                 .endpoint(lifecycle::set_resolved),
         )
+        .branch(case![Callback::AnswerTo { id }].endpoint(answer::chosen))
         // The pager's label.
         .branch(case![Callback::Noop].endpoint(just_answer))
 }

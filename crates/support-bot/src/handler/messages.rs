@@ -9,7 +9,7 @@ use teloxide::prelude::*;
 use super::command::{self, Typed};
 use super::dialogue::{DraftTitle, expecting_input};
 use super::ui::Ui;
-use super::{Tree, create, host, ticket};
+use super::{Tree, answer, create, host, ticket};
 use crate::state::SupportState;
 
 /// Messages: only in private chats, classified once by their text.
@@ -25,7 +25,16 @@ where
                 .map(Ui::new::<R>)
                 .endpoint(command::open_menu),
         )
-        .branch(case![Typed::Other].chain(input::<R>()))
+        .branch(
+            case![Typed::Other]
+                // A Telegram reply to support's message about a ticket: to that ticket.
+                .branch(
+                    dptree::filter_map(answer::ReplyTo::of)
+                        .map(Ui::new::<R>)
+                        .endpoint(answer::replied),
+                )
+                .chain(input::<R>()),
+        )
         .branch(case![Typed::HostCommand].chain(host::command()))
 }
 
@@ -49,5 +58,12 @@ where
                     .endpoint(ticket::typed_in_resolved),
             )
             .endpoint(ticket::typed_in_open),
+        )
+        .branch(
+            dptree::filter_map(|state: SupportState| match state {
+                SupportState::Choosing { tickets, held } => Some((tickets, held)),
+                _ => None,
+            })
+            .endpoint(answer::typed_while_choosing),
         )
 }

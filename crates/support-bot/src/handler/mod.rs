@@ -7,14 +7,16 @@
 //! ├─ callback query                                                  callbacks.rs
 //! │  ├─ support's data (`sup:…`)
 //! │  │  ├─ with a message to edit: one endpoint per button    menu.rs, create.rs, confirm.rs,
-//! │  │  │                                                     ticket.rs, lifecycle.rs
+//! │  │  │                                                     ticket.rs, lifecycle.rs, answer.rs
 //! │  │  └─ without: the press is only answered
 //! │  ├─ support's prefix, data it cannot read: "no longer valid"
 //! │  └─ a host's data: ends the support state, passed on              host.rs
 //! └─ message in a private chat                                       messages.rs
 //!    ├─ /support: the main menu                                       command.rs
+//!    ├─ not a command, a Telegram reply to support's message about a ticket:
+//!    │  to that ticket                                                answer.rs
 //!    ├─ not a command, and the state expects input:
-//!    │  one endpoint per state                                create.rs, ticket.rs
+//!    │  one endpoint per state                        create.rs, ticket.rs, answer.rs
 //!    └─ a host command: ends the support state, passed on             host.rs
 //! ```
 //!
@@ -22,6 +24,7 @@
 //! they return `()`; [`handler`] turns that into the host's `Ok(())`, and what the tree does not
 //! take goes on to the host's next branches with the dependencies it came with.
 
+mod answer;
 mod callbacks;
 mod command;
 mod confirm;
@@ -35,6 +38,8 @@ mod press;
 mod serial;
 mod ticket;
 mod ui;
+
+pub(crate) use answer::{after_push, after_resolution};
 
 use std::ops::ControlFlow;
 

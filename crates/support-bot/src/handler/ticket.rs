@@ -8,7 +8,7 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::dialogue::{set_state, viewing};
 use super::press::Press;
-use super::ui::{Field, Ui};
+use super::ui::{Failure, Field, Ui};
 use crate::callback::Callback;
 use crate::client::SupportClient;
 use crate::error::ClientError;
@@ -50,38 +50,53 @@ pub(super) async fn typed_in_open(
     (id, _): (TicketId, bool),
 ) {
     let chat = m.chat.id;
-    let user = TelegramId::new(chat.0);
     ui.reply_after(chat, async {
         let Some(text) = ui.accept(chat, m.text(), Field::Text, None).await? else {
             return Ok(());
         };
-        // A manager may have resolved it since it was shown, or it may be gone.
-        let ticket = match own_ticket(&client, user, id).await {
-            Ok(ticket) => ticket,
-            Err(ClientError::NotFound(_)) => {
-                // Text would keep going nowhere: support lets go of the chat, with the menu.
-                set_state(&storage, chat, SupportState::Idle).await;
-                let menu = ui.menu();
-                ui.send_html(chat, &ui.texts.not_found, Some(&menu.keyboard))
-                    .await?;
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if ticket.resolved {
-            set_state(&storage, chat, SupportState::ticket(id, true)).await;
-            tell_read_only(&ui, chat, id).await?;
-            return Ok(());
-        }
-        client
-            .send_message_with_language(id, &text, ui.language())
-            .await?;
-        let messages = client.messages(id).await?;
-        let screen = ticket_screen(&ui.texts, &ticket, &messages, 0, ui.offset());
-        ui.send(chat, &screen).await?;
+        send_text(&ui, &client, &storage, chat, id, &text).await?;
         Ok(())
     })
     .await;
+}
+
+/// Sends the user's validated `text` to their ticket `id` and shows the ticket; `true` if it
+/// was sent. A ticket that is gone (or not theirs) is said so and support lets go of the chat;
+/// a resolved one is said to be read-only, with the button to reopen it.
+pub(super) async fn send_text(
+    ui: &Ui,
+    client: &SupportClient,
+    storage: &SupportStorage,
+    chat: ChatId,
+    id: TicketId,
+    text: &str,
+) -> Result<bool, Failure> {
+    let user = TelegramId::new(chat.0);
+    // A manager may have resolved it since it was shown, or it may be gone.
+    let ticket = match own_ticket(client, user, id).await {
+        Ok(ticket) => ticket,
+        Err(ClientError::NotFound(_)) => {
+            // Text would keep going nowhere: support lets go of the chat, with the menu.
+            set_state(storage, chat, SupportState::Idle).await;
+            let menu = ui.menu();
+            ui.send_html(chat, &ui.texts.not_found, Some(&menu.keyboard))
+                .await?;
+            return Ok(false);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if ticket.resolved {
+        set_state(storage, chat, SupportState::ticket(id, true)).await;
+        tell_read_only(ui, chat, id).await?;
+        return Ok(false);
+    }
+    client
+        .send_message_with_language(id, text, ui.language())
+        .await?;
+    let messages = client.messages(id).await?;
+    let screen = ticket_screen(&ui.texts, &ticket, &messages, 0, ui.offset());
+    ui.send(chat, &screen).await?;
+    Ok(true)
 }
 
 /// A ticket of `user`; someone else's ticket is "not found".

@@ -17,8 +17,9 @@ pub fn reply_screen(texts: &Texts, ticket: &Ticket, message: &Message) -> Screen
             ("title", &escape_html(&ticket.title)),
         ],
     );
+    let hint = fill(&texts.reply_hint, &[("id", &ticket.id.to_string())]);
     Screen {
-        text: format!("{header}\n\n{}", escape_html(&message.text)),
+        text: format!("{header}\n\n{}\n\n{hint}", escape_html(&message.text)),
         keyboard: InlineKeyboardMarkup::new(vec![vec![button(
             &texts.open_ticket,
             Callback::Ticket {
@@ -42,7 +43,12 @@ mod tests {
             &ticket(7, "T", false),
             &message(1, Sender::Supp, "<b>bold</b>"),
         );
-        assert!(s.text.ends_with("&lt;b&gt;bold&lt;/b&gt;"));
+        assert!(
+            s.text.contains("\n\n&lt;b&gt;bold&lt;/b&gt;\n\n"),
+            "{}",
+            s.text
+        );
+        assert!(s.text.ends_with("#7.</i>"), "{}", s.text);
         assert_eq!(s.callback_data(), ["sup:t:7:0"]);
         assert_eq!(s.button_labels(), ["Открыть обращение"]);
     }

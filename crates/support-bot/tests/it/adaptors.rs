@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::harness::*;
 use serde_json::Value;
 use support_bot::protocol::{Sender, TelegramId};
-use support_bot::{CursorStore, MemoryCursorStore, PushListener, Texts};
+use support_bot::{PushListener, Texts};
 use teloxide::adaptors::throttle::Limits;
 use teloxide::adaptors::trace::Settings;
 use teloxide::dispatching::UpdateHandler;
@@ -157,10 +157,7 @@ async fn push_delivers_through_a_wrapped_bot() {
         h.tg.bot()
             .parse_mode(ParseMode::MarkdownV2)
             .throttle(Limits::default());
-    let store = MemoryCursorStore::new();
-    // From the start of the stream, so the test does not race the connection.
-    store.save(0).await.unwrap();
-    let push = PushListener::new(bot, h.client.clone(), Texts::default(), store)
+    let push = PushListener::new(bot, h.client.clone(), Texts::default(), h.storage.clone())
         .backoff(Duration::from_millis(50), Duration::from_millis(200));
     let running = tokio::spawn(push.run());
     h.backend

@@ -168,6 +168,37 @@ impl Harness {
         })
     }
 
+    /// A push listener on this harness's fake Telegram, server, languages and dialogue storage,
+    /// reconnecting quickly.
+    pub fn push_listener(&self) -> support_bot::PushListener {
+        support_bot::PushListener::new(
+            self.tg.bot(),
+            self.client.clone(),
+            self.languages.clone(),
+            self.storage.clone(),
+        )
+        .backoff(Duration::from_millis(50), Duration::from_millis(200))
+    }
+
+    /// The user answers the bot's message that `sent` recorded with a Telegram reply: `text`
+    /// with `reply_to_message` as Telegram gives it (the bot's message, with its buttons).
+    pub fn reply_update(&self, user: i64, text: &str, sent: &Call) -> Update {
+        let mut value = self.text_json(user, text);
+        let mut replied = json!({
+            "message_id": sent.message_id(),
+            "date": 1_700_000_000,
+            "chat": {"id": user, "type": "private", "first_name": "User"},
+            "from": {"id": 123, "is_bot": true, "first_name": "Bot", "username": "test_bot"},
+            "text": sent.text(),
+        });
+        if !sent.body["reply_markup"].is_null() {
+            replied["reply_markup"] = sent.body["reply_markup"].clone();
+        }
+        value["message"]["reply_to_message"] = replied;
+        value["update_id"] = json!(self.update_id());
+        update(&value)
+    }
+
     /// The user types `text` in their private chat.
     pub fn text_update(&self, user: i64, text: &str) -> Update {
         let mut value = self.text_json(user, text);

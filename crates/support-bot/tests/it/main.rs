@@ -6,12 +6,14 @@
 //! |---|---|
 //! | `client` | the REST client against our server and a stand-in of the Python original |
 //! | `handler` | the support handler end to end |
-//! | `push` | manager replies pushed to the user's chat |
+//! | `push` | manager replies pushed to the user's chat, delivery owned by the server |
+//! | `answers` | answers go to the ticket the user meant: replies to pushes, the current ticket, a choice |
 //! | `state` | dialogue state across restarts, stale buttons, double taps |
 //! | `lifecycle` | the user closes and reopens a ticket |
 //! | `harness` | what the handler tests share |
 
 mod adaptors;
+mod answers;
 mod client;
 mod handler;
 mod harness;

@@ -1,42 +1,28 @@
-//! Push \[B8\]: manager replies reach the user's chat through the bot websocket.
+//! Push \[B8\]: manager replies reach the user's chat through the bot websocket's delivery mode,
+//! each exactly once, with the server recording what happened.
 
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
-use support_bot::protocol::{TelegramId, Ticket};
-use support_bot::{CursorStore, FileCursorStore, MemoryCursorStore, PushEnd, PushListener, Texts};
+use support_bot::protocol::{DeliveryState, Message, TelegramId, Ticket};
+use support_bot::{Languages, PushEnd, PushListener, SupportState};
 
 const WAIT: Duration = Duration::from_secs(10);
 
 struct Setup {
-    backend: TestServer,
-    tg: FakeTelegram,
+    h: Harness,
     ticket: Ticket,
 }
 
 async fn setup() -> Setup {
     init_tracing();
-    let backend = TestServer::sqlite().await;
-    let tg = FakeTelegram::start().await;
-    let ticket = client_for(backend.addr)
+    let h = Harness::new().await;
+    let ticket = h
+        .client
         .create_ticket(TelegramId::new(USER), "Card <charged>", "help")
         .await
         .unwrap();
-    Setup {
-        backend,
-        tg,
-        ticket,
-    }
-}
-
-fn listener(s: &Setup, store: impl CursorStore + 'static) -> PushListener {
-    PushListener::new(
-        s.tg.bot(),
-        client_for(s.backend.addr),
-        Texts::default(),
-        store,
-    )
-    .backoff(Duration::from_millis(50), Duration::from_millis(200))
+    Setup { h, ticket }
 }
 
 fn replies(calls: &[Call]) -> Vec<Call> {
@@ -47,57 +33,99 @@ fn replies(calls: &[Call]) -> Vec<Call> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_manager_reply_reaches_the_user_within_a_second_escaped() {
-    let s = setup().await;
-    let store = MemoryCursorStore::new();
-    // Start from the beginning of the stream, so the test does not race the connection.
-    store.save(0).await.unwrap();
-    let task = tokio::spawn(listener(&s, store.clone()).run());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+fn attempts(calls: &[Call], text: &str) -> usize {
+    calls
+        .iter()
+        .filter(|c| c.method == "sendmessage" && c.text().contains(text))
+        .count()
+}
 
+/// The stored message, once its delivery is in `state` (within 30 s: a Telegram 5xx alone
+/// costs 10, teloxide's wait before it returns one).
+async fn delivered(h: &Harness, reply: &Message, state: DeliveryState) -> Message {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let messages = h.backend.stored_messages(reply.ticket.get()).await;
+        let found = messages.into_iter().find(|m| m.id == reply.id).unwrap();
+        if found.delivery.as_ref().is_some_and(|d| d.state == state) {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "no {state} delivery: {found:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_manager_reply_reaches_the_user_escaped_and_the_server_records_it_sent() {
+    let s = setup().await;
+    let task = tokio::spawn(s.h.push_listener().run());
     let started = Instant::now();
-    let reply = s
-        .backend
-        .manager_reply(s.ticket.id, "<b>Refunded</b> & done")
-        .await;
-    let calls = s.tg.wait_for(WAIT, |c| !replies(c).is_empty()).await;
-    let delivered = replies(&calls).remove(0);
-    assert!(delivered.at.duration_since(started) < Duration::from_secs(1));
-    assert_eq!(delivered.chat_id(), USER);
+    let reply =
+        s.h.backend
+            .manager_reply(s.ticket.id, "<b>Refunded</b> & done")
+            .await;
+    let calls = s.h.tg.wait_for(WAIT, |c| !replies(c).is_empty()).await;
+    let sent = replies(&calls).remove(0);
+    assert!(sent.at.duration_since(started) < Duration::from_secs(1));
+    assert_eq!(sent.chat_id(), USER);
     assert!(
-        delivered
-            .text()
+        sent.text()
             .contains("&lt;b&gt;Refunded&lt;/b&gt; &amp; done"),
         "{}",
-        delivered.text()
+        sent.text()
     );
-    assert!(delivered.text().contains("Card &lt;charged&gt;"));
-    assert_eq!(delivered.body["parse_mode"], "HTML");
+    assert!(sent.text().contains("Card &lt;charged&gt;"));
+    assert!(sent.text().contains("просто напишите"), "{}", sent.text());
+    assert_eq!(sent.body["parse_mode"], "HTML");
+    assert_eq!(sent.callback_data(), [format!("sup:t:{}:0", s.ticket.id)]);
+    let stored = delivered(&s.h, &reply, DeliveryState::Sent).await;
+    let delivery = stored.delivery.unwrap();
+    assert_eq!(delivery.telegram_message_id, Some(sent.message_id()));
+    assert_eq!(delivery.attempts, 1);
+    // The pushed ticket is now the user's current one.
     assert_eq!(
-        delivered.callback_data(),
-        [format!("sup:t:{}:0", s.ticket.id)]
+        s.h.state(USER).await,
+        SupportState::ticket(s.ticket.id, false)
     );
-    // The cursor moves only after the delivery.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(store.get(), Some(reply.id.get() as u64));
+    task.abort();
+}
+
+#[tokio::test]
+async fn the_reply_is_in_the_users_language() {
+    let s = setup().await;
+    // The user's language reaches the server with their messages (the ticket's user carries
+    // it), and the push picks the texts by it.
+    s.h.client
+        .send_message_with_language(s.ticket.id, "hello?", Some("en"))
+        .await
+        .unwrap();
+    let listener = PushListener::new(
+        s.h.tg.bot(),
+        s.h.client.clone(),
+        Languages::default(),
+        s.h.storage.clone(),
+    );
+    let task = tokio::spawn(listener.run());
+    s.h.backend.manager_reply(s.ticket.id, "hi").await;
+    let calls = s.h.tg.wait_for(WAIT, |c| !replies(c).is_empty()).await;
+    let sent = replies(&calls).remove(0);
+    assert!(sent.text().contains("Support reply"), "{}", sent.text());
+    assert_eq!(sent.button_labels(), ["Open ticket"]);
     task.abort();
 }
 
 #[tokio::test]
 async fn a_long_reply_is_split() {
     let s = setup().await;
-    let store = MemoryCursorStore::new();
-    store.save(0).await.unwrap();
-    let task = tokio::spawn(listener(&s, store).run());
+    let task = tokio::spawn(s.h.push_listener().run());
     // The server caps a reply at 4,096 characters, but HTML escaping grows it: 3,999 characters
     // of `a<b ` become about 7,000 on the wire to Telegram, so they must be split.
     let long: String = "a<b ".repeat(1000);
-    s.backend.manager_reply(s.ticket.id, &long).await;
-    let calls = s.tg.wait_for(WAIT, |c| replies(c).len() >= 2).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let parts = replies(&s.tg.calls());
-    assert_eq!(parts.len(), 2, "{calls:#?}");
+    let reply = s.h.backend.manager_reply(s.ticket.id, &long).await;
+    s.h.tg.wait_for(WAIT, |c| replies(c).len() >= 2).await;
+    delivered(&s.h, &reply, DeliveryState::Sent).await;
+    let parts = replies(&s.h.tg.calls());
+    assert_eq!(parts.len(), 2);
     assert!(
         parts
             .iter()
@@ -111,132 +139,241 @@ async fn a_long_reply_is_split() {
 }
 
 #[tokio::test]
-async fn a_restart_mid_stream_loses_and_repeats_nothing() {
+async fn replies_written_while_no_bot_runs_are_delivered_once_in_order_after_a_restart() {
     let s = setup().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("push.cursor");
-    FileCursorStore::new(&path).save(0).await.unwrap();
-
-    let first = tokio::spawn(listener(&s, FileCursorStore::new(&path)).run());
+    let first = tokio::spawn(s.h.push_listener().run());
     for i in 1..=3 {
-        s.backend
+        s.h.backend
             .manager_reply(s.ticket.id, &format!("reply {i}"))
             .await;
     }
-    s.tg.wait_for(WAIT, |c| replies(c).len() >= 3).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    s.h.tg.wait_for(WAIT, |c| replies(c).len() >= 3).await;
     first.abort();
     let _ = first.await;
 
-    // Replies while the bot is down.
+    // Replies while the bot is down: a fresh bot, with nothing on disk, gets them.
     for i in 4..=6 {
-        s.backend
+        s.h.backend
             .manager_reply(s.ticket.id, &format!("reply {i}"))
             .await;
     }
-    let second = tokio::spawn(listener(&s, FileCursorStore::new(&path)).run());
-    for i in 7..=8 {
-        s.backend
-            .manager_reply(s.ticket.id, &format!("reply {i}"))
-            .await;
-    }
-    s.tg.wait_for(WAIT, |c| replies(c).len() >= 8).await;
+    let second = tokio::spawn(s.h.push_listener().run());
+    let last = s.h.backend.manager_reply(s.ticket.id, "reply 7").await;
+    s.h.tg.wait_for(WAIT, |c| replies(c).len() >= 7).await;
+    delivered(&s.h, &last, DeliveryState::Sent).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     second.abort();
 
-    let texts: Vec<String> = replies(&s.tg.calls())
+    let sent = replies(&s.h.tg.calls());
+    let second_started = sent[3].at;
+    let texts: Vec<&str> = sent
         .iter()
-        .map(|c| c.text().rsplit('\n').next().unwrap_or("").to_owned())
+        .map(|c| c.text().split("\n\n").nth(1).unwrap_or_default())
         .collect();
-    let expected: Vec<String> = (1..=8).map(|i| format!("reply {i}")).collect();
+    let expected: Vec<String> = (1..=7).map(|i| format!("reply {i}")).collect();
     assert_eq!(texts, expected);
+    // One chat: at most one message a second (Telegram's limit) from one bot, measured on the
+    // fake (the two processes do not share a pace).
+    for pair in sent.windows(2).filter(|p| p[0].at >= second_started) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(gap >= Duration::from_millis(950), "{gap:?}");
+    }
 }
 
 #[tokio::test]
-async fn telegram_failures_during_push() {
+async fn a_telegram_500_then_200_delivers_once() {
     let s = setup().await;
-    let store = MemoryCursorStore::new();
-    store.save(0).await.unwrap();
-    // A 429 is waited out and the reply still arrives once.
-    s.tg.inject("sendmessage", Inject::RetryAfter(1));
-    let task = tokio::spawn(listener(&s, store.clone()).run());
-    s.backend.manager_reply(s.ticket.id, "after a wait").await;
-    s.tg.wait_for(WAIT, |c| replies(c).len() == 1).await;
+    s.h.tg.inject("sendmessage", Inject::ServerError(500));
+    let task = tokio::spawn(s.h.push_listener().run());
+    let reply = s.h.backend.manager_reply(s.ticket.id, "after a 500").await;
+    let stored = delivered(&s.h, &reply, DeliveryState::Sent).await;
+    assert_eq!(stored.delivery.unwrap().attempts, 2);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let calls = s.h.tg.calls();
+    assert_eq!(
+        attempts(&calls, "after a 500"),
+        2,
+        "one failure, one success"
+    );
+    assert_eq!(replies(&calls).len(), 1, "delivered once");
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_429_waits_its_retry_after_and_delivers_once() {
+    let s = setup().await;
+    s.h.tg.inject("sendmessage", Inject::RetryAfter(1));
+    let task = tokio::spawn(s.h.push_listener().run());
+    let reply = s.h.backend.manager_reply(s.ticket.id, "after a wait").await;
+    delivered(&s.h, &reply, DeliveryState::Sent).await;
     let sends: Vec<_> =
-        s.tg.calls()
+        s.h.tg
+            .calls()
             .into_iter()
             .filter(|c| c.method == "sendmessage")
             .collect();
     assert_eq!(sends.len(), 2);
     assert!(sends[1].at.duration_since(sends[0].at) >= Duration::from_millis(950));
+    task.abort();
+}
 
-    // A blocked user: logged, skipped, and the stream goes on.
-    s.tg.inject("sendmessage", Inject::Blocked);
-    let blocked = s
-        .backend
-        .manager_reply(s.ticket.id, "to a blocked chat")
-        .await;
-    let next = s.backend.manager_reply(s.ticket.id, "next").await;
-    s.tg.wait_for(WAIT, |c| replies(c).len() == 2).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let attempts =
-        s.tg.calls()
-            .into_iter()
-            .filter(|c| c.method == "sendmessage" && c.text().contains("blocked chat"))
-            .count();
-    assert_eq!(attempts, 1, "a 403 must not be retried");
-    assert!(blocked.id < next.id);
-    assert_eq!(store.get(), Some(next.id.get() as u64));
+#[tokio::test]
+async fn a_user_who_blocked_the_bot_fails_the_reply_and_is_not_retried_until_they_write() {
+    let s = setup().await;
+    s.h.tg.inject("sendmessage", Inject::Blocked);
+    let task = tokio::spawn(s.h.push_listener().run());
+    let blocked =
+        s.h.backend
+            .manager_reply(s.ticket.id, "to a blocked chat")
+            .await;
+    let stored = delivered(&s.h, &blocked, DeliveryState::Failed).await;
+    let delivery = stored.delivery.unwrap();
+    assert_eq!(delivery.error_code, Some(403));
+    assert!(delivery.error.unwrap().contains("blocked"));
+    assert!(
+        s.h.backend
+            .stored_ticket(s.ticket.id.get())
+            .await
+            .user
+            .blocked
+    );
+    // Later replies wait for the user.
+    let waiting = s.h.backend.manager_reply(s.ticket.id, "waiting").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let calls = s.h.tg.calls();
+    assert_eq!(
+        attempts(&calls, "to a blocked chat"),
+        1,
+        "a 403 is not retried"
+    );
+    assert_eq!(attempts(&calls, "waiting"), 0);
+    // The user writes again: unblocked, and the waiting reply goes out.
+    s.h.client
+        .send_message(s.ticket.id, "I unblocked you")
+        .await
+        .unwrap();
+    delivered(&s.h, &waiting, DeliveryState::Sent).await;
+    assert!(
+        !s.h.backend
+            .stored_ticket(s.ticket.id.get())
+            .await
+            .user
+            .blocked
+    );
+    assert_eq!(attempts(&s.h.tg.calls(), "to a blocked chat"), 1);
+    task.abort();
+}
+
+#[tokio::test]
+async fn two_bot_replicas_send_each_reply_once() {
+    let s = setup().await;
+    let mut users = Vec::new();
+    for n in 0..6 {
+        let user = 5000 + n;
+        let t =
+            s.h.client
+                .create_ticket(TelegramId::new(user), "replica", "x")
+                .await
+                .unwrap();
+        users.push(t);
+    }
+    let a = tokio::spawn(s.h.push_listener().run());
+    let b = tokio::spawn(s.h.push_listener().run());
+    let mut last = None;
+    for t in &users {
+        for i in 0..2 {
+            last = Some(
+                s.h.backend
+                    .manager_reply(t.id, &format!("r{i} to {}", t.id))
+                    .await,
+            );
+        }
+    }
+    s.h.tg.wait_for(WAIT, |c| replies(c).len() >= 12).await;
+    delivered(&s.h, &last.unwrap(), DeliveryState::Sent).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let calls = replies(&s.h.tg.calls());
+    assert_eq!(calls.len(), 12, "each reply once");
+    for t in &users {
+        for i in 0..2 {
+            assert_eq!(attempts(&calls, &format!("r{i} to {}", t.id)), 1);
+        }
+    }
+    a.abort();
+    b.abort();
+}
+
+#[tokio::test]
+async fn a_manager_resolving_the_ticket_is_told_to_the_user() {
+    let s = setup().await;
+    let task = tokio::spawn(s.h.push_listener().run());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, session) = s.h.backend.manager("closer").await;
+    let response =
+        s.h.backend
+            .client()
+            .patch(
+                s.h.backend
+                    .url(&format!("/support/tickets/{}/", s.ticket.id)),
+            )
+            .header("cookie", format!("support_session={session}"))
+            .header("origin", s.h.backend.origin())
+            .json(&serde_json::json!({"resolved": true}))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(response.status(), 200);
+    let calls = s.h.tg.wait_for(WAIT, |c| !replies(c).is_empty()).await;
+    let notice = replies(&calls).remove(0);
+    assert_eq!(notice.chat_id(), USER);
+    assert!(
+        notice.text().contains(&format!("#{}", s.ticket.id)),
+        "{}",
+        notice.text()
+    );
+    assert!(
+        notice
+            .callback_data()
+            .contains(&format!("sup:to:{}", s.ticket.id)),
+        "{:?}",
+        notice.callback_data()
+    );
+    // The user closing it themselves is not told back.
+    s.h.set_resolved(s.ticket.id, false).await;
+    s.h.set_resolved(s.ticket.id, true).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(replies(&s.h.tg.calls()).len(), 1);
     task.abort();
 }
 
 #[tokio::test]
 async fn push_switches_off_against_a_server_without_the_bot_websocket() {
     init_tracing();
-    // A server without the route (a JSON 404 for unknown paths).
-    let app = axum::Router::new().fallback(|| async {
-        (
-            axum::http::StatusCode::NOT_FOUND,
-            axum::Json(serde_json::json!({"detail": "Not found."})),
-        )
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let no_push_addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let tg = FakeTelegram::start().await;
-    let push = PushListener::new(
-        tg.bot(),
-        client_for(no_push_addr),
-        Texts::default(),
-        MemoryCursorStore::new(),
-    );
-    let end = tokio::time::timeout(Duration::from_secs(5), push.run())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(end, PushEnd::Unsupported);
-
-    // The Python original answers the upgrade with an HTML 500.
-    let app = axum::Router::new().fallback(|| async {
-        (
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "<h1>Server Error (500)</h1>",
-        )
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let push = PushListener::new(
-        tg.bot(),
-        client_for(addr),
-        Texts::default(),
-        MemoryCursorStore::new(),
-    );
-    let end = tokio::time::timeout(Duration::from_secs(5), push.run())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(end, PushEnd::Unsupported);
+    let h = Harness::new().await;
+    for (status, body) in [
+        // A server without the route (a JSON 404 for unknown paths).
+        (404, r#"{"detail": "Not found."}"#),
+        // The Python original answers the upgrade with an HTML 500.
+        (500, "<h1>Server Error (500)</h1>"),
+    ] {
+        let app = axum::Router::new().fallback(move || async move {
+            (axum::http::StatusCode::from_u16(status).unwrap(), body)
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let push = PushListener::new(
+            h.tg.bot(),
+            client_for(addr),
+            Languages::default(),
+            h.storage.clone(),
+        );
+        let end = tokio::time::timeout(Duration::from_secs(5), push.run())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(end, PushEnd::Unsupported);
+    }
 }
 
 #[tokio::test]
@@ -244,16 +381,16 @@ async fn a_wrong_token_stops_push_with_a_clear_error() {
     let s = setup().await;
     let config = support_bot::SupportConfig::builder()
         .host("127.0.0.1")
-        .port(s.backend.addr.port())
+        .port(s.h.backend.addr.port())
         .token("wrong")
         .build()
         .unwrap();
     let client = support_bot::SupportClient::new(config).unwrap();
     let push = PushListener::new(
-        s.tg.bot(),
+        s.h.tg.bot(),
         client,
-        Texts::default(),
-        MemoryCursorStore::new(),
+        Languages::default(),
+        s.h.storage.clone(),
     );
     let err = tokio::time::timeout(Duration::from_secs(5), push.run())
         .await
@@ -265,16 +402,12 @@ async fn a_wrong_token_stops_push_with_a_clear_error() {
 #[tokio::test]
 async fn push_reconnects_after_the_server_comes_back() {
     init_tracing();
-    let tg = FakeTelegram::start().await;
     // Reserve a port, start the bot first, then the server on that port.
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = probe.local_addr().unwrap();
     drop(probe);
-    let store = MemoryCursorStore::new();
-    store.save(0).await.unwrap();
-    let push = PushListener::new(tg.bot(), client_for(addr), Texts::default(), store)
-        .backoff(Duration::from_millis(50), Duration::from_millis(200));
-    let task = tokio::spawn(push.run());
+    let h = Harness::with_client(TestServer::default_server().await, client_for(addr)).await;
+    let task = tokio::spawn(h.push_listener().run());
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let backend = TestServer::sqlite_on(Some(addr)).await;
@@ -283,6 +416,6 @@ async fn push_reconnects_after_the_server_comes_back() {
         .await
         .unwrap();
     backend.manager_reply(ticket.id, "you are back").await;
-    tg.wait_for(WAIT, |c| replies(c).len() == 1).await;
+    h.tg.wait_for(WAIT, |c| replies(c).len() == 1).await;
     task.abort();
 }

@@ -221,7 +221,10 @@ fn type_constants_match_the_wire_names() {
             MessageList::TYPE,
         ),
         (
-            ServerEvent::TicketUpdated(TicketUpdated { ticket: t }),
+            ServerEvent::TicketUpdated(TicketUpdated {
+                ticket: t,
+                resolved_by: None,
+            }),
             TicketUpdated::TYPE,
         ),
         (

@@ -108,7 +108,10 @@ fn server_event() -> impl Strategy<Value = ServerEvent> {
                 messages,
             })
         }),
-        ticket().prop_map(|ticket| ServerEvent::TicketUpdated(TicketUpdated { ticket })),
+        ticket().prop_map(|ticket| ServerEvent::TicketUpdated(TicketUpdated {
+            ticket,
+            resolved_by: None,
+        })),
         (error_code(), text(), proptest::option::of("[a-z.]{1,20}")).prop_map(
             |(code, detail, request)| ServerEvent::Error(ErrorEvent {
                 code,

@@ -16,6 +16,8 @@ CREATE TABLE support_deliveries (
     error_code          BIGINT,
     error               TEXT,
     lease_until         BIGINT,
+    lease_owner         TEXT,
+    sending             BOOLEAN NOT NULL DEFAULT FALSE,
     not_before          BIGINT
 );
 

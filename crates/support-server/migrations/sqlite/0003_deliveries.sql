@@ -5,8 +5,10 @@
 -- the group commit's included, and a host's own tools, make one). Replies written before this
 -- version get none: they were pushed (or not) by the cursor protocol, and offering them again
 -- now would send them twice.
--- state: pending | sent | failed. lease_until: the bot connection that claimed it has it until
--- then. not_before: a retry's earliest time. Times in microseconds, as everywhere.
+-- state: pending | sent | failed. lease_owner, lease_until: the bot connection that claimed it
+-- has it until then. sending: that connection announced the Telegram call (a reply whose lease
+-- ends while sending is marked failed as unconfirmed, never sent again). not_before: a retry's
+-- earliest time. Times in microseconds, as everywhere.
 
 ALTER TABLE support_users ADD COLUMN language_code TEXT;
 ALTER TABLE support_users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1));
@@ -21,6 +23,8 @@ CREATE TABLE support_deliveries (
     error_code          INTEGER,
     error               TEXT,
     lease_until         INTEGER,
+    lease_owner         TEXT,
+    sending             INTEGER NOT NULL DEFAULT 0 CHECK (sending IN (0, 1)),
     not_before          INTEGER
 );
 

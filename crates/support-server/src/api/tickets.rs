@@ -5,8 +5,8 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use support_protocol::{
-    ManagerId, ServerEvent, TelegramId, Ticket, TicketCreated, TicketUpdated, validate_text,
-    validate_title,
+    ManagerId, Sender, ServerEvent, TelegramId, Ticket, TicketCreated, TicketUpdated,
+    validate_text, validate_title,
 };
 
 use super::body::Body;
@@ -193,7 +193,7 @@ pub(crate) async fn get(
 /// a change of `resolved` (or `title`) emits `ticket.updated`.
 pub(crate) async fn update(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     method: Method,
     Path(id): Path<String>,
     Body(body): Body,
@@ -234,8 +234,8 @@ pub(crate) async fn update(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));
     }
-    let changed = title.as_ref().is_some_and(|t| *t != current.title)
-        || resolved.is_some_and(|r| r != current.resolved);
+    let resolution = resolved.is_some_and(|r| r != current.resolved);
+    let changed = title.as_ref().is_some_and(|t| *t != current.title) || resolution;
     let ticket: Ticket = if changed {
         state
             .storage()
@@ -253,6 +253,10 @@ pub(crate) async fn update(
             audience,
             ServerEvent::TicketUpdated(TicketUpdated {
                 ticket: ticket.clone(),
+                resolved_by: resolution.then_some(match caller {
+                    Caller::Manager(_) => Sender::Supp,
+                    Caller::Bot | Caller::Anonymous => Sender::User,
+                }),
             }),
         )
         .await;

@@ -46,3 +46,4 @@ pub(crate) use origin::is_unsafe;
 pub use origin::origin_allowed;
 pub use rate_limit::{LoginRateLimiter, MAX_FAILURES, WINDOW};
 pub use session::SESSION_COOKIE;
+pub(crate) use session::new_token;

@@ -131,6 +131,11 @@ async fn apply(
     }
 }
 
+/// `ticket.message.delivery` for a change made elsewhere (an unconfirmed send expired).
+pub(crate) async fn announce(state: &AppState, message: &Message) {
+    publish_delivery(state, message).await;
+}
+
 /// `ticket.message.delivery` to whoever sees the ticket.
 async fn publish_delivery(state: &AppState, message: &Message) {
     let assignee = match state.storage().ticket_manager(message.ticket).await {

@@ -64,16 +64,33 @@ pub enum DeliveryChange {
 /// [`Storage`](super::Storage).
 #[async_trait]
 pub trait DeliveryStore: Send + Sync + 'static {
-    /// Claims at most `limit` due pending replies, oldest first, leasing each until
-    /// `lease_until` and counting an attempt. Due: pending, no unexpired lease at `now`, past
-    /// its `not_before`, and its user not blocked. Atomic: two concurrent claims never get the
-    /// same reply.
+    /// Claims at most `limit` due pending replies for the bot connection `owner`, oldest first,
+    /// leasing each to it until `lease_until` and counting an attempt. Due: pending, not being
+    /// sent, no unexpired lease at `now`, past its `not_before`, and its user not blocked.
+    /// Atomic: two concurrent claims never get the same reply.
     async fn claim_deliveries(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
+        owner: &str,
         limit: u32,
     ) -> StorageResult<Vec<Message>>;
+
+    /// The connection `owner` is about to send the reply to Telegram: recorded (`sending`), the
+    /// lease extended to `lease_until`. `false` (nothing changed) unless the reply is pending and
+    /// leased to `owner` at `now`: then another connection has it, and `owner` must not send.
+    async fn begin_sending(
+        &self,
+        message: MessageId,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StorageResult<bool>;
+
+    /// Replies whose lease ended while they were being sent (the bot died during the Telegram
+    /// call, so nobody knows whether the user got it): failed with `error`, never offered
+    /// again; a manager decides. Returns them after the change.
+    async fn expire_unconfirmed(&self, now: Timestamp, error: &str) -> StorageResult<Vec<Message>>;
 
     /// Applies a bot's report or a manager's retry; clears the lease.
     async fn update_delivery(

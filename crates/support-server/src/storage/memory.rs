@@ -24,15 +24,17 @@ struct UserRow {
 }
 
 /// When a pending reply may be offered (the delivery itself lives on the message).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Schedule {
     lease_until: Option<Timestamp>,
+    lease_owner: Option<String>,
+    sending: bool,
     not_before: Option<Timestamp>,
 }
 
 impl Schedule {
     /// When it becomes due: the later of its lease's end and its `not_before`.
-    fn due(self) -> Option<Timestamp> {
+    fn due(&self) -> Option<Timestamp> {
         match (self.lease_until, self.not_before) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -376,6 +378,7 @@ impl DeliveryStore for MemoryStorage {
         &self,
         now: Timestamp,
         lease_until: Timestamp,
+        owner: &str,
         limit: u32,
     ) -> StorageResult<Vec<Message>> {
         let mut state = self.lock();
@@ -383,7 +386,7 @@ impl DeliveryStore for MemoryStorage {
         let mut due: Vec<MessageId> = state
             .schedules
             .iter()
-            .filter(|(_, s)| s.due().is_none_or(|t| t <= now))
+            .filter(|(_, s)| !s.sending && s.due().is_none_or(|t| t <= now))
             .map(|(id, _)| *id)
             .filter(|id| {
                 let Some(m) = state.messages.get(id) else {
@@ -406,6 +409,7 @@ impl DeliveryStore for MemoryStorage {
         for id in due {
             if let Some(schedule) = state.schedules.get_mut(&id) {
                 schedule.lease_until = Some(lease_until);
+                schedule.lease_owner = Some(owner.to_owned());
             }
             if let Some(m) = state.messages.get_mut(&id) {
                 if let Some(d) = m.delivery.as_mut() {
@@ -480,6 +484,58 @@ impl DeliveryStore for MemoryStorage {
             state.schedules.remove(&message);
         }
         Ok(DeliveryChange::Changed(m.clone()))
+    }
+
+    async fn begin_sending(
+        &self,
+        message: MessageId,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StorageResult<bool> {
+        let mut state = self.lock();
+        let pending = state
+            .messages
+            .get(&message)
+            .and_then(|m| m.delivery.as_ref())
+            .is_some_and(|d| d.state == DeliveryState::Pending);
+        let Some(schedule) = state.schedules.get_mut(&message) else {
+            return Ok(false);
+        };
+        let ours = schedule.lease_owner.as_deref() == Some(owner)
+            && schedule.lease_until.is_some_and(|until| until > now);
+        if !pending || !ours {
+            return Ok(false);
+        }
+        schedule.sending = true;
+        schedule.lease_until = Some(lease_until);
+        Ok(true)
+    }
+
+    async fn expire_unconfirmed(&self, now: Timestamp, error: &str) -> StorageResult<Vec<Message>> {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let expired: Vec<MessageId> = state
+            .schedules
+            .iter()
+            .filter(|(_, s)| s.sending && s.lease_until.is_some_and(|until| until <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        let mut changed = Vec::new();
+        for id in expired {
+            state.schedules.remove(&id);
+            if let Some(m) = state.messages.get_mut(&id)
+                && let Some(d) = m.delivery.as_mut()
+            {
+                d.state = DeliveryState::Failed;
+                d.error_code = None;
+                d.error = Some(error.to_owned());
+                d.updated_at = now;
+                changed.push(m.clone());
+            }
+        }
+        changed.sort_by_key(|m| m.id);
+        Ok(changed)
     }
 
     async fn next_delivery_due(&self) -> StorageResult<Option<Timestamp>> {

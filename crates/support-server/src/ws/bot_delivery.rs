@@ -5,14 +5,21 @@
 //! 1. claims due replies, at most [`DeliveryPolicy::in_flight`] unreported at a time, each
 //!    leased to it for [`DeliveryPolicy::lease`], and sends each as `delivery.offer` with its
 //!    ticket (the user to send to);
-//! 2. reads the bot's `delivery.sent` / `delivery.failed` (a bad frame gets an `error` event and
+//! 2. answers the bot's `delivery.sending` (the bot is about to call Telegram) with
+//!    `delivery.proceed`: `true` while the reply is still leased to this connection (the attempt
+//!    is recorded and the lease renewed), `false` when another connection has it;
+//! 3. reads the bot's `delivery.sent` / `delivery.failed` (a bad frame gets an `error` event and
 //!    the connection stays open), which free room for more;
-//! 3. claims again when the hub announces a reply (any instance), a retry or an unblocked
+//! 4. forwards `ticket.updated` when a manager resolved or reopened a ticket (`resolved_by:
+//!    "supp"`), for the bot to tell the user;
+//! 5. claims again when the hub announces a reply (any instance), a retry or an unblocked
 //!    user, when the earliest pending reply becomes due (a retry's time, an expired lease), and
 //!    every [`IDLE_POLL`] as a safety net.
 //!
-//! What a connection was offered and did not report is offered again once its lease expires,
-//! to whichever connection claims first: a bot killed mid-send loses nothing.
+//! What a connection was offered and did not announce is offered again once its lease expires,
+//! to whichever connection claims first. What it announced and did not report (the bot died
+//! during the Telegram call: the user may or may not have it) is marked failed as unconfirmed
+//! when the lease expires, for a manager to retry: never sent twice, never lost silently.
 //!
 //! [`DeliveryPolicy::in_flight`]: crate::delivery::DeliveryPolicy::in_flight
 //! [`DeliveryPolicy::lease`]: crate::delivery::DeliveryPolicy::lease
@@ -23,8 +30,8 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message as Frame, WebSocket};
 use support_protocol::{
-    BotEvent, DeliveryOffer, DeliveryState, ErrorCode, ErrorEvent, MessageId, Sender, ServerEvent,
-    Timestamp,
+    BotEvent, DeliveryOffer, DeliveryProceed, DeliveryState, ErrorCode, ErrorEvent, MessageId,
+    Sender, ServerEvent, Timestamp,
 };
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
@@ -48,13 +55,15 @@ pub(super) async fn run(
     mut events: broadcast::Receiver<Arc<HubEvent>>,
 ) {
     let shutdown = state.shutdown_token().clone();
+    // This connection's name in the leases it holds.
+    let owner = crate::auth::new_token();
     // Offered and not yet reported, with when the lease ends (then it is no longer ours).
     let mut in_flight: HashMap<MessageId, Instant> = HashMap::new();
     let mut ping = super::ping_ticker();
     let stop = 'conn: loop {
         let now = Instant::now();
         in_flight.retain(|_, until| *until > now);
-        let wake = match offer_due(&mut socket, &state, &mut in_flight).await {
+        let wake = match offer_due(&mut socket, &state, &owner, &mut in_flight).await {
             Ok(wake) => wake,
             Err(stop) => break 'conn stop,
         };
@@ -66,12 +75,16 @@ pub(super) async fn run(
                 incoming = socket.recv() => match incoming {
                     None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break 'conn Stop::Gone,
                     Some(Ok(Frame::Text(text))) => {
-                        match report(&mut socket, &state, text.as_str(), &shutdown).await {
-                            Ok(Some(id)) => {
+                        match report(&mut socket, &state, &owner, text.as_str(), &shutdown).await {
+                            Ok(Report::Settled(id)) => {
                                 in_flight.remove(&id);
                                 continue 'conn;
                             }
-                            Ok(None) => {}
+                            Ok(Report::Sending(id)) => {
+                                let lease = state.config().delivery.lease;
+                                in_flight.insert(id, Instant::now() + lease);
+                            }
+                            Ok(Report::Nothing) => {}
                             Err(stop) => break 'conn stop,
                         }
                     }
@@ -79,6 +92,13 @@ pub(super) async fn run(
                 },
                 event = events.recv() => match event {
                     Ok(event) if announces_work(&event.event) => continue 'conn,
+                    Ok(event) if is_managers_resolution(&event.event) => {
+                        // Told live (not stored: a bot offline at that moment does not tell
+                        // the user; the ticket screen shows the state anyway).
+                        if let Err(stop) = send_text(&mut socket, event.event.to_json(), &shutdown).await {
+                            break 'conn stop;
+                        }
+                    }
                     Ok(_) => {}
                     // Missed announcements: look at storage, which has everything.
                     Err(RecvError::Lagged(_)) => continue 'conn,
@@ -109,13 +129,34 @@ fn announces_work(event: &ServerEvent) -> bool {
     }
 }
 
-/// Claims and offers what is due and fits; returns when to look again.
+/// A manager resolved or reopened a ticket: the bot tells its user.
+fn is_managers_resolution(event: &ServerEvent) -> bool {
+    matches!(event, ServerEvent::TicketUpdated(u) if u.resolved_by == Some(Sender::Supp))
+}
+
+/// What the connection cannot leave as it is after sending: the text of the `error` of a reply
+/// whose bot died during the Telegram call.
+const UNCONFIRMED: &str =
+    "Unconfirmed: the bot stopped while sending this reply; it may not have reached the user.";
+
+/// Claims and offers what is due and fits; returns when to look again. First, replies whose
+/// sender died mid-call are marked failed (by whichever connection comes first).
 async fn offer_due(
     socket: &mut WebSocket,
     state: &AppState,
+    owner: &str,
     in_flight: &mut HashMap<MessageId, Instant>,
 ) -> Result<Instant, Stop> {
     let policy = state.config().delivery;
+    let unconfirmed = state
+        .storage()
+        .expire_unconfirmed(Timestamp::now(), UNCONFIRMED)
+        .await
+        .map_err(|e| storage_down(&e))?;
+    for message in unconfirmed {
+        tracing::warn!(message = %message.id, ticket = %message.ticket, "delivery: the bot stopped while sending a reply; marked failed as unconfirmed");
+        delivery::announce(state, &message).await;
+    }
     let room = policy.in_flight.saturating_sub(in_flight.len());
     let now = Instant::now();
     if room == 0 {
@@ -129,6 +170,7 @@ async fn offer_due(
         .claim_deliveries(
             stamp,
             delivery::later(stamp, policy.lease),
+            owner,
             u32::try_from(room).unwrap_or(u32::MAX),
         )
         .await
@@ -169,13 +211,24 @@ async fn offer_due(
     Ok(Instant::now() + wait.clamp(MIN_WAIT, IDLE_POLL))
 }
 
-/// Applies one frame from the bot; `Some(id)` when it settled that reply.
+/// What a frame from the bot did.
+enum Report {
+    /// The reply is settled (sent, failed, or not a reply at all): no longer in flight here.
+    Settled(MessageId),
+    /// The bot is sending it now, under a renewed lease.
+    Sending(MessageId),
+    /// Nothing (a bad frame, a refused announcement).
+    Nothing,
+}
+
+/// Applies one frame from the bot.
 async fn report(
     socket: &mut WebSocket,
     state: &AppState,
+    owner: &str,
     text: &str,
     shutdown: &tokio_util::sync::CancellationToken,
-) -> Result<Option<MessageId>, Stop> {
+) -> Result<Report, Stop> {
     let event = match BotEvent::from_json(text) {
         Ok(event) => event,
         Err(err) => {
@@ -185,9 +238,29 @@ async fn report(
                 request: None,
             });
             send_text(socket, error.to_json(), shutdown).await?;
-            return Ok(None);
+            return Ok(Report::Nothing);
         }
     };
+    if let BotEvent::Sending(sending) = &event {
+        let id = sending.message_id;
+        let now = Timestamp::now();
+        let lease_until = delivery::later(now, state.config().delivery.lease);
+        let proceed = state
+            .storage()
+            .begin_sending(id, owner, now, lease_until)
+            .await
+            .map_err(|e| storage_down(&e))?;
+        let answer = ServerEvent::DeliveryProceed(DeliveryProceed {
+            message_id: id,
+            proceed,
+        });
+        send_text(socket, answer.to_json(), shutdown).await?;
+        return Ok(if proceed {
+            Report::Sending(id)
+        } else {
+            Report::Settled(id)
+        });
+    }
     let (id, applied) = match &event {
         BotEvent::Sent(sent) => (sent.message_id, delivery::sent(state, sent).await),
         BotEvent::Failed(failed) => (failed.message_id, delivery::failed(state, failed).await),
@@ -198,11 +271,11 @@ async fn report(
                 request: Some(event.type_name().to_owned()),
             });
             send_text(socket, error.to_json(), shutdown).await?;
-            return Ok(None);
+            return Ok(Report::Nothing);
         }
     };
     match applied.map_err(|e| storage_down(&e))? {
-        Some(()) => Ok(Some(id)),
+        Some(()) => Ok(Report::Settled(id)),
         None => {
             let error = ServerEvent::Error(ErrorEvent {
                 code: ErrorCode::NotFound,
@@ -210,7 +283,7 @@ async fn report(
                 request: Some(event.type_name().to_owned()),
             });
             send_text(socket, error.to_json(), shutdown).await?;
-            Ok(Some(id))
+            Ok(Report::Settled(id))
         }
     }
 }

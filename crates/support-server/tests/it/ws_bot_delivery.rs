@@ -17,6 +17,11 @@ async fn manager(s: &TestServer, name: &str) -> (Ws, String) {
     (s.manager_ws(&session).await, session)
 }
 
+/// The test servers' policy with a 2-second lease, for the tests of its end.
+fn short_lease() -> support_server::delivery::DeliveryPolicy {
+    support_testkit::delivery_policy().lease(Duration::from_secs(2))
+}
+
 async fn reply(ws: &mut Ws, ticket: i64, text: &str) -> Value {
     send(
         ws,
@@ -124,7 +129,7 @@ async fn a_bot_that_connects_later_gets_every_pending_reply_oldest_first_and_not
 
 #[tokio::test]
 async fn an_unacknowledged_reply_is_offered_again_only_when_its_lease_ends() {
-    let s = TestServer::default_server().await;
+    let s = TestServer::with_delivery(short_lease()).await;
     let t = id(&s.create_ticket(1001, "crash").await);
     let (mut anna, _) = manager(&s, "anna").await;
     let mut first = s.delivery_ws().await;
@@ -138,7 +143,7 @@ async fn an_unacknowledged_reply_is_offered_again_only_when_its_lease_ends() {
     assert_eq!(got_first["type"], "delivery.offer");
     assert_eq!(id(&got_first["message"]), r);
     silent(&mut other).await;
-    // The holder dies without reporting: after the lease (2 s in the test servers) the other
+    // The holder dies without reporting: after the lease (2 s here) the other
     // connection gets it, as attempt 2.
     drop(holder.close(None).await);
     let again = tokio::time::timeout(Duration::from_secs(5), offer(&mut other))
@@ -366,4 +371,48 @@ async fn a_bad_mode_is_a_json_400_and_the_cursor_mode_is_unchanged() {
     let r = reply(&mut anna, t, "old protocol").await;
     let e = recv_type(&mut old_bot, "ticket.message.new").await;
     assert_eq!(e["cursor"], id(&r));
+}
+
+#[tokio::test]
+async fn a_bot_that_dies_during_the_telegram_call_leaves_the_reply_failed_unconfirmed_not_sent_twice()
+ {
+    let s = TestServer::with_delivery(short_lease()).await;
+    let t = id(&s.create_ticket(1001, "mid-call").await);
+    let (mut anna, _) = manager(&s, "anna").await;
+    let mut a = s.delivery_ws().await;
+    let r = id(&reply(&mut anna, t, "maybe sent").await);
+    assert_eq!(offer(&mut a).await.0, r);
+    // Another connection may not announce it: the lease is a's.
+    let mut b = s.delivery_ws().await;
+    send(&mut b, json!({"type": "delivery.sending", "message_id": r})).await;
+    let refused = recv_type(&mut b, "delivery.proceed").await;
+    assert_eq!(
+        refused,
+        json!({"type": "delivery.proceed", "message_id": r, "proceed": false})
+    );
+    // a announces it and dies during the Telegram call.
+    send(&mut a, json!({"type": "delivery.sending", "message_id": r})).await;
+    let go = recv_type(&mut a, "delivery.proceed").await;
+    assert_eq!(go["proceed"], true);
+    drop(a);
+    // After the lease (2 s here): failed as unconfirmed, and never offered again.
+    let failed = tokio::time::timeout(Duration::from_secs(6), async {
+        loop {
+            let m = delivery_event(&mut anna).await;
+            if m["delivery"]["state"] == "failed" {
+                return m;
+            }
+        }
+    })
+    .await
+    .expect("marked failed after the lease");
+    assert!(
+        failed["delivery"]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unconfirmed"),
+        "{failed}"
+    );
+    assert!(failed["delivery"].get("error_code").is_none());
+    silent(&mut b).await;
 }

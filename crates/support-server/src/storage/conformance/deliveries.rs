@@ -50,7 +50,10 @@ pub async fn deliveries_lifecycle(s: DynStorage) {
     );
 
     let now = Timestamp::now();
-    let claimed = s.claim_deliveries(now, at(now, 60), 10).await.unwrap();
+    let claimed = s
+        .claim_deliveries(now, at(now, 60), "bot-a", 10)
+        .await
+        .unwrap();
     assert_eq!(
         claimed.iter().map(|x| x.id).collect::<Vec<_>>(),
         vec![r1.id, r2.id],
@@ -64,7 +67,7 @@ pub async fn deliveries_lifecycle(s: DynStorage) {
     assert!(claimed.iter().all(|x| x.sender == Sender::Supp));
     // Leased: nothing more until the lease ends.
     assert!(
-        s.claim_deliveries(at(now, 59), at(now, 120), 10)
+        s.claim_deliveries(at(now, 59), at(now, 120), "bot-a", 10)
             .await
             .unwrap()
             .is_empty()
@@ -117,13 +120,13 @@ pub async fn deliveries_lifecycle(s: DynStorage) {
     );
     assert_eq!(s.next_delivery_due().await.unwrap(), Some(at(now, 10)));
     assert!(
-        s.claim_deliveries(at(now, 9), at(now, 70), 10)
+        s.claim_deliveries(at(now, 9), at(now, 70), "bot-a", 10)
             .await
             .unwrap()
             .is_empty()
     );
     let again = s
-        .claim_deliveries(at(now, 10), at(now, 70), 10)
+        .claim_deliveries(at(now, 10), at(now, 70), "bot-a", 10)
         .await
         .unwrap();
     assert_eq!(again.len(), 1);
@@ -167,7 +170,7 @@ pub async fn deliveries_lifecycle(s: DynStorage) {
         "nothing pending"
     );
     assert!(
-        s.claim_deliveries(at(now, 100), at(now, 160), 10)
+        s.claim_deliveries(at(now, 100), at(now, 160), "bot-a", 10)
             .await
             .unwrap()
             .is_empty()
@@ -189,7 +192,7 @@ pub async fn deliveries_lifecycle(s: DynStorage) {
         (DeliveryState::Pending, 0, None, None)
     );
     assert_eq!(
-        s.claim_deliveries(at(now, 13), at(now, 73), 10)
+        s.claim_deliveries(at(now, 13), at(now, 73), "bot-a", 10)
             .await
             .unwrap()
             .len(),
@@ -242,7 +245,10 @@ pub async fn blocked_users_and_languages(s: DynStorage) {
     );
     assert!(s.get_ticket(t.id).await.unwrap().unwrap().user.blocked);
     let now = Timestamp::now();
-    let claimed = s.claim_deliveries(now, at(now, 60), 10).await.unwrap();
+    let claimed = s
+        .claim_deliveries(now, at(now, 60), "bot-a", 10)
+        .await
+        .unwrap();
     assert_eq!(
         claimed.iter().map(|x| x.id).collect::<Vec<_>>(),
         vec![r_other.id]
@@ -277,7 +283,7 @@ pub async fn blocked_users_and_languages(s: DynStorage) {
         .unwrap();
     assert_eq!(listed[0].user, ticket.user);
     assert_eq!(
-        s.claim_deliveries(now, at(now, 60), 10)
+        s.claim_deliveries(now, at(now, 60), "bot-a", 10)
             .await
             .unwrap()
             .iter()
@@ -323,7 +329,10 @@ pub async fn deliveries_claimed_once(s: DynStorage) {
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let got = s.claim_deliveries(now, at(now, 60), 3).await.unwrap();
+                    let got = s
+                        .claim_deliveries(now, at(now, 60), "bot-a", 3)
+                        .await
+                        .unwrap();
                     if got.is_empty() {
                         return mine;
                     }
@@ -340,4 +349,125 @@ pub async fn deliveries_claimed_once(s: DynStorage) {
     let unique: HashSet<_> = seen.iter().copied().collect();
     assert_eq!(unique.len(), seen.len(), "a reply was claimed twice");
     assert_eq!(unique, ids, "every reply claimed");
+}
+
+/// Only the connection holding a reply's lease may send it; a reply whose sender died during
+/// the Telegram call is failed as unconfirmed, never offered again.
+pub async fn deliveries_sending_is_exclusive(s: DynStorage) {
+    let m = add_manager(&s, "sender").await;
+    let t = create(&s, 801, "exclusive").await;
+    let r = s
+        .create_message(supp_message(t.id, "once", m.id))
+        .await
+        .unwrap();
+    let r2 = s
+        .create_message(supp_message(t.id, "twice?", m.id))
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    let claimed = s
+        .claim_deliveries(now, at(now, 10), "bot-a", 1)
+        .await
+        .unwrap();
+    assert_eq!(claimed[0].id, r.id);
+    assert!(
+        !s.begin_sending(r.id, "bot-b", at(now, 1), at(now, 20))
+            .await
+            .unwrap(),
+        "not b's"
+    );
+    assert!(
+        !s.begin_sending(r2.id, "bot-a", at(now, 1), at(now, 20))
+            .await
+            .unwrap(),
+        "not claimed"
+    );
+    assert!(
+        s.begin_sending(r.id, "bot-a", at(now, 1), at(now, 20))
+            .await
+            .unwrap()
+    );
+    // The renewed lease holds past the first one; the other reply is claimable.
+    let later = s
+        .claim_deliveries(at(now, 15), at(now, 25), "bot-b", 10)
+        .await
+        .unwrap();
+    assert_eq!(later.iter().map(|x| x.id).collect::<Vec<_>>(), vec![r2.id]);
+    assert!(
+        s.expire_unconfirmed(at(now, 19), "unconfirmed")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // bot-a died during the call: after its lease the reply is failed, unconfirmed.
+    let expired = s
+        .expire_unconfirmed(at(now, 20), "unconfirmed")
+        .await
+        .unwrap();
+    assert_eq!(expired.len(), 1);
+    let d = expired[0].delivery.clone().unwrap();
+    assert_eq!(
+        (d.state, d.error.as_deref(), d.error_code),
+        (DeliveryState::Failed, Some("unconfirmed"), None)
+    );
+    // Not offered again (and r2 is still bot-b's).
+    assert!(
+        s.claim_deliveries(at(now, 21), at(now, 31), "bot-x", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.expire_unconfirmed(at(now, 100), "unconfirmed")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // r2's lease (bot-b's) expired without an announcement: bot-b may no longer send it, and
+    // another connection claims it.
+    assert!(
+        !s.begin_sending(r2.id, "bot-b", at(now, 26), at(now, 40))
+            .await
+            .unwrap()
+    );
+    let again = s
+        .claim_deliveries(at(now, 26), at(now, 36), "bot-c", 10)
+        .await
+        .unwrap();
+    assert_eq!(again.iter().map(|x| x.id).collect::<Vec<_>>(), vec![r2.id]);
+    assert!(
+        s.begin_sending(r2.id, "bot-c", at(now, 27), at(now, 40))
+            .await
+            .unwrap()
+    );
+    // A report clears the attempt: nothing left to expire.
+    s.update_delivery(
+        r2.id,
+        DeliveryUpdate::Sent {
+            telegram_message_id: 5,
+        },
+        at(now, 28),
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.expire_unconfirmed(at(now, 1000), "unconfirmed")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A manager's reset makes the unconfirmed one pending again.
+    let reset = changed(
+        s.update_delivery(r.id, DeliveryUpdate::Reset, at(now, 30))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(reset.delivery.unwrap().state, DeliveryState::Pending);
+    assert_eq!(
+        s.claim_deliveries(at(now, 30), at(now, 40), "bot-c", 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -36,7 +36,10 @@ pub use concurrency::{
     assignment_is_atomic, concurrent_message_inserts, message_audience, replies_cursor,
     replies_cursor_under_concurrency,
 };
-pub use deliveries::{blocked_users_and_languages, deliveries_claimed_once, deliveries_lifecycle};
+pub use deliveries::{
+    blocked_users_and_languages, deliveries_claimed_once, deliveries_lifecycle,
+    deliveries_sending_is_exclusive,
+};
 pub use managers::{managers_upsert_and_lookup, sessions_expire};
 pub use messages::{messages_order_and_paging, updated_at_and_unread_count, viewed_marks};
 pub use tickets::{
@@ -95,6 +98,9 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("deliveries_claimed_once", |s| {
         Box::pin(deliveries_claimed_once(s))
     }),
+    ("deliveries_sending_is_exclusive", |s| {
+        Box::pin(deliveries_sending_is_exclusive(s))
+    }),
 ];
 
 /// Runs `suite` on `storage` in a task of its own (so a failing suite still lets the store
@@ -137,6 +143,7 @@ macro_rules! storage_conformance_tests {
             deliveries_lifecycle,
             blocked_users_and_languages,
             deliveries_claimed_once,
+            deliveries_sending_is_exclusive,
         );
     };
     (@each $runner:expr; $($suite:ident),* $(,)?) => {

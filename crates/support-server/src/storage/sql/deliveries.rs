@@ -44,14 +44,16 @@ where
         &self,
         now: Timestamp,
         lease_until: Timestamp,
+        owner: &str,
         limit: u32,
     ) -> StorageResult<Vec<Message>> {
         let mut tx = self.begin_write().await?;
         // One statement picks and leases, so two claims never get the same reply: SQLite's
         // write transaction holds the database, Postgres skips rows another claim has locked.
         let ids: Vec<i64> = sqlx::query_scalar(&format!(
-            "UPDATE support_deliveries SET lease_until = $1, attempts = attempts + 1 \
-             WHERE message_id IN (SELECT d.message_id {pending} \
+            "UPDATE support_deliveries SET lease_until = $1, attempts = attempts + 1, \
+             lease_owner = $5 \
+             WHERE message_id IN (SELECT d.message_id {pending} AND d.sending = $3 \
              AND (d.lease_until IS NULL OR d.lease_until <= $2) \
              AND (d.not_before IS NULL OR d.not_before <= $2) \
              ORDER BY d.message_id LIMIT $4{lock}) RETURNING message_id",
@@ -62,29 +64,13 @@ where
         .bind(now.unix_micros())
         .bind(false)
         .bind(i64::from(limit))
+        .bind(owner.to_owned())
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        if ids.is_empty() {
-            tx.commit().await.map_err(db)?;
-            return Ok(Vec::new());
-        }
-        let mut st = Statement::<DB>::new(MESSAGE_SELECT);
-        st.push(" WHERE m.id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                st.push(", ");
-            }
-            st.push_bind(*id);
-        }
-        st.push(") ORDER BY m.id");
-        let (sql, args) = st.finish()?;
-        let rows: Vec<DeliveredRow> = sqlx::query_as_with(&sql, args)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db)?;
+        let messages = messages_by_id::<DB>(&mut tx, &ids).await?;
         tx.commit().await.map_err(db)?;
-        rows.into_iter().map(DeliveredRow::into_message).collect()
+        Ok(messages)
     }
 
     async fn update_delivery(
@@ -116,7 +102,9 @@ where
         if !unchanged {
             let mut st = Statement::<DB>::new("UPDATE support_deliveries SET updated_at = ");
             st.push_bind(now.unix_micros())
-                .push(", lease_until = NULL, ");
+                .push(", lease_until = NULL, lease_owner = NULL, sending = ")
+                .push_bind(false)
+                .push(", ");
             match update {
                 DeliveryUpdate::Sent {
                     telegram_message_id,
@@ -173,6 +161,50 @@ where
         } else {
             DeliveryChange::Changed(message)
         })
+    }
+
+    async fn begin_sending(
+        &self,
+        message: MessageId,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StorageResult<bool> {
+        let updated: Option<i64> = sqlx::query_scalar(
+            "UPDATE support_deliveries SET sending = $1, lease_until = $2 \
+             WHERE message_id = $3 AND state = 'pending' AND lease_owner = $4 \
+             AND lease_until > $5 RETURNING message_id",
+        )
+        .bind(true)
+        .bind(lease_until.unix_micros())
+        .bind(message.get())
+        .bind(owner.to_owned())
+        .bind(now.unix_micros())
+        .fetch_optional(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(updated.is_some())
+    }
+
+    async fn expire_unconfirmed(&self, now: Timestamp, error: &str) -> StorageResult<Vec<Message>> {
+        let mut tx = self.begin_write().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE support_deliveries SET state = 'failed', sending = $1, lease_until = NULL, \
+             lease_owner = NULL, not_before = NULL, error_code = NULL, error = $2, \
+             updated_at = $3 \
+             WHERE state = 'pending' AND sending = $4 AND lease_until <= $3 \
+             RETURNING message_id",
+        )
+        .bind(false)
+        .bind(error.to_owned())
+        .bind(now.unix_micros())
+        .bind(true)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        let messages = messages_by_id::<DB>(&mut tx, &ids).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(messages)
     }
 
     async fn next_delivery_due(&self) -> StorageResult<Option<Timestamp>> {
@@ -266,4 +298,42 @@ where
                 .map_err(db)?;
         row.map(DeliveredRow::into_message).transpose()
     }
+}
+
+/// The messages with these ids, with their deliveries, in id order.
+async fn messages_by_id<DB>(
+    conn: &mut <DB as Database>::Connection,
+    ids: &[i64],
+) -> StorageResult<Vec<Message>>
+where
+    DB: Database,
+    for<'c> &'c mut <DB as Database>::Connection: Executor<'c, Database = DB>,
+    for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'a> &'a str: ColumnIndex<<DB as Database>::Row>,
+    usize: ColumnIndex<<DB as Database>::Row>,
+    i64: Column<DB>,
+    bool: Column<DB>,
+    String: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<bool>: Column<DB>,
+    Option<String>: Column<DB>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut st = Statement::<DB>::new(MESSAGE_SELECT);
+    st.push(" WHERE m.id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            st.push(", ");
+        }
+        st.push_bind(*id);
+    }
+    st.push(") ORDER BY m.id");
+    let (sql, args) = st.finish()?;
+    let rows: Vec<DeliveredRow> = sqlx::query_as_with(&sql, args)
+        .fetch_all(conn)
+        .await
+        .map_err(db)?;
+    rows.into_iter().map(DeliveredRow::into_message).collect()
 }
