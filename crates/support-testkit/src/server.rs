@@ -130,6 +130,11 @@ impl TestServer {
     /// A server on the SQLite file `db` (created if missing), served on `addr` (`None`: a free
     /// port). Stop it and start it again on the same file and address to test a restart.
     pub async fn sqlite_at(db: &Path, addr: Option<SocketAddr>) -> Self {
+        Self::sqlite_with(db, addr, delivery_policy()).await
+    }
+
+    /// [`Self::sqlite_at`] with its own delivery policy (e.g. a short lease).
+    pub async fn sqlite_with(db: &Path, addr: Option<SocketAddr>, policy: DeliveryPolicy) -> Self {
         let storage = SqliteStorage::open(db.to_str().expect("a UTF-8 temp path"))
             .await
             .expect("the SQLite database opens");
@@ -137,7 +142,7 @@ impl TestServer {
         let support = SupportServer::builder()
             .shared_storage(storage)
             .bot_token(BOT_TOKEN)
-            .delivery(delivery_policy())
+            .delivery(policy)
             .build();
         let mut server = Self::start_on(support, bind(addr).await).await;
         server.db = Some(db.to_owned());

@@ -10,14 +10,18 @@
 //! | `answers` | answers go to the ticket the user meant: replies to pushes, the current ticket, a choice |
 //! | `state` | dialogue state across restarts, stale buttons, double taps |
 //! | `lifecycle` | the user closes and reopens a ticket |
+//! | `process` | the example bot as a process: `kill -9` mid-stream, a fresh start |
+//! | `bad_input` | stickers, photos, over-long texts, forged and stale buttons: told, nothing changed |
 //! | `harness` | what the handler tests share |
 
 mod adaptors;
 mod answers;
+mod bad_input;
 mod client;
 mod handler;
 mod harness;
 mod languages;
 mod lifecycle;
+mod process;
 mod push;
 mod state;
