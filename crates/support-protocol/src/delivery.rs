@@ -4,7 +4,8 @@
 //! `pending` until a bot connected in delivery mode reports it `sent` (with Telegram's message id)
 //! or the server gives up (`failed`, with Telegram's code and description). It rides on the
 //! message as the added key `delivery`, which the Python clients ignore. The bot side of the
-//! protocol ([`BotEvent`] and [`DeliveryOffer`]) is in [`crate::bot_event`].
+//! protocol ([`BotEvent`](crate::BotEvent) and [`DeliveryOffer`](crate::DeliveryOffer)) is in
+//! [`crate::bot_event`].
 //!
 //! ```
 //! use support_protocol::{Delivery, DeliveryState, Timestamp};

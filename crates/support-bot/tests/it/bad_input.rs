@@ -71,7 +71,10 @@ async fn bad_input_gets_a_clear_message_in_the_users_language_and_changes_nothin
     ] {
         h.tg.clear();
         assert_taken(&h.dispatch(update).await);
-        assert_eq!(h.tg.last("sendmessage").text(), english.not_text.to_string());
+        assert_eq!(
+            h.tg.last("sendmessage").text(),
+            english.not_text.to_string()
+        );
     }
     h.tg.clear();
     assert_taken(&h.type_text(EN, &"x".repeat(5000)).await);
@@ -125,10 +128,16 @@ async fn bad_input_gets_a_clear_message_in_the_users_language_and_changes_nothin
     }
     h.tg.clear();
     assert_taken(&h.dispatch(reply_with_sticker).await);
-    assert_eq!(h.tg.last("sendmessage").text(), english.not_text.to_string());
+    assert_eq!(
+        h.tg.last("sendmessage").text(),
+        english.not_text.to_string()
+    );
     h.tg.clear();
     assert_taken(&h.dispatch(media(&h, EN, "photo", photo())).await);
-    assert_eq!(h.tg.last("sendmessage").text(), english.not_text.to_string());
+    assert_eq!(
+        h.tg.last("sendmessage").text(),
+        english.not_text.to_string()
+    );
     assert!(
         matches!(h.state(EN).await, SupportState::Choosing { held: None, .. }),
         "nothing held"

@@ -1,7 +1,8 @@
 //! Delivery of manager replies to Telegram, owned by the server.
 //!
-//! Every manager reply is `pending` when written ([`DeliveryStore`]). Bots connected to the bot
-//! websocket in delivery mode (`ws::bot`) are offered due replies, each leased to one
+//! Every manager reply is `pending` when written
+//! ([`DeliveryStore`](crate::storage::DeliveryStore)). Bots connected to the bot websocket in
+//! delivery mode (`ws::bot`) are offered due replies, each leased to one
 //! connection; a bot reports each outcome, and this module turns the report into the stored
 //! state ([`DeliveryPolicy`]: retry with backoff, wait out a 429, give up, mark a user blocked)
 //! and into events for the managers (`ticket.message.delivery`, `ticket.user.blocked`). A manager
