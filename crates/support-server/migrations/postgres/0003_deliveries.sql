@@ -33,3 +33,9 @@ $$;
 
 CREATE TRIGGER support_deliveries_new AFTER INSERT ON support_messages
     FOR EACH ROW WHEN (NEW.sender = 'supp') EXECUTE FUNCTION support_deliveries_new();
+
+-- The state (resolved or open) a user was last told of, per ticket (see the SQLite migration).
+CREATE TABLE support_resolution_notices (
+    ticket_id BIGINT  PRIMARY KEY REFERENCES support_tickets (id),
+    resolved  BOOLEAN NOT NULL
+);

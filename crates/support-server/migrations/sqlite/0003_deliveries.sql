@@ -37,3 +37,10 @@ BEGIN
     INSERT INTO support_deliveries (message_id, state, attempts, updated_at)
     VALUES (NEW.id, 'pending', 0, NEW.created_at);
 END;
+
+-- The state (resolved or open) a user was last told of, per ticket: the first bot connection to
+-- record a manager's resolve or reopen sends the notice, so several bot replicas send it once.
+CREATE TABLE support_resolution_notices (
+    ticket_id INTEGER PRIMARY KEY NOT NULL REFERENCES support_tickets (id),
+    resolved  INTEGER NOT NULL CHECK (resolved IN (0, 1))
+);

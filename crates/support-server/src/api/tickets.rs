@@ -244,6 +244,12 @@ pub(crate) async fn update(
     } else {
         current
     };
+    if resolution && !matches!(caller, Caller::Manager(_)) {
+        // The user changed it: they know, so a manager's next change is what they are told.
+        if let Err(err) = state.storage().claim_notice(id, ticket.resolved).await {
+            tracing::warn!(error = %err, "recording the user's own resolution failed");
+        }
+    }
     if changed {
         let audience = Audience::Ticket {
             assignee: ticket.manager_id(),

@@ -117,6 +117,12 @@ pub trait DeliveryStore: Send + Sync + 'static {
         language_code: Option<&str>,
     ) -> StorageResult<Option<TelegramId>>;
 
+    /// Records that the user of `ticket` is told it is `resolved` (or open again): `true` if this
+    /// call is the first to record that state since the recorded one changed, so of several bot
+    /// connections exactly one sends a manager's resolve or reopen to the user. A change the
+    /// user made themselves is recorded too (the result ignored): they know it.
+    async fn claim_notice(&self, ticket: TicketId, resolved: bool) -> StorageResult<bool>;
+
     /// One message, with its delivery.
     async fn get_message(&self, message: MessageId) -> StorageResult<Option<Message>>;
 }

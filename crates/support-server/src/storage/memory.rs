@@ -55,6 +55,8 @@ struct TicketRow {
 #[derive(Debug, Default)]
 struct State {
     users: HashMap<TelegramId, UserRow>,
+    /// The resolution state each ticket's user was last told of.
+    notices: HashMap<TicketId, bool>,
     /// Pending replies' schedule, by message.
     schedules: HashMap<MessageId, Schedule>,
     tickets: BTreeMap<TicketId, TicketRow>,
@@ -584,6 +586,10 @@ impl DeliveryStore for MemoryStorage {
             row.language_code = Some(code.to_owned());
         }
         Ok(std::mem::take(&mut row.blocked).then_some(user))
+    }
+
+    async fn claim_notice(&self, ticket: TicketId, resolved: bool) -> StorageResult<bool> {
+        Ok(self.lock().notices.insert(ticket, resolved) != Some(resolved))
     }
 
     async fn get_message(&self, message: MessageId) -> StorageResult<Option<Message>> {

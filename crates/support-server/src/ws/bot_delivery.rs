@@ -93,9 +93,7 @@ pub(super) async fn run(
                 event = events.recv() => match event {
                     Ok(event) if announces_work(&event.event) => continue 'conn,
                     Ok(event) if is_managers_resolution(&event.event) => {
-                        // Told live (not stored: a bot offline at that moment does not tell
-                        // the user; the ticket screen shows the state anyway).
-                        if let Err(stop) = send_text(&mut socket, event.event.to_json(), &shutdown).await {
+                        if let Err(stop) = tell_resolution(&mut socket, &state, &event.event).await {
                             break 'conn stop;
                         }
                     }
@@ -138,6 +136,28 @@ fn is_managers_resolution(event: &ServerEvent) -> bool {
 /// whose bot died during the Telegram call.
 const UNCONFIRMED: &str =
     "Unconfirmed: the bot stopped while sending this reply; it may not have reached the user.";
+
+/// Forwards a manager's resolve or reopen for the bot to tell the user, if this connection is
+/// the first (of every connection on every instance) to claim the notice. Live only: a bot
+/// offline at that moment does not tell the user (the ticket screen shows the state anyway).
+async fn tell_resolution(
+    socket: &mut WebSocket,
+    state: &AppState,
+    event: &ServerEvent,
+) -> Result<(), Stop> {
+    let ServerEvent::TicketUpdated(update) = event else {
+        return Ok(());
+    };
+    let first = state
+        .storage()
+        .claim_notice(update.ticket.id, update.ticket.resolved)
+        .await
+        .map_err(|e| storage_down(&e))?;
+    if first {
+        send_text(socket, event.to_json(), state.shutdown_token()).await?;
+    }
+    Ok(())
+}
 
 /// Claims and offers what is due and fits; returns when to look again. First, replies whose
 /// sender died mid-call are marked failed (by whichever connection comes first).

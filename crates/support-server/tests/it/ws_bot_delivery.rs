@@ -416,3 +416,45 @@ async fn a_bot_that_dies_during_the_telegram_call_leaves_the_reply_failed_unconf
     assert!(failed["delivery"].get("error_code").is_none());
     silent(&mut b).await;
 }
+
+#[tokio::test]
+async fn a_managers_resolution_goes_to_one_bot_connection_and_the_users_own_to_none() {
+    let s = TestServer::default_server().await;
+    let t = id(&s.create_ticket(1001, "resolve").await);
+    let (_, session) = s.manager("anna").await;
+    let mut a = s.delivery_ws().await;
+    let mut b = s.delivery_ws().await;
+    let patch = |resolved: bool| {
+        s.client()
+            .patch(s.url(&format!("/support/tickets/{t}/")))
+            .header("cookie", format!("support_session={session}"))
+            .header("origin", s.origin())
+            .json(&json!({ "resolved": resolved }))
+            .send()
+    };
+    assert_eq!(patch(true).await.unwrap().status(), 200);
+    let told = tokio::select! {
+        e = recv(&mut a) => { silent(&mut b).await; e }
+        e = recv(&mut b) => { silent(&mut a).await; e }
+    };
+    assert_eq!(told["type"], "ticket.updated");
+    assert_eq!(told["resolved_by"], "supp");
+    assert_eq!(told["ticket"]["resolved"], true);
+    // The user reopens it through the bot: nobody is told (they know); a manager's resolve
+    // after that is told again.
+    let by_bot = s
+        .bot(reqwest::Method::PATCH, &format!("/support/tickets/{t}/"))
+        .json(&json!({"resolved": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_bot.status(), 200);
+    silent(&mut a).await;
+    silent(&mut b).await;
+    assert_eq!(patch(true).await.unwrap().status(), 200);
+    let again = tokio::select! {
+        e = recv(&mut a) => e,
+        e = recv(&mut b) => e,
+    };
+    assert_eq!(again["ticket"]["resolved"], true);
+}

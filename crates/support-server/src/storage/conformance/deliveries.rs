@@ -471,3 +471,18 @@ pub async fn deliveries_sending_is_exclusive(s: DynStorage) {
         1
     );
 }
+
+/// A resolve or reopen is told once: the first claim of a state wins until it changes.
+pub async fn resolution_notices_claimed_once(s: DynStorage) {
+    let t = create(&s, 901, "notice").await;
+    let other = create(&s, 902, "other").await;
+    assert!(s.claim_notice(t.id, true).await.unwrap());
+    assert!(!s.claim_notice(t.id, true).await.unwrap(), "told already");
+    assert!(s.claim_notice(other.id, true).await.unwrap(), "per ticket");
+    assert!(
+        s.claim_notice(t.id, false).await.unwrap(),
+        "reopened: a new state"
+    );
+    assert!(!s.claim_notice(t.id, false).await.unwrap());
+    assert!(s.claim_notice(t.id, true).await.unwrap());
+}

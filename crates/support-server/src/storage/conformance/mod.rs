@@ -38,7 +38,7 @@ pub use concurrency::{
 };
 pub use deliveries::{
     blocked_users_and_languages, deliveries_claimed_once, deliveries_lifecycle,
-    deliveries_sending_is_exclusive,
+    deliveries_sending_is_exclusive, resolution_notices_claimed_once,
 };
 pub use managers::{managers_upsert_and_lookup, sessions_expire};
 pub use messages::{messages_order_and_paging, updated_at_and_unread_count, viewed_marks};
@@ -101,6 +101,9 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("deliveries_sending_is_exclusive", |s| {
         Box::pin(deliveries_sending_is_exclusive(s))
     }),
+    ("resolution_notices_claimed_once", |s| {
+        Box::pin(resolution_notices_claimed_once(s))
+    }),
 ];
 
 /// Runs `suite` on `storage` in a task of its own (so a failing suite still lets the store
@@ -144,6 +147,7 @@ macro_rules! storage_conformance_tests {
             blocked_users_and_languages,
             deliveries_claimed_once,
             deliveries_sending_is_exclusive,
+            resolution_notices_claimed_once,
         );
     };
     (@each $runner:expr; $($suite:ident),* $(,)?) => {

@@ -289,6 +289,22 @@ where
         Ok(unblocked.map(TelegramId::new))
     }
 
+    async fn claim_notice(&self, ticket: TicketId, resolved: bool) -> StorageResult<bool> {
+        // An upsert that changes nothing returns no row: the state was recorded already.
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO support_resolution_notices (ticket_id, resolved) VALUES ($1, $2) \
+             ON CONFLICT (ticket_id) DO UPDATE SET resolved = excluded.resolved \
+             WHERE support_resolution_notices.resolved <> excluded.resolved \
+             RETURNING ticket_id",
+        )
+        .bind(ticket.get())
+        .bind(resolved)
+        .fetch_optional(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(claimed.is_some())
+    }
+
     async fn get_message(&self, message: MessageId) -> StorageResult<Option<Message>> {
         let row: Option<DeliveredRow> =
             sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
