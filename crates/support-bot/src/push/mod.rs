@@ -378,6 +378,7 @@ impl Connection<'_> {
                 lock(&ledger).abandon(id);
                 return;
             }
+            pacer.before_send(deliver::chat_of(&offer.ticket)).await;
             let report = deliver::reply(&*bot, &languages, &storage, &offer).await;
             let _ = reports.send((id, report));
         });

@@ -27,6 +27,9 @@ pub(crate) struct Pacer {
     overall: Duration,
     chats: Mutex<HashMap<ChatId, Instant>>,
     next_overall: Mutex<Instant>,
+    /// When each chat's last message actually left: the slot is taken before the server's
+    /// go-ahead, whose round trip varies, so the spacing is checked again right before the call.
+    last_sent: Mutex<HashMap<ChatId, Instant>>,
 }
 
 impl Pacer {
@@ -36,6 +39,7 @@ impl Pacer {
             overall,
             chats: Mutex::new(HashMap::new()),
             next_overall: Mutex::new(Instant::now()),
+            last_sent: Mutex::new(HashMap::new()),
         }
     }
 
@@ -62,6 +66,26 @@ impl Pacer {
             slot
         };
         tokio::time::sleep_until(slot).await;
+    }
+}
+
+impl Pacer {
+    /// Right before the Telegram call: waits until a full interval has passed since the chat's
+    /// last message actually left, and records this one.
+    pub(crate) async fn before_send(&self, chat: ChatId) {
+        let earliest = {
+            let last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
+            last.get(&chat).map(|at| *at + self.per_chat)
+        };
+        if let Some(earliest) = earliest {
+            tokio::time::sleep_until(earliest).await;
+        }
+        let now = Instant::now();
+        let mut last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
+        if last.len() >= REMEMBERED_CHATS {
+            last.retain(|_, at| *at + self.per_chat > now);
+        }
+        last.insert(chat, now);
     }
 }
 
