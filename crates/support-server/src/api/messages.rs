@@ -104,7 +104,7 @@ pub(crate) async fn create(
     };
     // One call: the message and its ticket's manager (the event's audience) as of the write; an
     // unknown ticket is a 404.
-    let (message, assignee) = state
+    let written = state
         .storage()
         .create_message_with_manager(NewMessageRecord {
             ticket: id,
@@ -114,10 +114,18 @@ pub(crate) async fn create(
             manager,
         })
         .await?;
-    publish_to(&state, assignee, message.clone()).await;
-    if allowed == Sender::User {
-        // The user wrote: store their language, and they are reachable again if they had
-        // blocked the bot (their waiting replies go out).
+    let message = written.message;
+    publish_to(&state, written.assignee, message.clone()).await;
+    // The user wrote: their language is stored, and they are reachable again if they had
+    // blocked the bot (their waiting replies go out). The write read the user as it was, so
+    // the usual message (nothing to change) costs no further query.
+    let stale = written.user.as_ref().is_none_or(|user| {
+        user.blocked
+            || language
+                .as_deref()
+                .is_some_and(|code| user.language_code.as_deref() != Some(code))
+    });
+    if allowed == Sender::User && stale {
         crate::delivery::user_wrote(&state, id, language.as_deref()).await;
     }
     Ok((StatusCode::CREATED, json_body(&message)).into_response())

@@ -161,7 +161,11 @@ pub(crate) async fn create(
     if let Some(message) = first {
         super::messages::publish_new(&state, &ticket, message).await;
     }
-    let ticket = if language.is_some() || ticket.user.blocked {
+    let stale = ticket.user.blocked
+        || language
+            .as_deref()
+            .is_some_and(|code| ticket.user.language_code.as_deref() != Some(code));
+    let ticket = if stale {
         crate::delivery::user_wrote(&state, ticket.id, language.as_deref()).await;
         state
             .storage()

@@ -13,7 +13,7 @@ use support_protocol::{
 use super::{
     AssignOutcome, DeliveryChange, DeliveryStore, DeliveryUpdate, ManagerRecord, ManagerStore,
     ManagerUpsert, NewMessageRecord, NewTicketRecord, Storage, StorageError, StorageResult,
-    TicketChanges, TicketQuery, TicketStore,
+    TicketChanges, TicketQuery, TicketStore, WrittenMessage,
 };
 
 /// What is known of a Telegram user besides the id.
@@ -305,13 +305,19 @@ impl TicketStore for MemoryStorage {
     async fn create_message_with_manager(
         &self,
         new: NewMessageRecord,
-    ) -> StorageResult<(Message, Option<ManagerId>)> {
-        // Under one lock: the manager is the one as of the insert.
+    ) -> StorageResult<WrittenMessage> {
+        // Under one lock: the manager and the user are the ones as of the insert.
         let mut state = self.lock();
-        let Some(manager) = state.tickets.get(&new.ticket).map(|t| t.manager) else {
+        let Some((assignee, user)) = state.tickets.get(&new.ticket).map(|t| (t.manager, t.user))
+        else {
             return Err(StorageError::TicketNotFound(new.ticket));
         };
-        Ok((state.insert_message(new), manager))
+        let user = state.user(user);
+        Ok(WrittenMessage {
+            message: state.insert_message(new),
+            assignee,
+            user: Some(user),
+        })
     }
 
     async fn list_messages(

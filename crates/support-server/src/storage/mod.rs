@@ -58,7 +58,7 @@ pub use managers::ManagerStore;
 pub use memory::MemoryStorage;
 pub use records::{
     AssignOutcome, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord, TicketChanges,
-    TicketQuery,
+    TicketQuery, WrittenMessage,
 };
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]

@@ -1,7 +1,9 @@
 //! The values the storage traits take and give besides the wire types: what to create, how to
 //! filter, what an assignment did, a manager with credentials.
 
-use support_protocol::{ManagerId, Sender, SupportManager, TelegramId, Ticket, TicketId};
+use support_protocol::{
+    ManagerId, Message, Sender, SupportManager, TelegramId, TelegramUser, Ticket, TicketId,
+};
 
 /// A ticket to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +46,19 @@ impl NewMessageRecord {
             manager: None,
         }
     }
+}
+
+/// A message just written, with what its event and the bookkeeping after it need, read by the
+/// write itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenMessage {
+    /// The message as stored.
+    pub message: Message,
+    /// The ticket's manager as of the write: the audience of its event.
+    pub assignee: Option<ManagerId>,
+    /// The ticket's user as of the write (`blocked`, `language_code`), when the backend read it
+    /// with the write; `None` leaves the caller to look it up if it needs to.
+    pub user: Option<TelegramUser>,
 }
 
 /// Filters and paging of a ticket list; every filter that is `Some` applies (AND).

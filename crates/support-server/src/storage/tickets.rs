@@ -5,7 +5,7 @@ use support_protocol::{ManagerId, Message, MessageId, TelegramId, Ticket, Ticket
 
 use super::{
     AssignOutcome, NewMessageRecord, NewTicketRecord, StorageError, StorageResult, TicketChanges,
-    TicketQuery,
+    TicketQuery, WrittenMessage,
 };
 
 /// Users, tickets and messages. Object safe; part of every [`Storage`](super::Storage).
@@ -47,17 +47,22 @@ pub trait TicketStore: Send + Sync + 'static {
     /// Creates a message; `TicketNotFound` if the ticket is absent.
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message>;
     /// Creates a message and returns it with the ticket's manager (the audience of its event)
-    /// as of the write. The default is [`TicketStore::ticket_manager`] then
-    /// [`TicketStore::create_message`]; a backend may answer both from one transaction.
+    /// and, where the backend reads it with the write, the ticket's user, as of the write. The
+    /// default is [`TicketStore::ticket_manager`] then [`TicketStore::create_message`] (no
+    /// user); a backend may answer all of it from one statement.
     async fn create_message_with_manager(
         &self,
         new: NewMessageRecord,
-    ) -> StorageResult<(Message, Option<ManagerId>)> {
-        let manager = self
+    ) -> StorageResult<WrittenMessage> {
+        let assignee = self
             .ticket_manager(new.ticket)
             .await?
             .ok_or(StorageError::TicketNotFound(new.ticket))?;
-        Ok((self.create_message(new).await?, manager))
+        Ok(WrittenMessage {
+            message: self.create_message(new).await?,
+            assignee,
+            user: None,
+        })
     }
     /// A page of a ticket's messages, newest first, and their total count; `TicketNotFound` if
     /// the ticket is absent.

@@ -177,21 +177,28 @@ pub async fn message_audience(s: DynStorage) {
         Err(StorageError::TicketNotFound(id)) if id == missing
     ));
     assert_eq!(s.ticket_manager(t).await.unwrap(), Some(None));
-    let (m1, audience) = s
+    let written = s
         .create_message_with_manager(user_message(t, "first"))
         .await
         .unwrap();
+    let (m1, audience) = (written.message, written.assignee);
     assert_eq!(audience, None);
+    // The ticket's user as of the write, where the backend reads it (all of ours do).
+    if let Some(user) = written.user {
+        assert_eq!(user.telegram_id, TelegramId::new(1));
+        assert!(!user.blocked);
+    }
     assert_eq!(
         (m1.ticket, m1.text.as_str(), m1.sender),
         (t, "first", Sender::User)
     );
     s.assign_ticket(t, anna, false).await.unwrap();
     assert_eq!(s.ticket_manager(t).await.unwrap(), Some(Some(anna)));
-    let (m2, audience) = s
+    let written = s
         .create_message_with_manager(supp_message(t, "reply", anna))
         .await
         .unwrap();
+    let (m2, audience) = (written.message, written.assignee);
     assert_eq!(audience, Some(anna));
     assert!(m2.id > m1.id);
     // A reply is on the bot's cursor like one made by `create_message`.
@@ -209,9 +216,11 @@ pub async fn message_audience(s: DynStorage) {
                 if i == N / 2 {
                     s.assign_ticket(t, boris, true).await.unwrap();
                 }
-                s.create_message_with_manager(user_message(t, &format!("race {i}")))
+                let written = s
+                    .create_message_with_manager(user_message(t, &format!("race {i}")))
                     .await
-                    .unwrap()
+                    .unwrap();
+                (written.message, written.assignee)
             })
         })
         .collect();

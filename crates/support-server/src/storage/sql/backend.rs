@@ -4,11 +4,11 @@
 use std::future::Future;
 
 use sqlx::{Database, Pool, Transaction};
-use support_protocol::{ManagerId, Message, Timestamp};
+use support_protocol::Timestamp;
 
 use super::migrate::Migration;
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageResult};
+use crate::storage::{NewMessageRecord, StorageResult, WrittenMessage};
 
 /// One SQL database as the shared storage logic sees it.
 ///
@@ -85,11 +85,11 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     fn push_now(statement: &mut Statement<'_, Self::Db>, now: Timestamp);
 
     /// Inserts one message, committed when the future completes, and returns it with its
-    /// ticket's manager as of that commit (the audience of its event).
+    /// ticket's manager (the audience of its event) and user as of that commit.
     fn insert_message(
         &self,
         new: NewMessageRecord,
-    ) -> impl Future<Output = StorageResult<(Message, Option<ManagerId>)>> + Send;
+    ) -> impl Future<Output = StorageResult<WrittenMessage>> + Send;
 
     /// Flushes and closes every connection.
     fn close(&self) -> impl Future<Output = ()> + Send;

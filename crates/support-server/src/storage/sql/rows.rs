@@ -15,7 +15,7 @@ use support_protocol::{
 use sqlx::{Database, Decode, Encode, Type};
 
 use super::SqlBackend;
-use crate::storage::{ManagerRecord, StorageError, StorageResult};
+use crate::storage::{ManagerRecord, StorageError, StorageResult, WrittenMessage};
 
 /// A type stored in a column: bound, read back and typed by the database `DB`.
 pub(crate) trait Column<DB: Database>:
@@ -278,11 +278,29 @@ impl DeliveredRow {
     }
 }
 
-/// A new message with its ticket's manager (the audience of its event): a [`MessageRow`]'s
-/// columns and `audience`.
+/// The columns a message insert returns besides [`MESSAGE_COLUMNS`]: the ticket's manager (the
+/// audience of its event) and its user's `blocked` and `language_code`, as of the write; `$T` is
+/// the expression of the ticket's id. The columns of [`AudienceRow`].
+pub(super) fn written_columns(ticket: &str) -> String {
+    format!(
+        "(SELECT t.support_manager_id FROM support_tickets t WHERE t.id = {ticket}) AS audience, \
+         (SELECT u.telegram_id FROM support_tickets t JOIN support_users u \
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_id, \
+         (SELECT u.blocked FROM support_tickets t JOIN support_users u \
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_blocked, \
+         (SELECT u.language_code FROM support_tickets t JOIN support_users u \
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_language_code"
+    )
+}
+
+/// A new message with its ticket's manager and user: a [`MessageRow`]'s columns and
+/// [`written_columns`].
 pub(super) struct AudienceRow {
     message: MessageRow,
     audience: Option<i64>,
+    user_id: Option<i64>,
+    user_blocked: Option<bool>,
+    user_language_code: Option<String>,
 }
 
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for AudienceRow
@@ -290,21 +308,33 @@ where
     MessageRow: sqlx::FromRow<'r, R>,
     &'r str: sqlx::ColumnIndex<R>,
     i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn from_row(row: &'r R) -> sqlx::Result<Self> {
         Ok(Self {
             message: MessageRow::from_row(row)?,
             audience: sqlx::Row::try_get(row, "audience")?,
+            user_id: sqlx::Row::try_get(row, "user_id")?,
+            user_blocked: sqlx::Row::try_get(row, "user_blocked")?,
+            user_language_code: sqlx::Row::try_get(row, "user_language_code")?,
         })
     }
 }
 
 impl AudienceRow {
-    pub(super) fn into_parts(self) -> StorageResult<(Message, Option<ManagerId>)> {
-        Ok((
-            self.message.into_new_message()?,
-            self.audience.map(ManagerId::new),
-        ))
+    pub(super) fn into_written(self) -> StorageResult<WrittenMessage> {
+        let user = self.user_id.map(|id| {
+            let mut user = TelegramUser::new(TelegramId::new(id));
+            user.blocked = self.user_blocked.unwrap_or(false);
+            user.language_code = self.user_language_code;
+            user
+        });
+        Ok(WrittenMessage {
+            message: self.message.into_new_message()?,
+            assignee: self.audience.map(ManagerId::new),
+            user,
+        })
     }
 }
 

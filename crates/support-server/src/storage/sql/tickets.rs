@@ -12,7 +12,7 @@ use super::rows::{
 use super::statement::Statement;
 use crate::storage::{
     AssignOutcome, NewMessageRecord, NewTicketRecord, StorageError, StorageResult, TicketChanges,
-    TicketQuery, TicketStore,
+    TicketQuery, TicketStore, WrittenMessage,
 };
 
 #[async_trait]
@@ -206,13 +206,13 @@ where
     }
 
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message> {
-        Ok(self.insert_message(new).await?.0)
+        Ok(self.insert_message(new).await?.message)
     }
 
     async fn create_message_with_manager(
         &self,
         new: NewMessageRecord,
-    ) -> StorageResult<(Message, Option<ManagerId>)> {
+    ) -> StorageResult<WrittenMessage> {
         self.insert_message(new).await
     }
 

@@ -19,13 +19,13 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
-use support_protocol::{ManagerId, Message, Sender, Timestamp};
+use support_protocol::{ManagerId, Sender, Timestamp};
 
 use super::SqlBackend;
 use super::migrate::{Migration, migrate};
 use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, is_foreign_key_violation};
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageError, StorageResult};
+use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
 
 /// Connections per instance; every request holds one only for its queries.
 const MAX_CONNECTIONS: u32 = 10;
@@ -147,10 +147,7 @@ impl SqlBackend for PostgresStorage {
         statement.push(CLOCK_MICROS);
     }
 
-    async fn insert_message(
-        &self,
-        new: NewMessageRecord,
-    ) -> StorageResult<(Message, Option<ManagerId>)> {
+    async fn insert_message(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
         if new.sender == Sender::Supp {
             // The reply lock is held until commit: an explicit transaction.
             let mut tx = self.pool.begin().await.map_err(db)?;
@@ -182,12 +179,15 @@ impl SqlBackend for PostgresStorage {
 async fn insert_with_audience(
     conn: &mut PgConnection,
     new: &NewMessageRecord,
-) -> StorageResult<(Message, Option<ManagerId>)> {
+) -> StorageResult<WrittenMessage> {
     let row: Option<AudienceRow> = sqlx::query_as(&format!(
-        "WITH t AS (SELECT id, support_manager_id FROM support_tickets WHERE id = $1 FOR SHARE), \
+        "WITH t AS (SELECT id, support_manager_id, user_id FROM support_tickets \
+         WHERE id = $1 FOR SHARE), \
          m AS (INSERT INTO support_messages (ticket_id, sender, text, viewed, manager_id) \
          SELECT t.id, $2, $3, $4, $5 FROM t RETURNING {MESSAGE_COLUMNS}) \
-         SELECT m.*, t.support_manager_id AS audience FROM m CROSS JOIN t"
+         SELECT m.*, t.support_manager_id AS audience, u.telegram_id AS user_id, \
+         u.blocked AS user_blocked, u.language_code AS user_language_code \
+         FROM m CROSS JOIN t LEFT JOIN support_users u ON u.telegram_id = t.user_id"
     ))
     .bind(new.ticket.get())
     .bind(new.sender.as_str())
@@ -204,5 +204,5 @@ async fn insert_with_audience(
         }
     })?;
     row.ok_or(StorageError::TicketNotFound(new.ticket))?
-        .into_parts()
+        .into_written()
 }

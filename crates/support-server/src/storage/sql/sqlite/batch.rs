@@ -14,11 +14,11 @@
 use std::collections::HashSet;
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
-use support_protocol::{ManagerId, Message, Timestamp};
+use support_protocol::{ManagerId, Timestamp};
 use tokio::sync::{mpsc, oneshot};
 
-use super::super::rows::{AudienceRow, MESSAGE_COLUMNS, db};
-use crate::storage::{NewMessageRecord, StorageError, StorageResult};
+use super::super::rows::{AudienceRow, MESSAGE_COLUMNS, db, written_columns};
+use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
 
 /// The most messages in one transaction: 6 bound values each stays far below SQLite's 32,766
 /// variables, and a batch this size commits in a few milliseconds.
@@ -29,7 +29,7 @@ const QUEUE: usize = 4096;
 /// One message waiting for its commit.
 pub(super) struct Pending {
     new: NewMessageRecord,
-    reply: oneshot::Sender<StorageResult<(Message, Option<ManagerId>)>>,
+    reply: oneshot::Sender<StorageResult<WrittenMessage>>,
 }
 
 /// The handle callers use; cloning it is cheap.
@@ -48,10 +48,7 @@ impl MessageBatcher {
 
     /// Inserts one message, returning once the transaction holding it has committed, with its
     /// ticket's manager as of that transaction.
-    pub(super) async fn insert(
-        &self,
-        new: NewMessageRecord,
-    ) -> StorageResult<(Message, Option<ManagerId>)> {
+    pub(super) async fn insert(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Pending { new, reply })
@@ -99,7 +96,7 @@ async fn run(writer: SqlitePool, mut requests: mpsc::Receiver<Pending>) {
 async fn commit(
     writer: &SqlitePool,
     news: &[&NewMessageRecord],
-) -> StorageResult<Vec<StorageResult<(Message, Option<ManagerId>)>>> {
+) -> StorageResult<Vec<StorageResult<WrittenMessage>>> {
     // The only write connection: no other write of this process runs until it is released.
     let mut conn = writer.acquire().await.map_err(db)?;
     // Taken while holding the write connection: created_at never decreases as ids increase.
@@ -121,10 +118,8 @@ async fn commit(
          RETURNING ",
     )
     .push(MESSAGE_COLUMNS)
-    .push(
-        ", (SELECT t.support_manager_id FROM support_tickets t \
-         WHERE t.id = support_messages.ticket_id) AS audience",
-    );
+    .push(", ")
+    .push(written_columns("support_messages.ticket_id"));
     let rows: Vec<AudienceRow> = qb
         .build_query_as()
         .fetch_all(&mut *conn)
@@ -135,11 +130,11 @@ async fn commit(
     // id restores the batch order.
     let mut inserted = rows
         .into_iter()
-        .map(AudienceRow::into_parts)
+        .map(AudienceRow::into_written)
         .collect::<StorageResult<Vec<_>>>()?;
-    inserted.sort_by_key(|(m, _)| m.id);
+    inserted.sort_by_key(|w| w.message.id);
     // A ticket exists for all of its messages in the batch or for none (one statement).
-    let found: HashSet<i64> = inserted.iter().map(|(m, _)| m.ticket.get()).collect();
+    let found: HashSet<i64> = inserted.iter().map(|w| w.message.ticket.get()).collect();
     let expected = news
         .iter()
         .filter(|n| found.contains(&n.ticket.get()))
@@ -158,13 +153,13 @@ async fn commit(
         .iter()
         .map(|n| {
             if found.contains(&n.ticket.get()) {
-                let (message, audience) = inserted.next().ok_or_else(closed)?;
-                if message.ticket != n.ticket {
+                let written = inserted.next().ok_or_else(closed)?;
+                if written.message.ticket != n.ticket {
                     return Err(StorageError::Backend(
                         "sqlite: the batch's rows came back out of order".into(),
                     ));
                 }
-                Ok((message, audience))
+                Ok(written)
             } else {
                 Err(StorageError::TicketNotFound(n.ticket))
             }

@@ -20,13 +20,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
-use support_protocol::{ManagerId, Message, Timestamp};
+use support_protocol::Timestamp;
 
 use super::SqlBackend;
 use super::migrate::{Migration, migrate};
 use super::rows::db;
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageError, StorageResult};
+use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
 
 mod batch;
 #[cfg(test)]
@@ -160,10 +160,7 @@ impl SqlBackend for SqliteStorage {
         statement.push_bind(now.unix_micros());
     }
 
-    async fn insert_message(
-        &self,
-        new: NewMessageRecord,
-    ) -> StorageResult<(Message, Option<ManagerId>)> {
+    async fn insert_message(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
         // Group commit: many concurrent messages share one statement and one fsync, and the
         // audience comes from that same statement.
         self.messages.insert(new).await
