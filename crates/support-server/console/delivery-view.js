@@ -31,7 +31,9 @@ export function deliveryBadge(message) {
       title: attempts > 0 ? t('delivery.attempts', { n: attempts }) : t('delivery.pendingTitle'),
     },
     icon('clock', 14),
-    t('delivery.pending'),
+    // No attempt yet: no bot has taken it (none connected, or a bot without push, such as the
+    // Python original's, which delivers nothing): said so rather than "Sending…".
+    t(attempts > 0 ? 'delivery.pending' : 'delivery.waiting'),
   );
 }
 

@@ -626,7 +626,8 @@ async fn console_reply_delivery() {
         "pending",
         "li.querySelector('.msg-delivery').textContent === arguments[1] \
          && !document.querySelector('#message-list li.pending')",
-        "Sending…",
+        // No bot has taken it yet.
+        "Waiting for the bot",
     )
     .await;
     assert_eq!(

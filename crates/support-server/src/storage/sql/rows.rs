@@ -279,8 +279,10 @@ impl DeliveredRow {
 }
 
 /// The columns a message insert returns besides [`MESSAGE_COLUMNS`]: the ticket's manager (the
-/// audience of its event) and its user's `blocked` and `language_code`, as of the write; `$T` is
-/// the expression of the ticket's id. The columns of [`AudienceRow`].
+/// audience of its event) and its user's `blocked` and `language_code`, as of the write; `ticket` is
+/// the expression of the ticket's id. The columns of [`AudienceRow`]. (Postgres reads them in
+/// its insert's CTE instead.)
+#[cfg(feature = "sqlite")]
 pub(super) fn written_columns(ticket: &str) -> String {
     format!(
         "(SELECT t.support_manager_id FROM support_tickets t WHERE t.id = {ticket}) AS audience, \
@@ -293,8 +295,8 @@ pub(super) fn written_columns(ticket: &str) -> String {
     )
 }
 
-/// A new message with its ticket's manager and user: a [`MessageRow`]'s columns and
-/// [`written_columns`].
+/// A new message with its ticket's manager and user: a [`MessageRow`]'s columns, `audience`,
+/// `user_id`, `user_blocked` and `user_language_code`.
 pub(super) struct AudienceRow {
     message: MessageRow,
     audience: Option<i64>,
