@@ -34,6 +34,9 @@ pub struct SupportConfig {
     pub console_assets_dir: Option<PathBuf>,
     /// How replies are delivered to Telegram: leases, retries, backoff.
     pub delivery: DeliveryPolicy,
+    /// Serve `/healthz` and `/readyz` at the root (see [`crate::health`]); off by default, so
+    /// a host's own paths are left alone.
+    pub health: bool,
 }
 
 impl Default for SupportConfig {
@@ -47,6 +50,7 @@ impl Default for SupportConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             console_assets_dir: None,
             delivery: DeliveryPolicy::default(),
+            health: false,
         }
     }
 }
@@ -65,6 +69,7 @@ impl fmt::Debug for SupportConfig {
             .field("body_limit", &self.body_limit)
             .field("console_assets_dir", &self.console_assets_dir)
             .field("delivery", &self.delivery)
+            .field("health", &self.health)
             .finish()
     }
 }

@@ -16,6 +16,7 @@
 //! | [`config`] | [`SupportConfig`](config::SupportConfig) |
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
 //! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
+//! | [`health`] | `/healthz` and `/readyz`, opt-in ([`SupportServerBuilder::health`]) |
 //!
 //! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
 //! `redis` (`RedisHub`), `test-util` (the storage conformance suite). With none, the memory
@@ -29,6 +30,7 @@ pub mod console;
 pub mod delivery;
 pub mod directory;
 pub mod error;
+pub mod health;
 pub mod hub;
 mod redact;
 mod router;

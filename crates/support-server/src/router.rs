@@ -21,5 +21,11 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
     // Websocket and auth routes (manager websocket, bot websocket, login/logout) go here.
     let ws: Router<AppState> =
         crate::ws::routes(&config).merge(crate::auth::routes::routes(&config));
-    rest.merge(ws).with_state(state)
+    let routes = rest.merge(ws);
+    let routes = if config.health {
+        routes.merge(crate::health::routes())
+    } else {
+        routes
+    };
+    routes.with_state(state)
 }

@@ -179,6 +179,14 @@ impl SupportServerBuilder {
         self
     }
 
+    /// Serves the health endpoints `/healthz` (the process is up) and `/readyz` (the storage
+    /// and the hub answer; 503 JSON naming the failing part) at the root of the router
+    /// (default: off, so a host keeps its own paths). See [`crate::health`].
+    pub fn health(mut self, enabled: bool) -> Self {
+        self.config.health = enabled;
+        self
+    }
+
     /// Replaces the whole configuration.
     pub fn config(mut self, config: SupportConfig) -> Self {
         self.config = config;

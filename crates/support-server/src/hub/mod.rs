@@ -110,6 +110,13 @@ pub trait EventHub: Send + Sync + 'static {
     async fn publish(&self, event: HubEvent) -> Result<(), HubError>;
     /// A receiver of every event published from now on, on any instance.
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>>;
+
+    /// Whether the broker answers: the server's `/readyz` calls it. The default (the
+    /// in-process hub, which has no broker) is always `Ok`; `PgHub` runs a query on its pool,
+    /// `RedisHub` sends a `PING` on its publishing connection.
+    async fn ping(&self) -> Result<(), HubError> {
+        Ok(())
+    }
 }
 
 /// A shared handle to any hub.

@@ -196,4 +196,13 @@ impl EventHub for PgHub {
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
         self.inner.local.subscribe()
     }
+
+    async fn ping(&self) -> Result<(), HubError> {
+        // The table the large events go through: fails when the schema is gone as well.
+        sqlx::query("SELECT 1 FROM support_hub_events LIMIT 1")
+            .execute(&self.inner.pool)
+            .await
+            .map_err(broker)?;
+        Ok(())
+    }
 }

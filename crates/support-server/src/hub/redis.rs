@@ -181,4 +181,14 @@ impl EventHub for RedisHub {
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
         self.inner.local.subscribe()
     }
+
+    async fn ping(&self) -> Result<(), HubError> {
+        let mut conn = self.publisher().await?;
+        let result: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
+        if let Err(err) = result {
+            *self.inner.publisher.lock().await = None;
+            return Err(broker(err));
+        }
+        Ok(())
+    }
 }

@@ -78,6 +78,13 @@ pub trait Storage: TicketStore + ManagerStore + DeliveryStore {
 
     /// Flushes and closes (graceful shutdown). Later calls may fail.
     async fn close(&self);
+
+    /// Whether the storage answers: the server's `/readyz` calls it. The default counts the
+    /// managers, a cheap query that also fails when the tables are gone (a dropped schema),
+    /// which a bare `SELECT 1` would not notice; a backend may answer more cheaply.
+    async fn ping(&self) -> StorageResult<()> {
+        self.count_managers().await.map(|_| ())
+    }
 }
 
 /// A shared handle to any backend.

@@ -11,9 +11,11 @@
 //! | `ws_manager`, `ws_bot`, `ws_bot_delivery`, `ws_auth`, `ws_bad_input`, `ws_slow` | the websockets |
 //! | `hub_broker` | two instances over the Postgres and Redis hubs |
 //! | `console_browser` | the manager console in headless Chromium |
+//! | `health` | `/healthz` and `/readyz` |
 
 mod auth_builtin;
 mod console_browser;
+mod health;
 mod hub_broker;
 mod rest_e2e;
 mod rest_golden;

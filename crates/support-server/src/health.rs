@@ -1,0 +1,81 @@
+//! Health endpoints for load balancers and orchestrators, served at the root when turned on
+//! ([`SupportServerBuilder::health`](crate::SupportServerBuilder::health); the program turns
+//! them on):
+//!
+//! | path | answers |
+//! |---|---|
+//! | [`HEALTHZ_PATH`] | the process is up: always `200 {"status":"ok"}` |
+//! | [`READYZ_PATH`] | the storage answers a query ([`Storage::ping`](crate::storage::Storage::ping)) and the hub's broker answers ([`EventHub::ping`](crate::hub::EventHub::ping); the in-process hub always does): `200 {"status":"ok","checks":{"storage":"ok","hub":"ok"}}`, else `503` with `"status":"unavailable"`, the failing parts in `"failing"` and `"unavailable"` in `"checks"` |
+//!
+//! Neither needs credentials, so neither says more than which part fails: the error itself is
+//! logged (`warn`). Each check gives up after [`CHECK_TIMEOUT`] (a hung database is not ready).
+//! Whether a bot is connected is not checked: bots come and go without the server being unfit.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// The liveness path.
+pub const HEALTHZ_PATH: &str = "/healthz";
+/// The readiness path.
+pub const READYZ_PATH: &str = "/readyz";
+/// How long `/readyz` waits for each part before it counts it as failing.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The two routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(HEALTHZ_PATH, get(healthz))
+        .route(READYZ_PATH, get(readyz))
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `Ok`, or why the part fails (for the log).
+async fn check<E: std::fmt::Display>(
+    part: impl std::future::Future<Output = Result<(), E>>,
+) -> Result<(), String> {
+    match tokio::time::timeout(CHECK_TIMEOUT, part).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) => Err(format!("no answer within {CHECK_TIMEOUT:?}")),
+    }
+}
+
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let (storage, hub) = tokio::join!(check(state.storage().ping()), check(state.hub().ping()));
+    let mut checks = serde_json::Map::new();
+    let mut failing = Vec::new();
+    for (part, result) in [("storage", storage), ("hub", hub)] {
+        match result {
+            Ok(()) => {
+                checks.insert(part.to_owned(), json!("ok"));
+            }
+            Err(error) => {
+                tracing::warn!(part, %error, "readiness check failed");
+                checks.insert(part.to_owned(), json!("unavailable"));
+                failing.push(part);
+            }
+        }
+    }
+    if failing.is_empty() {
+        (
+            StatusCode::OK,
+            Json(json!({"status": "ok", "checks": checks})),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "failing": failing, "checks": checks})),
+        )
+    }
+}
