@@ -6,7 +6,7 @@ use support_server::{SupportServer, hub, storage};
 
 use crate::error::Error;
 use crate::managers::ensure_managers;
-use crate::options::Options;
+use crate::options::{ManagerCredentials, Options};
 
 /// Writes a line to stdout, ignoring a closed or broken stdout.
 fn say(line: &str) {
@@ -54,11 +54,13 @@ pub async fn run(options: Options) -> Result<(), Error> {
     let mut builder = SupportServer::builder()
         .shared_storage(storage)
         .shared_hub(hub)
-        .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api);
+        .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api)
+        .health(true);
+    let bot_tokens = options.bot_tokens.iter().filter(|t| !t.is_empty()).count();
     for token in options.bot_tokens.iter().filter(|t| !t.is_empty()) {
         builder = builder.bot_token(token.clone());
     }
-    if options.bot_tokens.is_empty() && !options.legacy_anonymous_bot_api {
+    if bot_tokens == 0 && !options.legacy_anonymous_bot_api {
         tracing::warn!("no --bot-token given: no bot can use the REST API");
     }
     if let Some(dir) = &options.console_dir {
@@ -71,22 +73,19 @@ pub async fn run(options: Options) -> Result<(), Error> {
     let hub = options.hub.split("://").next().unwrap_or_default();
     tracing::info!(%addr, backend, hub, "support server listening");
     // Printed with errors ignored: a closed stdout must not stop the server.
-    say(&format!(
-        "support server listening on http://{addr} (storage: {backend}, hub: {hub})"
-    ));
-    let mount = &support.state().config().mount;
-    say(&format!("manager console: http://{addr}{mount}/manager/"));
+    for line in startup_lines(
+        &addr.to_string(),
+        &support.state().config().mount,
+        (backend, hub),
+        &Login::new(generated, &options.managers),
+        bot_tokens,
+    ) {
+        say(&line);
+    }
     if let Some(dir) = &options.console_dir {
         say(&format!(
             "console files served from {} (debug mode: read on every request)",
             dir.display()
-        ));
-    }
-    if let Some(admin) = generated {
-        // Printed once, to the terminal only (never to the log): the operator needs it to log in.
-        say(&format!(
-            "created manager {:?} with password {:?} (change it with --manager)",
-            admin.username, admin.password
         ));
     }
     let app: axum::Router = support.router();
@@ -105,4 +104,119 @@ pub async fn run(options: Options) -> Result<(), Error> {
     support.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How the operator logs into the console, as the start-up output says it.
+#[derive(Debug)]
+enum Login {
+    /// `admin` was created just now with this password (printed once, never logged).
+    Generated(ManagerCredentials),
+    /// The managers given with `--manager` (their names; the operator knows the passwords).
+    Given(Vec<String>),
+    /// Managers were stored by an earlier start.
+    Stored,
+}
+
+impl Login {
+    fn new(generated: Option<ManagerCredentials>, given: &[ManagerCredentials]) -> Self {
+        match generated {
+            Some(admin) => Self::Generated(admin),
+            None if !given.is_empty() => {
+                Self::Given(given.iter().map(|m| m.username.clone()).collect())
+            }
+            None => Self::Stored,
+        }
+    }
+}
+
+/// What the program prints once it listens: where it is, how to log into the console, what
+/// the bot needs, the health endpoints. The first line names the address (tests read it).
+fn startup_lines(
+    addr: &str,
+    mount: &str,
+    (backend, hub): (&str, &str),
+    login: &Login,
+    bot_tokens: usize,
+) -> Vec<String> {
+    let mut lines = vec![
+        format!("support server listening on http://{addr} (storage: {backend}, hub: {hub})"),
+        format!("manager console: http://{addr}{mount}/manager/"),
+    ];
+    lines.push(match login {
+        Login::Generated(admin) => format!(
+            "  log in as {:?} with password {:?}: generated now, printed only this once \
+             (--manager USER:PASSWORD sets your own)",
+            admin.username, admin.password
+        ),
+        Login::Given(names) => format!(
+            "  log in as {} with the password given with --manager",
+            names
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        Login::Stored => "  log in with a stored manager (the first start printed the generated \
+                          \"admin\" password; --manager admin:NEW-PASSWORD resets it)"
+            .to_owned(),
+    });
+    let (host, port) = addr.rsplit_once(':').unwrap_or((addr, ""));
+    lines.push(match bot_tokens {
+        0 => "bot: no --bot-token given, so no bot can use the REST API (but with \
+              --legacy-anonymous-bot-api); the bot's BACKEND_TOKEN must equal a --bot-token"
+            .to_owned(),
+        n => format!(
+            "bot: run it with BACKEND_HOST={host} BACKEND_PORT={port} BACKEND_SUPPORT_PATH={} \
+             and BACKEND_TOKEN set to the --bot-token value{}",
+            if mount.is_empty() { "/" } else { mount },
+            if n == 1 { "" } else { " (one of them)" }
+        ),
+    });
+    lines.push(format!(
+        "health: http://{addr}/healthz (process up), http://{addr}/readyz (storage and hub)"
+    ));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials(username: &str, password: &str) -> ManagerCredentials {
+        ManagerCredentials {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_startup_output_says_how_to_log_in_and_what_the_bot_needs() {
+        let admin = Login::new(Some(credentials("admin", "Pw123")), &[]);
+        let lines = startup_lines("127.0.0.1:8000", "/support", ("sqlite", "local"), &admin, 1);
+        assert_eq!(
+            lines,
+            [
+                "support server listening on http://127.0.0.1:8000 (storage: sqlite, hub: local)",
+                "manager console: http://127.0.0.1:8000/support/manager/",
+                "  log in as \"admin\" with password \"Pw123\": generated now, printed only this \
+                 once (--manager USER:PASSWORD sets your own)",
+                "bot: run it with BACKEND_HOST=127.0.0.1 BACKEND_PORT=8000 \
+                 BACKEND_SUPPORT_PATH=/support and BACKEND_TOKEN set to the --bot-token value",
+                "health: http://127.0.0.1:8000/healthz (process up), \
+                 http://127.0.0.1:8000/readyz (storage and hub)",
+            ]
+        );
+
+        let anna = Login::new(None, &[credentials("anna", "secret")]);
+        let given = startup_lines("a:1", "", ("memory", "local"), &anna, 0);
+        assert_eq!(
+            given[2],
+            "  log in as \"anna\" with the password given with --manager"
+        );
+        assert!(given[3].contains("no --bot-token"), "{}", given[3]);
+        assert!(!given.concat().contains("secret"));
+        let stored = startup_lines("a:1", "", ("memory", "local"), &Login::new(None, &[]), 2);
+        assert!(stored[2].contains("--manager admin:"), "{}", stored[2]);
+        assert!(stored[3].contains("(one of them)"), "{}", stored[3]);
+    }
 }
