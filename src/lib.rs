@@ -47,6 +47,12 @@ pub use support_bot as bot;
 
 /// The README's examples, compiled and run as doc tests. They need the features their
 /// dependency lines name, and nothing from this crate's dev-dependencies.
-#[cfg(all(doctest, feature = "sqlite", feature = "postgres", feature = "redis"))]
+#[cfg(all(
+    doctest,
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "redis",
+    feature = "bot"
+))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -1,8 +1,9 @@
 //! Starts the `chatlabs-support-server` binary as a subprocess, as a new user would: waits for
 //! readiness, logs in as a manager, creates a ticket over REST, receives its event on the manager
 //! websocket, then sends SIGTERM and sees a clean exit with the websocket closed with 1001; a
-//! second start on the same SQLite file finds the ticket. Also: `--help` and `--version`, a bad
-//! `--hub`, and two instances sharing Postgres and a broker hub.
+//! second start on the same SQLite file finds the ticket. Also: the README's quick-start command
+//! run as a newcomer would (its printed credentials log into the console), `--help` and
+//! `--version`, a bad `--hub`, and two instances sharing Postgres and a broker hub.
 #![cfg(unix)]
 // A build without some backend leaves some helpers unused.
 #![cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
@@ -358,4 +359,123 @@ async fn the_program_serves_rest_and_keeps_data_across_restarts() {
     assert_eq!(ticket["title"], "from the program");
     assert_eq!(ticket["unread_count"], 1);
     sigterm_and_wait(child);
+}
+
+/// The server command of the workspace README's quick start: the arguments after
+/// `cargo run -p chatlabs-support-server --` on its first line that starts so (a trailing
+/// `# comment` left out). Read from the README itself, so a change there reaches this test.
+fn readme_server_args() -> Vec<String> {
+    const PREFIX: &str = "cargo run -p chatlabs-support-server -- ";
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("the workspace README");
+    let line = readme
+        .lines()
+        .find(|line| line.starts_with(PREFIX))
+        .unwrap_or_else(|| panic!("no line starting with {PREFIX:?} in README.md"));
+    let command = line[PREFIX.len()..].split('#').next().unwrap_or_default();
+    command.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The text between the first two `"` after `marker` in `line`.
+fn quoted_after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = &line[line.find(marker)? + marker.len()..];
+    let rest = &rest[rest.find('"')? + 1..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// The README's quick start, as a newcomer runs it: its server command in an empty directory,
+/// with nothing configured (only the port is a free one, through `SUPPORT_BIND`, since 8000 may
+/// be taken). The start-up output names the console, the generated `admin` and its password,
+/// and what the bot needs; those credentials log into the console.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn the_readme_quick_start_runs_and_its_printed_login_works() {
+    let args = readme_server_args();
+    assert!(
+        !args
+            .iter()
+            .any(|a| a.starts_with("--database") || a.starts_with("--manager")),
+        "the quick start runs on the SQLite default with a generated admin: {args:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = program();
+    for (var, _) in std::env::vars() {
+        if var.starts_with("SUPPORT_") || var == "RUST_LOG" {
+            command.env_remove(var);
+        }
+    }
+    let mut child = command
+        .args(&args)
+        .current_dir(dir.path())
+        .env("SUPPORT_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(Some(child));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut output = Vec::new();
+    while !output.iter().any(|l: &String| l.starts_with("health:")) {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) => output.push(line),
+            Err(err) => panic!("{err}: the start-up output so far: {output:#?}"),
+        }
+    }
+    let find = |start: &str| {
+        output
+            .iter()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting with {start:?} in {output:#?}"))
+            .clone()
+    };
+    let console = find("manager console: ");
+    let console_url = console.trim().trim_start_matches("manager console: ");
+    let (origin, path) = console_url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(host, path)| (format!("http://{host}"), format!("/{path}")))
+        .unwrap_or_else(|| panic!("no console URL in {console:?}"));
+    let mount = path
+        .strip_suffix("/manager/")
+        .unwrap_or_else(|| panic!("{path:?} is no console path"));
+    let login = find("log in as ");
+    let username = quoted_after(&login, "log in as").expect("the user");
+    let password = quoted_after(&login, "with password").expect("the password");
+    assert_eq!(username, "admin", "{login}");
+    assert!(login.contains("generated"), "{login}");
+    let bot = find("bot: ");
+    assert!(
+        bot.contains("BACKEND_TOKEN") && bot.contains("--bot-token"),
+        "{bot}"
+    );
+    assert!(
+        dir.path().join("support.db").is_file(),
+        "the SQLite default, in the current directory"
+    );
+
+    let http = reqwest::Client::new();
+    let page = http.get(console_url).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{console_url}");
+    let response = http
+        .post(format!("{origin}{mount}/auth/login/"))
+        .header("origin", &origin)
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    // Health is on in the program.
+    for path in ["/healthz", "/readyz"] {
+        let response = http.get(format!("{origin}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    sigterm_and_wait(server);
 }
