@@ -32,16 +32,22 @@ mod run;
 
 pub use error::Error;
 pub use managers::ensure_managers;
-pub use options::{ManagerCredentials, Options};
+pub use options::{LogFormat, ManagerCredentials, Options};
 pub use run::{run, shutdown_signal};
 
-/// Sets up logging (to stdout, as `tracing_subscriber::fmt` does): `RUST_LOG` when set, else
-/// `info`.
-pub fn init_tracing() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
-        .init();
+/// Sets up logging: to stderr (stdout carries the start-up lines an operator reads), `RUST_LOG`
+/// when set, else `info`; as text, coloured only when stderr is a terminal, or as one JSON
+/// object per line ([`LogFormat::Json`]) for a log collector. Each line of a request carries its
+/// `request_id` (the span `support_server::request_id` opens).
+pub fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }

@@ -9,7 +9,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = Options::parse();
-    init_tracing();
+    init_tracing(options.log_format);
     match run(options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -66,6 +66,20 @@ pub struct Options {
     /// built into the program; edit a file and reload the page.
     #[arg(long, env = "SUPPORT_CONSOLE_DIR")]
     pub console_dir: Option<PathBuf>,
+    /// How log lines (on stderr) are written: `text` (coloured on a terminal) or `json` (one
+    /// object per line, for a log collector).
+    #[arg(long, env = "SUPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The format of the program's log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// A `--manager USER:PASSWORD` value. `Debug` hides the password.
@@ -123,6 +137,7 @@ mod tests {
         assert_eq!(options.bind.to_string(), "127.0.0.1:8000");
         assert_eq!(options.database, "sqlite://support.db");
         assert_eq!(options.hub, "local");
+        assert_eq!(options.log_format, LogFormat::Text);
         assert_eq!(options.bot_tokens, ["a", "b"]);
         let managers: Vec<_> = options
             .managers

@@ -479,3 +479,80 @@ async fn the_readme_quick_start_runs_and_its_printed_login_works() {
     }
     sigterm_and_wait(server);
 }
+
+/// `--log-format json`: log lines go to stderr, one JSON object each, and a request's lines carry
+/// its `x-request-id` (the client's here), which the response echoes.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn json_logs_on_stderr_carry_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("support.db").display());
+    let mut child = program()
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+            "--bot-token",
+            "T",
+        ])
+        .args(["--log-format", "json"])
+        // The access log (a line per request) is tower-http's, at debug.
+        .env("RUST_LOG", "info,tower_http=debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let server = Server(Some(child));
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}/support/tickets/"))
+        .header("authorization", "Bearer T")
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+    // A request without an id gets a fresh one.
+    let fresh = reqwest::get(format!("http://{addr}/support/tickets/"))
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh.headers()["x-request-id"].to_str().unwrap().len(),
+        36,
+        "a UUID"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let line = received
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            .expect("a log line of the request on stderr");
+        if line.contains("trace-me-42") {
+            break line;
+        }
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(value["span"]["request_id"], "trace-me-42", "{value}");
+    assert!(!line.contains('\u{1b}'), "no colour codes: {line}");
+    sigterm_and_wait(server);
+}

@@ -10,6 +10,7 @@
 //! | [`storage`] | the [`Storage`](storage::Storage) trait; SQLite, Postgres and memory backends; [`storage::open`] by URL |
 //! | [`hub`] | the [`EventHub`](hub::EventHub): events to websocket connections on every instance; [`hub::open`] by URL |
 //! | [`auth`] | manager authentication ([`ManagerAuth`](auth::ManagerAuth)) and bot tokens |
+//! | [`request_id`] | the `x-request-id` of every request, in its responses and log lines |
 //! | [`ws`] | the manager and bot websockets (their limits and close codes) |
 //! | [`delivery`] | manager replies' delivery to Telegram: [`DeliveryPolicy`](delivery::DeliveryPolicy) |
 //! | [`directory`] | [`UserDirectory`](directory::UserDirectory): which Telegram users may open tickets |
@@ -33,6 +34,7 @@ pub mod error;
 pub mod health;
 pub mod hub;
 mod redact;
+pub mod request_id;
 mod router;
 mod server;
 mod state;

@@ -27,5 +27,5 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
     } else {
         routes
     };
-    routes.with_state(state)
+    crate::request_id::layer(routes).with_state(state)
 }

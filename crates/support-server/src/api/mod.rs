@@ -14,7 +14,6 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{MethodRouter, any, get};
 use support_protocol::{ServerEvent, TicketId};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::config::SupportConfig;
 use crate::error::ApiError;
@@ -98,14 +97,10 @@ pub(crate) fn routes(config: &SupportConfig) -> Router<AppState> {
         // Unknown routes under the mount are JSON 404s; at the root the host owns the fallback.
         router = router.route(&format!("{mount}/{{*rest}}"), any(meta::not_found));
     }
-    router
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("x-support-server"),
-            HeaderValue::from_static(SERVER_HEADER_VALUE),
-        ))
-        // One span per request: method, path and query, status, latency. Headers (tokens,
-        // cookies) and bodies (message texts) are never recorded.
-        .layer(TraceLayer::new_for_http())
+    router.layer(SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("x-support-server"),
+        HeaderValue::from_static(SERVER_HEADER_VALUE),
+    ))
 }
 
 fn allow(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

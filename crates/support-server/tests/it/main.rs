@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `storage` | the storage conformance suite on memory, SQLite and Postgres; backend-specific tests |
 //! | `rest_e2e`, `rest_golden` | the REST API end to end, and the Python original's recorded cases replayed |
+//! | `request_ids` | the `x-request-id` of every route |
 //! | `auth_builtin` | built-in manager authentication |
 //! | `ws_manager`, `ws_bot`, `ws_bot_delivery`, `ws_auth`, `ws_bad_input`, `ws_slow` | the websockets |
 //! | `hub_broker` | two instances over the Postgres and Redis hubs |
@@ -17,6 +18,7 @@ mod auth_builtin;
 mod console_browser;
 mod health;
 mod hub_broker;
+mod request_ids;
 mod rest_e2e;
 mod rest_golden;
 mod storage;
