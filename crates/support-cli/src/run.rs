@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use support_server::{SupportServer, hub, storage};
+use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, storage};
 
 use crate::error::Error;
 use crate::managers::ensure_managers;
@@ -65,6 +65,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
         builder = builder.console_assets_dir(dir.clone());
     }
     let support = builder.build();
+    // Expired sessions and bearer tokens: deleted now and every 10 minutes until shutdown.
+    let purge = support.spawn_session_purge(SESSION_PURGE_INTERVAL);
     let listener = tokio::net::TcpListener::bind(options.bind).await?;
     let addr = listener.local_addr()?;
     let backend = support.state().storage().backend_name();
@@ -102,6 +104,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
         stopping.begin_shutdown();
     })
     .await?;
+    // The purge stops with `begin_shutdown`; let a purge in flight finish before closing.
+    let _ = purge.await;
     support.close().await;
     tracing::info!("stopped");
     Ok(())

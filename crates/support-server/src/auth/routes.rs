@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -78,6 +78,15 @@ fn client_key(parts: &Parts) -> String {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "-".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The body of a login or token request, read up to the configured body limit like every other
+/// body (axum's own 2 MB default would answer a bigger one with a plain-text 413): 413
+/// `{"detail": "Request body is too large."}` beyond it.
+async fn limited_body(state: &AppState, body: Body) -> ApiResult<Bytes> {
+    axum::body::to_bytes(body, state.config().body_limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)
 }
 
 /// `{username, password}` from a JSON or form body.
@@ -172,7 +181,9 @@ async fn check_credentials(
 
 /// `POST {mount}/auth/login/` `{username, password}` (JSON or form): 200 with the manager and
 /// the session cookie; 400 `{"detail": "Invalid username or password."}`; 429 when throttled.
-async fn login(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiResult<Response> {
+async fn login(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let body = limited_body(&state, body).await?;
     let (auth, manager) = check_credentials(&state, &parts, &body).await?;
     let token = auth.start_session(manager.id, SESSION_TTL).await?;
     let mut response = json_body(&manager_json(&manager));
@@ -186,7 +197,9 @@ async fn login(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiR
 
 /// `POST {mount}/auth/token/` `{username, password}`: 200 `{"token": "..."}`, a bearer token for
 /// programmatic clients (`Authorization: Bearer <token>`), valid for [`TOKEN_TTL`].
-async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiResult<Response> {
+async fn token(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let body = limited_body(&state, body).await?;
     let (auth, manager) = check_credentials(&state, &parts, &body).await?;
     let token = auth.start_session(manager.id, TOKEN_TTL).await?;
     let mut response = json_body(&json!({ "token": token, "expires_in": TOKEN_TTL.as_secs() }));

@@ -19,6 +19,21 @@ async fn server_with_anna() -> (TestServer, i64) {
     (s, anna.id.get())
 }
 
+/// `POST path` (login or token) with `username` and `password` as JSON.
+async fn post_credentials(
+    s: &TestServer,
+    path: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    s.client
+        .post(s.url(path))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
 fn cookie_of(r: &reqwest::Response) -> String {
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     set.split(';').next().unwrap().to_owned()
@@ -294,6 +309,132 @@ async fn upserting_a_manager_changes_the_password() {
     let r = login("new-pass").await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["last_name"], "Z");
+}
+
+/// A changed password ends the manager's cookie sessions and bearer tokens (401 at once); the
+/// same password again (a restart with the same `--manager`) keeps them.
+#[tokio::test]
+async fn a_password_change_ends_sessions_and_tokens() {
+    let (s, _) = server_with_anna().await;
+    let post = |path, password| post_credentials(&s, path, "anna", password);
+    let cookie = cookie_of(&post("/support/auth/login/", "s3cret!").await);
+    let token = post("/support/auth/token/", "s3cret!")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let status = |with_cookie: bool| {
+        let request = s.client.get(s.url("/support/tickets/"));
+        let request = if with_cookie {
+            request.header("cookie", &cookie)
+        } else {
+            request.bearer_auth(&token)
+        };
+        async move { request.send().await.unwrap().status() }
+    };
+    let storage = s.support.state().storage();
+    create_or_update_manager(storage, "anna", "s3cret!", "Anna", "K")
+        .await
+        .unwrap();
+    assert_eq!(status(true).await, 200, "same password: the cookie lives");
+    assert_eq!(status(false).await, 200, "same password: the token lives");
+
+    create_or_update_manager(storage, "anna", "n3w-pass", "Anna", "K")
+        .await
+        .unwrap();
+    assert_eq!(status(true).await, 401, "the old cookie");
+    assert_eq!(status(false).await, 401, "the old token");
+    let me = s
+        .client
+        .get(s.url("/support/auth/me/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    // The new password logs in.
+    assert_eq!(post("/support/auth/login/", "n3w-pass").await.status(), 200);
+}
+
+/// Login and token bodies are capped like every other body: 413 with a JSON detail, for a
+/// body just over the limit (1 MB) and one past axum's own 2 MB default (5 MB).
+#[tokio::test]
+async fn auth_bodies_are_capped_with_a_json_413() {
+    let (s, _) = server_with_anna().await;
+    for path in ["/support/auth/login/", "/support/auth/token/"] {
+        for size in [1_000_000, 5_000_000] {
+            let r = post_credentials(&s, path, "anna", &"x".repeat(size)).await;
+            assert_eq!(r.status(), 413, "{path} {size}");
+            assert_eq!(
+                r.json::<Value>().await.unwrap(),
+                json!({"detail": "Request body is too large."}),
+                "{path} {size}"
+            );
+        }
+    }
+    // A normal body still logs in.
+    let r = post_credentials(&s, "/support/auth/login/", "anna", "s3cret!").await;
+    assert_eq!(r.status(), 200);
+}
+
+/// The purge task deletes expired sessions at start and then periodically, and stops on
+/// shutdown.
+#[tokio::test]
+async fn expired_sessions_are_purged_at_start_and_periodically() {
+    use support_server::protocol::Timestamp;
+    let (s, anna) = server_with_anna().await;
+    let storage = s.support.state().storage().clone();
+    let anna = support_server::protocol::ManagerId::new(anna);
+    let at = |micros: i64| Timestamp::from_unix_micros(micros).unwrap();
+    let long_ago = at(1_000_000);
+    storage
+        .create_session("expired-1", anna, at(2_000_000))
+        .await
+        .unwrap();
+    let alive = |hash: &'static str| {
+        let storage = storage.clone();
+        async move {
+            storage
+                .session_manager(hash, long_ago)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    assert!(alive("expired-1").await);
+    let purge = s
+        .support
+        .spawn_session_purge(std::time::Duration::from_millis(50));
+    let wait_gone = |hash: &'static str| async move {
+        for _ in 0..100 {
+            if !alive(hash).await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("{hash} was not purged");
+    };
+    wait_gone("expired-1").await;
+    // Periodically: a session that expires later is purged by a later tick; a live one stays.
+    storage
+        .create_session("expired-2", anna, at(2_000_000))
+        .await
+        .unwrap();
+    let tomorrow = at(Timestamp::now().unix_micros() + 86_400_000_000);
+    storage
+        .create_session("live", anna, tomorrow)
+        .await
+        .unwrap();
+    wait_gone("expired-2").await;
+    assert!(alive("live").await);
+    s.support.begin_shutdown();
+    tokio::time::timeout(std::time::Duration::from_secs(5), purge)
+        .await
+        .expect("the purge stops on shutdown")
+        .unwrap();
 }
 
 #[tokio::test]

@@ -25,6 +25,15 @@ where
     Option<String>: Column<DB>,
 {
     async fn upsert_manager(&self, manager: ManagerUpsert) -> StorageResult<ManagerRecord> {
+        let mut tx = self.begin_write().await?;
+        let old_hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT password_hash FROM support_managers WHERE username = $1")
+                .bind(manager.username.clone())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let changed = manager.password_hash.is_some()
+            && old_hash.is_some_and(|old| old != manager.password_hash);
         let row: ManagerRow = sqlx::query_as(&format!(
             "INSERT INTO support_managers (username, first_name, last_name, password_hash) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
@@ -36,10 +45,20 @@ where
         .bind(manager.first_name)
         .bind(manager.last_name)
         .bind(manager.password_hash)
-        .fetch_one(self.writer())
+        .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(row.into())
+        let record: ManagerRecord = row.into();
+        if changed {
+            // The old password's sessions and tokens end with it, in the same transaction.
+            sqlx::query("DELETE FROM support_sessions WHERE manager_id = $1")
+                .bind(record.id.get())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(record)
     }
 
     async fn manager(&self, id: ManagerId) -> StorageResult<Option<ManagerRecord>> {
@@ -115,5 +134,17 @@ where
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> StorageResult<u64> {
+        // `RETURNING` counts the rows portably (sqlx has no dialect-free `rows_affected`).
+        let deleted: Vec<i64> = sqlx::query_scalar(
+            "DELETE FROM support_sessions WHERE expires_at <= $1 RETURNING manager_id",
+        )
+        .bind(now.unix_micros())
+        .fetch_all(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(u64::try_from(deleted.len()).unwrap_or(u64::MAX))
     }
 }
