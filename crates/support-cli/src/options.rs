@@ -47,6 +47,15 @@ pub struct Options {
         hide_env_values = true
     )]
     pub bot_tokens: Vec<String>,
+    /// A reverse proxy whose `X-Forwarded-For` is believed for login throttling (the client
+    /// address it reports); repeatable (the variable takes a comma-separated list). Without one,
+    /// the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SUPPORT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Let tokenless clients (the Python aiogram bot) use the bot REST API.
     #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
     pub legacy_anonymous_bot_api: bool,
@@ -78,6 +87,7 @@ impl std::fmt::Debug for Options {
             .field("hub", &Redacted::url(&self.hub))
             .field("hub_channel", &self.hub_channel)
             .field("bot_tokens", &vec![Redacted::ALL; self.bot_tokens.len()])
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
             .field("managers", &self.managers)
             .field("console_dir", &self.console_dir)

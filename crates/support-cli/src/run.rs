@@ -58,6 +58,9 @@ pub async fn run(options: Options) -> Result<(), Error> {
     for token in options.bot_tokens.iter().filter(|t| !t.is_empty()) {
         builder = builder.bot_token(token.clone());
     }
+    for proxy in &options.trusted_proxies {
+        builder = builder.trusted_proxy(*proxy);
+    }
     if options.bot_tokens.is_empty() && !options.legacy_anonymous_bot_api {
         tracing::warn!("no --bot-token given: no bot can use the REST API");
     }

@@ -203,6 +203,13 @@ impl SupportServerBuilder {
         self
     }
 
+    /// A reverse proxy whose `X-Forwarded-For` the login throttle believes (see
+    /// [`SupportConfig::trusted_proxies`]); repeatable.
+    pub fn trusted_proxy(mut self, proxy: std::net::IpAddr) -> Self {
+        self.config.trusted_proxies.push(proxy);
+        self
+    }
+
     /// The largest request body, in bytes (default 64 KiB).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;

@@ -437,6 +437,36 @@ async fn expired_sessions_are_purged_at_start_and_periodically() {
         .unwrap();
 }
 
+/// Behind a trusted proxy the throttle counts per client address from `X-Forwarded-For`; from
+/// an untrusted peer the header is ignored (a client cannot dodge the limit by inventing one).
+#[tokio::test]
+async fn throttling_keys_on_the_client_behind_trusted_proxies() {
+    for trusted in [true, false] {
+        let mut builder = SupportServer::builder();
+        if trusted {
+            builder = builder.trusted_proxy("127.0.0.1".parse().unwrap());
+        }
+        let s = TestServer::start(builder.build()).await;
+        create_or_update_manager(s.support.state().storage(), "anna", "s3cret!", "", "")
+            .await
+            .unwrap();
+        let login = |client: &'static str, password: &'static str| {
+            s.client
+                .post(s.url("/support/auth/login/"))
+                .header("x-forwarded-for", client)
+                .json(&json!({"username": "anna", "password": password}))
+                .send()
+        };
+        for _ in 0..MAX_FAILURES {
+            assert_eq!(login("198.51.100.1", "wrong").await.unwrap().status(), 400);
+        }
+        assert_eq!(login("198.51.100.1", "wrong").await.unwrap().status(), 429);
+        let other = login("198.51.100.2", "s3cret!").await.unwrap().status();
+        let expected = if trusted { 200 } else { 429 };
+        assert_eq!(other, expected, "trusted: {trusted}");
+    }
+}
+
 #[tokio::test]
 async fn a_host_with_its_own_auth_has_no_login_routes() {
     let s = TestServer::start(SupportServer::builder().manager_auth(NoManagers).build()).await;
