@@ -70,6 +70,15 @@ pub struct Options {
         hide_env_values = true
     )]
     pub managers: Vec<ManagerCredentials>,
+    /// Deactivate a manager: they can no longer log in and their sessions and tokens end (given
+    /// again with `--manager`, they are active again); repeatable (the variable takes a
+    /// comma-separated list).
+    #[arg(
+        long = "deactivate-manager",
+        env = "SUPPORT_DEACTIVATE_MANAGER",
+        value_delimiter = ','
+    )]
+    pub deactivate_managers: Vec<String>,
     /// Console development: serve the console's page and assets from this directory (a
     /// checkout's `crates/support-server/console`), read on every request, instead of the copies
     /// built into the program; edit a file and reload the page.
@@ -90,6 +99,7 @@ impl std::fmt::Debug for Options {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
             .field("managers", &self.managers)
+            .field("deactivate_managers", &self.deactivate_managers)
             .field("console_dir", &self.console_dir)
             .finish()
     }

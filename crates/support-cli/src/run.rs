@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, storage};
 
 use crate::error::Error;
-use crate::managers::ensure_managers;
+use crate::managers::{deactivate_managers, ensure_managers};
 use crate::options::Options;
 
 /// Writes a line to stdout, ignoring a closed or broken stdout.
@@ -49,6 +49,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
     }
     let storage = storage::open(&options.database).await?;
     let generated = ensure_managers(&storage, &options.managers).await?;
+    deactivate_managers(&storage, &options.deactivate_managers).await?;
     // The URL is never logged: it may hold a password.
     let hub = hub::open(&options.hub, options.hub_channel.as_deref()).await?;
     let mut builder = SupportServer::builder()

@@ -12,6 +12,14 @@ pub trait ManagerStore: Send + Sync + 'static {
     /// than the stored one ends all the manager's sessions and bearer tokens, in the same write:
     /// whoever knew the old password is logged out.
     async fn upsert_manager(&self, manager: ManagerUpsert) -> StorageResult<ManagerRecord>;
+    /// Activates or deactivates the manager `username`; `None` when there is none. Deactivating
+    /// ends all their sessions and bearer tokens in the same write (so reactivating later does
+    /// not revive them); an inactive manager cannot log in.
+    async fn set_manager_active(
+        &self,
+        username: &str,
+        active: bool,
+    ) -> StorageResult<Option<ManagerRecord>>;
     /// A manager by id.
     async fn manager(&self, id: ManagerId) -> StorageResult<Option<ManagerRecord>>;
     /// A manager by username.

@@ -638,6 +638,23 @@ impl ManagerStore for MemoryStorage {
         Ok(record)
     }
 
+    async fn set_manager_active(
+        &self,
+        username: &str,
+        active: bool,
+    ) -> StorageResult<Option<ManagerRecord>> {
+        let mut state = self.lock();
+        let Some(manager) = state.managers.values_mut().find(|m| m.username == username) else {
+            return Ok(None);
+        };
+        manager.active = active;
+        let record = manager.clone();
+        if !active {
+            state.sessions.retain(|_, (m, _)| *m != record.id);
+        }
+        Ok(Some(record))
+    }
+
     async fn manager(&self, id: ManagerId) -> StorageResult<Option<ManagerRecord>> {
         Ok(self.lock().managers.get(&id).cloned())
     }

@@ -34,6 +34,20 @@ async fn post_credentials(
         .unwrap()
 }
 
+/// A session cookie (`support_session=…`) and a bearer token for `username`.
+async fn cookie_and_token(s: &TestServer, username: &str, password: &str) -> (String, String) {
+    let login = post_credentials(s, "/support/auth/login/", username, password).await;
+    let token = post_credentials(s, "/support/auth/token/", username, password)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (cookie_of(&login), token)
+}
+
 fn cookie_of(r: &reqwest::Response) -> String {
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     set.split(';').next().unwrap().to_owned()
@@ -317,15 +331,7 @@ async fn upserting_a_manager_changes_the_password() {
 async fn a_password_change_ends_sessions_and_tokens() {
     let (s, _) = server_with_anna().await;
     let post = |path, password| post_credentials(&s, path, "anna", password);
-    let cookie = cookie_of(&post("/support/auth/login/", "s3cret!").await);
-    let token = post("/support/auth/token/", "s3cret!")
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (cookie, token) = cookie_and_token(&s, "anna", "s3cret!").await;
     let status = |with_cookie: bool| {
         let request = s.client.get(s.url("/support/tickets/"));
         let request = if with_cookie {
@@ -357,6 +363,32 @@ async fn a_password_change_ends_sessions_and_tokens() {
     assert_eq!(me.status(), 401);
     // The new password logs in.
     assert_eq!(post("/support/auth/login/", "n3w-pass").await.status(), 200);
+}
+
+/// Deactivation ends the manager's cookie and token for good (reactivating does not revive
+/// them) and refuses their login until they are active again.
+#[tokio::test]
+async fn deactivation_ends_sessions_and_tokens() {
+    let (s, _) = server_with_anna().await;
+    let post = |path, password| post_credentials(&s, path, "anna", password);
+    let (cookie, token) = cookie_and_token(&s, "anna", "s3cret!").await;
+    let statuses = || async {
+        let me = s.url("/support/auth/me/");
+        let by_cookie = s.client.get(&me).header("cookie", &cookie).send();
+        let by_token = s.client.get(&me).bearer_auth(&token).send();
+        (
+            by_cookie.await.unwrap().status().as_u16(),
+            by_token.await.unwrap().status().as_u16(),
+        )
+    };
+    assert_eq!(statuses().await, (200, 200));
+    let storage = s.support.state().storage();
+    storage.set_manager_active("anna", false).await.unwrap();
+    assert_eq!(statuses().await, (401, 401));
+    assert_eq!(post("/support/auth/login/", "s3cret!").await.status(), 400);
+    storage.set_manager_active("anna", true).await.unwrap();
+    assert_eq!(statuses().await, (401, 401), "not revived");
+    assert_eq!(post("/support/auth/login/", "s3cret!").await.status(), 200);
 }
 
 /// Login and token bodies are capped like every other body: 413 with a JSON detail, for a

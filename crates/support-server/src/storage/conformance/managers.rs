@@ -243,3 +243,32 @@ pub async fn password_change_ends_sessions(s: DynStorage) {
     s.create_session("ivan-new", ivan, expires).await.unwrap();
     assert!(alive("ivan-new").await);
 }
+
+/// Deactivating a manager ends their sessions (reactivating does not revive them); unknown
+/// usernames are `None`.
+pub async fn deactivation_ends_sessions(s: DynStorage) {
+    let kate = add_manager(&s, "kate").await;
+    let liam = add_manager(&s, "liam").await.id;
+    assert!(kate.active);
+    let expires = Timestamp::from_unix_micros(4_000_000_000_000_000).unwrap();
+    let now = Timestamp::from_unix_micros(1_900_000_000_000_000).unwrap();
+    s.create_session("kate-1", kate.id, expires).await.unwrap();
+    s.create_session("liam-1", liam, expires).await.unwrap();
+    // Activating an active manager changes nothing.
+    let same = s.set_manager_active("kate", true).await.unwrap().unwrap();
+    assert_eq!(same, kate);
+    assert_eq!(
+        s.session_manager("kate-1", now).await.unwrap(),
+        Some(kate.id)
+    );
+    let off = s.set_manager_active("kate", false).await.unwrap().unwrap();
+    assert_eq!(off.id, kate.id);
+    assert!(!off.active);
+    assert!(!s.manager(kate.id).await.unwrap().unwrap().active);
+    assert_eq!(s.session_manager("kate-1", now).await.unwrap(), None);
+    assert_eq!(s.session_manager("liam-1", now).await.unwrap(), Some(liam));
+    let on = s.set_manager_active("kate", true).await.unwrap().unwrap();
+    assert!(on.active);
+    assert_eq!(s.session_manager("kate-1", now).await.unwrap(), None);
+    assert_eq!(s.set_manager_active("nobody", false).await.unwrap(), None);
+}

@@ -41,8 +41,8 @@ pub use deliveries::{
     deliveries_sending_is_exclusive, resolution_notices_claimed_once,
 };
 pub use managers::{
-    expired_sessions_are_purged, managers_upsert_and_lookup, password_change_ends_sessions,
-    sessions_expire,
+    deactivation_ends_sessions, expired_sessions_are_purged, managers_upsert_and_lookup,
+    password_change_ends_sessions, sessions_expire,
 };
 pub use messages::{messages_order_and_paging, updated_at_and_unread_count, viewed_marks};
 pub use tickets::{
@@ -97,6 +97,9 @@ pub const SUITES: &[(&str, Suite)] = &[
     }),
     ("password_change_ends_sessions", |s| {
         Box::pin(password_change_ends_sessions(s))
+    }),
+    ("deactivation_ends_sessions", |s| {
+        Box::pin(deactivation_ends_sessions(s))
     }),
     ("deliveries_lifecycle", |s| {
         Box::pin(deliveries_lifecycle(s))
@@ -154,6 +157,7 @@ macro_rules! storage_conformance_tests {
             sessions_expire,
             expired_sessions_are_purged,
             password_change_ends_sessions,
+            deactivation_ends_sessions,
             deliveries_lifecycle,
             blocked_users_and_languages,
             deliveries_claimed_once,

@@ -8,6 +8,9 @@ use super::SqlBackend;
 use super::rows::{Column, MANAGER_COLUMNS, ManagerRow, count, db};
 use crate::storage::{ManagerRecord, ManagerStore, ManagerUpsert, StorageResult};
 
+/// Ends every session and bearer token of the manager `$1` (a new password, a deactivation).
+const END_SESSIONS: &str = "DELETE FROM support_sessions WHERE manager_id = $1";
+
 #[async_trait]
 impl<B, DB> ManagerStore for B
 where
@@ -51,8 +54,35 @@ where
         let record: ManagerRecord = row.into();
         if changed {
             // The old password's sessions and tokens end with it, in the same transaction.
-            sqlx::query("DELETE FROM support_sessions WHERE manager_id = $1")
+            sqlx::query(END_SESSIONS)
                 .bind(record.id.get())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn set_manager_active(
+        &self,
+        username: &str,
+        active: bool,
+    ) -> StorageResult<Option<ManagerRecord>> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<ManagerRow> = sqlx::query_as(&format!(
+            "UPDATE support_managers SET active = $1 WHERE username = $2 \
+             RETURNING {MANAGER_COLUMNS}"
+        ))
+        .bind(active)
+        .bind(username.to_owned())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let record = row.map(ManagerRecord::from);
+        if let Some(manager) = record.as_ref().filter(|_| !active) {
+            sqlx::query(END_SESSIONS)
+                .bind(manager.id.get())
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
