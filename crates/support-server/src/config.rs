@@ -99,6 +99,8 @@ mod tests {
             bot_tokens: vec!["s3cret".into()],
             ..Default::default()
         };
-        assert!(!format!("{config:?}").contains("s3cret"));
+        let text = format!("{config:?} {config:#?}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("[1 redacted]"), "{text}");
     }
 }

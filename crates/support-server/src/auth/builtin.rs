@@ -240,3 +240,27 @@ pub async fn create_or_update_manager(
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::storage::MemoryStorage;
+
+    /// `Debug` of the built-in auth shows neither passwords, hashes nor session tokens.
+    #[tokio::test]
+    async fn debug_shows_no_secrets() {
+        let auth = BuiltinAuth::new(Arc::new(MemoryStorage::new()));
+        let anna = auth
+            .upsert_manager("anna", "pw-s3cret", "Anna", "")
+            .await
+            .unwrap();
+        let token = auth.start_session(anna.id, SESSION_TTL).await.unwrap();
+        let hash = anna.password_hash.unwrap();
+        let text = format!("{auth:?} {auth:#?}");
+        for secret in ["pw-s3cret", hash.as_str(), token.as_str()] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}
