@@ -34,13 +34,19 @@ impl FromStr for LoginKind {
     }
 }
 
-/// A manager's username and password.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A manager's username and password. `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// Username.
     pub username: String,
     /// Password.
     pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:[redacted]", self.username)
+    }
 }
 
 impl FromStr for Credentials {

@@ -58,7 +58,7 @@ pub struct Scenarios {
 }
 
 /// Everything a run needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunConfig {
     /// Free text for the report.
     pub label: String,
@@ -101,6 +101,34 @@ pub struct RunConfig {
     pub settle: Duration,
     /// Scratch directory (SQLite file, server logs): on the disk being measured, not tmpfs.
     pub data_dir: PathBuf,
+}
+
+/// `Debug` shows the bot token as `[redacted]`.
+impl std::fmt::Debug for RunConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunConfig")
+            .field("label", &self.label)
+            .field("server", &self.server)
+            .field("bot_token", &self.bot_token.as_ref().map(|_| "[redacted]"))
+            .field("login", &self.login)
+            .field("managers", &self.managers)
+            .field("django_login_path", &self.django_login_path)
+            .field("levels", &self.levels)
+            .field("duration", &self.duration)
+            .field("warmup", &self.warmup)
+            .field("tickets", &self.tickets)
+            .field("e2e_samples", &self.e2e_samples)
+            .field("e2e_gap", &self.e2e_gap)
+            .field("e2e_load_clients", &self.e2e_load_clients)
+            .field("fanout", &self.fanout)
+            .field("fanout_rounds", &self.fanout_rounds)
+            .field("source_ips", &self.source_ips)
+            .field("noop_program", &self.noop_program)
+            .field("scenarios", &self.scenarios)
+            .field("settle", &self.settle)
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
 }
 
 /// Raises this process's open-file limit towards `wanted` (children inherit it); a note when

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use url::Url;
 
 /// A server speaking the chatlabs-support protocol.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     /// The socket address the base URL resolves to.
     pub addr: SocketAddr,
@@ -20,6 +20,20 @@ pub struct Target {
     pub ws_path: String,
     /// The bot bearer token; `None` for a tokenless server (the Python original).
     pub bot_token: Option<String>,
+}
+
+/// `Debug` shows the bot token as `[redacted]`.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("addr", &self.addr)
+            .field("authority", &self.authority)
+            .field("origin", &self.origin)
+            .field("mount", &self.mount)
+            .field("ws_path", &self.ws_path)
+            .field("bot_token", &self.bot_token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 impl Target {
@@ -71,6 +85,16 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_the_secrets() {
+        let target =
+            Target::new("http://127.0.0.1:8000/support", Some("tok-s3cret".into())).unwrap();
+        let credentials: crate::auth::Credentials = "anna:pw-s3cret".parse().unwrap();
+        let text = format!("{target:?} {credentials:?}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
 
     #[test]
     fn mount_from_path() {

@@ -29,9 +29,23 @@ use crate::error::ConfigError;
 pub struct SupportConfig {
     rest_base: Url,
     ws_base: Url,
-    token: Option<String>,
+    token: Option<Secret>,
     timeout: Duration,
     retries: u32,
+}
+
+/// A secret string (the bot's bearer token): `Debug` prints `[redacted]`, so neither the
+/// config, the [`crate::SupportClient`] holding it nor a log line formatting either shows it.
+/// A private newtype rather than the `secrecy` crate: the config derives `PartialEq` and
+/// `Clone`, which `secrecy`'s `SecretString` does not offer, and the token leaves it only
+/// through [`SupportConfig::token`] for the `Authorization` header.
+#[derive(Clone, PartialEq, Eq)]
+struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl SupportConfig {
@@ -71,7 +85,7 @@ impl SupportConfig {
 
     /// The bearer token, if any.
     pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
+        self.token.as_ref().map(|t| t.0.as_str())
     }
 
     /// The timeout of one HTTP request.
@@ -92,7 +106,7 @@ pub struct SupportConfigBuilder {
     host: Option<String>,
     port: Option<String>,
     path: Option<String>,
-    token: Option<String>,
+    token: Option<Secret>,
     ws_path: Option<String>,
     timeout: Option<Duration>,
     retries: Option<u32>,
@@ -106,7 +120,7 @@ impl SupportConfigBuilder {
             host: lookup("BACKEND_HOST"),
             port: lookup("BACKEND_PORT"),
             path: lookup("BACKEND_SUPPORT_PATH"),
-            token: lookup("BACKEND_TOKEN"),
+            token: lookup("BACKEND_TOKEN").map(Secret),
             ..Self::default()
         }
     }
@@ -143,7 +157,7 @@ impl SupportConfigBuilder {
 
     /// The bearer token (`BACKEND_TOKEN`); an empty token means none.
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
+        self.token = Some(Secret(token.into()));
         self
     }
 
@@ -235,8 +249,8 @@ impl SupportConfigBuilder {
 
         let token = match self.token {
             None => None,
-            Some(t) if t.trim().is_empty() => None,
-            Some(t) => {
+            Some(Secret(t)) if t.trim().is_empty() => None,
+            Some(Secret(t)) => {
                 let trimmed = t.trim();
                 if !trimmed.chars().all(|c| c.is_ascii_graphic()) {
                     return Err(ConfigError::new(
@@ -245,7 +259,7 @@ impl SupportConfigBuilder {
                         "must be printable ASCII without spaces",
                     ));
                 }
-                Some(trimmed.to_owned())
+                Some(Secret(trimmed.to_owned()))
             }
         };
 
@@ -348,6 +362,37 @@ mod tests {
             let err = from(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
             assert!(err.to_string().contains(var), "{err}");
+        }
+    }
+
+    /// `Debug` of the config, its builder, a client and a push listener never shows the token.
+    #[tokio::test]
+    async fn debug_never_shows_the_token() {
+        const SECRET: &str = "s3cret-bot-token-4711";
+        let builder = SupportConfig::builder().token(SECRET);
+        let config = builder.clone().build().unwrap();
+        assert_eq!(config.token(), Some(SECRET));
+        let from_env = from(&[("BACKEND_TOKEN", SECRET)]).unwrap();
+        let client = crate::SupportClient::new(config.clone()).unwrap();
+        let push = crate::PushListener::new(
+            teloxide::Bot::new("123456:telegram-secret-token"),
+            client.clone(),
+            crate::Languages::default(),
+            {
+                use teloxide::dispatching::dialogue::{InMemStorage, Storage};
+                InMemStorage::<crate::SupportState>::new().erase()
+            },
+        );
+        for text in [
+            format!("{builder:?}"),
+            format!("{config:?}"),
+            format!("{from_env:#?}"),
+            format!("{client:?}"),
+            format!("{push:?}"),
+        ] {
+            assert!(!text.contains(SECRET), "{text}");
+            assert!(!text.contains("telegram-secret-token"), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
         }
     }
 

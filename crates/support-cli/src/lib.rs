@@ -17,7 +17,7 @@
 //! | file | what |
 //! |---|---|
 //! | `options.rs` | [`Options`], the flags and their environment variables |
-//! | `managers.rs` | [`ensure_managers`]: the `--manager` accounts, or a generated `admin` |
+//! | `managers.rs` | [`ensure_managers`]: the `--manager` accounts, or a generated `admin`; [`deactivate_managers`] |
 //! | `run.rs` | [`run`]: build, serve, shut down gracefully on [`shutdown_signal`] |
 //! | `error.rs` | [`Error`], why the program stopped |
 //!
@@ -31,7 +31,7 @@ mod options;
 mod run;
 
 pub use error::Error;
-pub use managers::ensure_managers;
+pub use managers::{deactivate_managers, ensure_managers};
 pub use options::{LogFormat, ManagerCredentials, Options};
 pub use run::{run, shutdown_signal};
 

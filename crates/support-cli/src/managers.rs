@@ -1,4 +1,5 @@
-//! [`ensure_managers`]: the managers the command line asks for, or a first `admin`.
+//! [`ensure_managers`]: the managers the command line asks for, or a first `admin`;
+//! [`deactivate_managers`]: the ones it takes away.
 
 use rand::Rng;
 use support_server::auth::create_or_update_manager;
@@ -9,14 +10,18 @@ use crate::options::ManagerCredentials;
 /// The length of a generated `admin` password: 20 alphanumerics, about 119 bits.
 const GENERATED_PASSWORD_LEN: usize = 20;
 
-/// Creates or updates the managers given on the command line; with none given and none stored,
-/// creates `admin` with a random password and returns it (to print once).
+/// Creates or updates the managers given on the command line, active (a deactivated one given
+/// again is reactivated, without its old sessions); with none given and none stored, creates
+/// `admin` with a random password and returns it (to print once).
 pub async fn ensure_managers(
     storage: &DynStorage,
     managers: &[ManagerCredentials],
 ) -> Result<Option<ManagerCredentials>, StorageError> {
     for m in managers {
-        create_or_update_manager(storage, &m.username, &m.password, "", "").await?;
+        let record = create_or_update_manager(storage, &m.username, &m.password, "", "").await?;
+        if !record.active {
+            storage.set_manager_active(&record.username, true).await?;
+        }
         tracing::info!(username = %m.username, "manager created or updated");
     }
     if managers.is_empty() && storage.count_managers().await? == 0 {
@@ -32,6 +37,24 @@ pub async fn ensure_managers(
         }));
     }
     Ok(None)
+}
+
+/// Deactivates the managers named by `--deactivate-manager`: they can no longer log in, and
+/// their sessions and bearer tokens end. An unknown name is an error (a typo must not leave
+/// someone active).
+pub async fn deactivate_managers(
+    storage: &DynStorage,
+    usernames: &[String],
+) -> Result<(), StorageError> {
+    for username in usernames {
+        if storage.set_manager_active(username, false).await?.is_none() {
+            return Err(StorageError::Conflict(format!(
+                "no manager named {username:?} to deactivate"
+            )));
+        }
+        tracing::info!(%username, "manager deactivated");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -58,5 +81,30 @@ mod tests {
         };
         assert!(ensure_managers(&storage, &[anna]).await.unwrap().is_none());
         assert_eq!(storage.count_managers().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn deactivation_and_reactivation() {
+        let storage: DynStorage = Arc::new(MemoryStorage::new());
+        let anna = ManagerCredentials {
+            username: "anna".to_owned(),
+            password: "pa55word".to_owned(),
+        };
+        ensure_managers(&storage, std::slice::from_ref(&anna))
+            .await
+            .unwrap();
+        deactivate_managers(&storage, &["anna".to_owned()])
+            .await
+            .unwrap();
+        let stored = storage.manager_by_username("anna").await.unwrap().unwrap();
+        assert!(!stored.active);
+        assert!(
+            deactivate_managers(&storage, &["nobody".to_owned()])
+                .await
+                .is_err()
+        );
+        ensure_managers(&storage, &[anna]).await.unwrap();
+        let stored = storage.manager_by_username("anna").await.unwrap().unwrap();
+        assert!(stored.active, "given again: active again");
     }
 }

@@ -8,7 +8,7 @@ use clap::Parser;
 /// The program's command line. Every flag also reads an environment variable; `--help` names
 /// them but never shows the values of those that may hold a secret (`hide_env_values`): bot
 /// tokens, manager passwords, and database and hub URLs, which can carry a password.
-#[derive(Debug, Clone, Parser)]
+#[derive(Clone, Parser)]
 #[command(
     name = "chatlabs-support-server",
     version,
@@ -47,6 +47,15 @@ pub struct Options {
         hide_env_values = true
     )]
     pub bot_tokens: Vec<String>,
+    /// A reverse proxy whose `X-Forwarded-For` is believed for login throttling (the client
+    /// address it reports); repeatable (the variable takes a comma-separated list). Without one,
+    /// the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SUPPORT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Let tokenless clients (the Python aiogram bot) use the bot REST API.
     #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
     pub legacy_anonymous_bot_api: bool,
@@ -61,6 +70,15 @@ pub struct Options {
         hide_env_values = true
     )]
     pub managers: Vec<ManagerCredentials>,
+    /// Deactivate a manager: they can no longer log in and their sessions and tokens end (given
+    /// again with `--manager`, they are active again); repeatable (the variable takes a
+    /// comma-separated list).
+    #[arg(
+        long = "deactivate-manager",
+        env = "SUPPORT_DEACTIVATE_MANAGER",
+        value_delimiter = ','
+    )]
+    pub deactivate_managers: Vec<String>,
     /// Console development: serve the console's page and assets from this directory (a
     /// checkout's `crates/support-server/console`), read on every request, instead of the copies
     /// built into the program; edit a file and reload the page.
@@ -82,6 +100,53 @@ pub enum LogFormat {
     Json,
 }
 
+/// `Debug` shows every setting but the secrets: bot tokens and passwords print `[redacted]`,
+/// the database and hub URLs only their scheme (they can carry a password).
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("bind", &self.bind)
+            .field("database", &Redacted::url(&self.database))
+            .field("hub", &Redacted::url(&self.hub))
+            .field("hub_channel", &self.hub_channel)
+            .field("bot_tokens", &vec![Redacted::ALL; self.bot_tokens.len()])
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
+            .field("managers", &self.managers)
+            .field("deactivate_managers", &self.deactivate_managers)
+            .field("console_dir", &self.console_dir)
+            .finish()
+    }
+}
+
+/// How a secret setting shows in `Debug`.
+#[derive(Clone, Copy)]
+struct Redacted<'a>(Option<&'a str>);
+
+impl<'a> Redacted<'a> {
+    /// Nothing shown.
+    const ALL: Self = Self(None);
+
+    /// A URL's scheme shown (`local`, a hub without one, in full: it holds no secret).
+    fn url(url: &'a str) -> Self {
+        match url.split_once("://") {
+            Some((scheme, _)) => Self(Some(scheme)),
+            None if url == "local" || url == "memory:" => Self(Some(url)),
+            None => Self::ALL,
+        }
+    }
+}
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(url) if !url.contains(':') => write!(f, "{url}://[redacted]"),
+            Some(plain) => f.write_str(plain),
+            None => f.write_str("[redacted]"),
+        }
+    }
+}
+
 /// A `--manager USER:PASSWORD` value. `Debug` hides the password.
 #[derive(Clone)]
 pub struct ManagerCredentials {
@@ -93,7 +158,7 @@ pub struct ManagerCredentials {
 
 impl std::fmt::Debug for ManagerCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:<redacted>", self.username)
+        write!(f, "{}:[redacted]", self.username)
     }
 }
 
@@ -145,7 +210,7 @@ mod tests {
             .map(|m| (m.username.as_str(), m.password.as_str()))
             .collect();
         assert_eq!(managers, [("anna", "pa:ss"), ("boris", "x")]);
-        assert_eq!(format!("{:?}", options.managers[0]), "anna:<redacted>");
+        assert_eq!(format!("{:?}", options.managers[0]), "anna:[redacted]");
     }
 
     #[test]
@@ -155,6 +220,46 @@ mod tests {
                 Options::try_parse_from(["chatlabs-support-server", "--manager", bad]).is_err(),
                 "{bad:?}"
             );
+        }
+    }
+
+    /// `Debug` of the options never shows a token, a password or a URL's credentials.
+    #[test]
+    fn debug_never_shows_secrets() {
+        let options = Options::try_parse_from([
+            "chatlabs-support-server",
+            "--database",
+            "postgres://support:db-s3cret@db/support",
+            "--hub",
+            "redis://:hub-s3cret@cache:6379",
+            "--bot-token",
+            "bot-s3cret",
+            "--manager",
+            "anna:pw-s3cret",
+        ])
+        .unwrap();
+        let text = format!("{options:?} {options:#?}");
+        for secret in ["db-s3cret", "hub-s3cret", "bot-s3cret", "pw-s3cret"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("postgres://[redacted]"), "{text}");
+        assert!(text.contains("anna:[redacted]"), "{text}");
+        let local =
+            Options::try_parse_from(["chatlabs-support-server", "--database", "memory:"]).unwrap();
+        assert!(format!("{local:?}").contains("hub: local"), "{local:?}");
+    }
+
+    /// Every flag that can hold a secret hides its environment value from `--help`.
+    #[test]
+    fn secret_flags_hide_their_environment_values() {
+        let command = Options::command();
+        for id in ["database", "hub", "bot_tokens", "managers"] {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("no flag {id}"));
+            assert!(arg.get_env().is_some(), "{id}");
+            assert!(arg.is_hide_env_values_set(), "{id} shows its value");
         }
     }
 

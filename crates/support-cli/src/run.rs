@@ -2,10 +2,10 @@
 
 use std::net::SocketAddr;
 
-use support_server::{SupportServer, hub, storage};
+use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, storage};
 
 use crate::error::Error;
-use crate::managers::ensure_managers;
+use crate::managers::{deactivate_managers, ensure_managers};
 use crate::options::{ManagerCredentials, Options};
 
 /// Writes a line to stdout, ignoring a closed or broken stdout.
@@ -49,6 +49,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
     }
     let storage = storage::open(&options.database).await?;
     let generated = ensure_managers(&storage, &options.managers).await?;
+    deactivate_managers(&storage, &options.deactivate_managers).await?;
     // The URL is never logged: it may hold a password.
     let hub = hub::open(&options.hub, options.hub_channel.as_deref()).await?;
     let mut builder = SupportServer::builder()
@@ -60,6 +61,9 @@ pub async fn run(options: Options) -> Result<(), Error> {
     for token in options.bot_tokens.iter().filter(|t| !t.is_empty()) {
         builder = builder.bot_token(token.clone());
     }
+    for proxy in &options.trusted_proxies {
+        builder = builder.trusted_proxy(*proxy);
+    }
     if bot_tokens == 0 && !options.legacy_anonymous_bot_api {
         tracing::warn!("no --bot-token given: no bot can use the REST API");
     }
@@ -67,6 +71,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
         builder = builder.console_assets_dir(dir.clone());
     }
     let support = builder.build();
+    // Expired sessions and bearer tokens: deleted now and every 10 minutes until shutdown.
+    let purge = support.spawn_session_purge(SESSION_PURGE_INTERVAL);
     let listener = tokio::net::TcpListener::bind(options.bind).await?;
     let addr = listener.local_addr()?;
     let backend = support.state().storage().backend_name();
@@ -101,6 +107,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
         stopping.begin_shutdown();
     })
     .await?;
+    // The purge stops with `begin_shutdown`; let a purge in flight finish before closing.
+    let _ = purge.await;
     support.close().await;
     tracing::info!("stopped");
     Ok(())

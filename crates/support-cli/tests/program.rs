@@ -556,3 +556,56 @@ async fn json_logs_on_stderr_carry_the_request_id() {
     assert!(!line.contains('\u{1b}'), "no colour codes: {line}");
     sigterm_and_wait(server);
 }
+
+/// Restarting with the same `--manager` keeps a manager's cookie and bearer token; a new
+/// password ends both (401).
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_new_manager_password_ends_sessions_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("support.db").display());
+    let http = reqwest::Client::new();
+    let (child, addr) = start(&db);
+    let credentials = serde_json::json!({"username": "anna", "password": "pa55word"});
+    let login = http
+        .post(format!("http://{addr}/support/auth/login/"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let token: serde_json::Value = http
+        .post(format!("http://{addr}/support/auth/token/"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let statuses = |addr: String| {
+        let (http, cookie, token) = (http.clone(), cookie.clone(), token.clone());
+        async move {
+            let me = format!("http://{addr}/support/auth/me/");
+            let by_cookie = http.get(&me).header("cookie", cookie).send();
+            let by_token = http.get(&me).bearer_auth(token).send();
+            (
+                by_cookie.await.unwrap().status().as_u16(),
+                by_token.await.unwrap().status().as_u16(),
+            )
+        }
+    };
+    assert_eq!(statuses(addr).await, (200, 200));
+    sigterm_and_wait(child);
+
+    let (child, addr) = start(&db);
+    assert_eq!(statuses(addr).await, (200, 200), "same password");
+    sigterm_and_wait(child);
+
+    let (child, addr) = start_with(&db, &["--manager", "anna:n3w-pass"]);
+    assert_eq!(statuses(addr).await, (401, 401), "new password");
+    sigterm_and_wait(child);
+}

@@ -1,6 +1,7 @@
 //! Server configuration: where the routes live and who may call them.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use crate::delivery::DeliveryPolicy;
@@ -27,6 +28,11 @@ pub struct SupportConfig {
     /// Origins, besides the request's own host, trusted for cookie-authenticated unsafe requests
     /// and websocket upgrades (e.g. `https://support.example.com`).
     pub trusted_origins: Vec<String>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed: when the peer is one
+    /// of them, the login throttle keys on the client address the proxies report (the
+    /// rightmost one that is not itself a trusted proxy). Empty (the default): the peer address
+    /// is the client, and `X-Forwarded-For` is ignored, as anyone can send it.
+    pub trusted_proxies: Vec<IpAddr>,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The console's debug mode: serve its files from this directory on every request instead of
@@ -47,6 +53,7 @@ impl Default for SupportConfig {
             bot_tokens: Vec::new(),
             legacy_anonymous_bot_api: false,
             trusted_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
             console_assets_dir: None,
             delivery: DeliveryPolicy::default(),
@@ -66,6 +73,7 @@ impl fmt::Debug for SupportConfig {
             )
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
             .field("trusted_origins", &self.trusted_origins)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("body_limit", &self.body_limit)
             .field("console_assets_dir", &self.console_assets_dir)
             .field("delivery", &self.delivery)
@@ -96,6 +104,8 @@ mod tests {
             bot_tokens: vec!["s3cret".into()],
             ..Default::default()
         };
-        assert!(!format!("{config:?}").contains("s3cret"));
+        let text = format!("{config:?} {config:#?}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("[1 redacted]"), "{text}");
     }
 }

@@ -42,7 +42,7 @@ pub mod storage;
 pub mod ws;
 
 pub use api::SERVER_HEADER_VALUE;
-pub use server::{SupportServer, SupportServerBuilder};
+pub use server::{SESSION_PURGE_INTERVAL, SupportServer, SupportServerBuilder};
 pub use state::AppState;
 pub use support_protocol as protocol;
 

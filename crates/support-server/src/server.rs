@@ -1,8 +1,10 @@
 //! [`SupportServer`]: configure once, then mount its [`Router`](axum::Router) into the host app.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use support_protocol::Timestamp;
 
 use crate::auth::{BuiltinAuth, ManagerAuth};
 use crate::config::{SupportConfig, normalize_prefix};
@@ -10,6 +12,10 @@ use crate::directory::{AcceptAll, UserDirectory};
 use crate::hub::{DynHub, EventHub, LocalHub};
 use crate::state::{AppState, Inner};
 use crate::storage::{DynStorage, MemoryStorage, Storage};
+
+/// How often the program purges expired sessions and tokens
+/// ([`SupportServer::spawn_session_purge`]): every 10 minutes.
+pub const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// A configured support server: storage, event hub, authentication and routes.
 ///
@@ -54,6 +60,43 @@ impl SupportServer {
     /// HTTP server has drained.
     pub fn begin_shutdown(&self) {
         self.state.shutdown_token().cancel();
+    }
+
+    /// Spawns the purge of expired login sessions and bearer tokens: once now, then every
+    /// `every` ([`SESSION_PURGE_INTERVAL`] is a good value), until [`Self::begin_shutdown`].
+    /// Call it from inside a Tokio runtime; the program does. Expired sessions are refused
+    /// anyway, so a host that never calls it only keeps dead rows. A failed purge is logged
+    /// and retried at the next tick.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use support_server::{SESSION_PURGE_INTERVAL, SupportServer};
+    ///
+    /// let support = SupportServer::builder().build();
+    /// let purge = support.spawn_session_purge(SESSION_PURGE_INTERVAL);
+    /// support.begin_shutdown();
+    /// purge.await.unwrap();
+    /// # }
+    /// ```
+    pub fn spawn_session_purge(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let storage = self.state.storage().clone();
+        let shutdown = self.state.shutdown_token().clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every.max(Duration::from_millis(1)));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = ticks.tick() => {}
+                }
+                match storage.delete_expired_sessions(Timestamp::now()).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::debug!(purged, "expired login sessions deleted"),
+                    Err(error) => tracing::warn!(%error, "purging expired login sessions failed"),
+                }
+            }
+        })
     }
 
     /// Flushes and closes the storage.
@@ -157,6 +200,13 @@ impl SupportServerBuilder {
     /// Trusts another origin for cookie-authenticated requests.
     pub fn trusted_origin(mut self, origin: impl Into<String>) -> Self {
         self.config.trusted_origins.push(origin.into());
+        self
+    }
+
+    /// A reverse proxy whose `X-Forwarded-For` the login throttle believes (see
+    /// [`SupportConfig::trusted_proxies`]); repeatable.
+    pub fn trusted_proxy(mut self, proxy: std::net::IpAddr) -> Self {
+        self.config.trusted_proxies.push(proxy);
         self
     }
 

@@ -187,6 +187,10 @@ impl ManagerAuth for BuiltinAuth {
 /// Creates the manager `username` with an argon2id hash of `password`, or updates the existing
 /// one's password and names. The password is hashed off the async runtime and never logged.
 ///
+/// A changed password ends all the manager's sessions and bearer tokens (see
+/// [`ManagerStore::upsert_manager`](crate::storage::ManagerStore::upsert_manager)); the same
+/// password again keeps the stored hash and the sessions.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -213,17 +217,50 @@ pub async fn create_or_update_manager(
             "a manager needs a username".to_owned(),
         ));
     }
+    let stored = storage
+        .manager_by_username(username)
+        .await?
+        .and_then(|m| m.password_hash);
     let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(StorageError::backend)?
-        .map_err(|e| StorageError::Backend(e.to_string().into()))?;
+    // The same password again (a program restarted with the same `--manager`) keeps the stored
+    // hash, and so the manager's sessions; a new one is hashed, and storing it ends them.
+    let hash = tokio::task::spawn_blocking(move || match stored {
+        Some(stored) if verify_password(&password, &stored) => Ok(None),
+        _ => hash_password(&password).map(Some),
+    })
+    .await
+    .map_err(StorageError::backend)?
+    .map_err(|e| StorageError::Backend(e.to_string().into()))?;
     storage
         .upsert_manager(ManagerUpsert {
             username: username.to_owned(),
             first_name: first_name.to_owned(),
             last_name: last_name.to_owned(),
-            password_hash: Some(hash),
+            password_hash: hash,
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::storage::MemoryStorage;
+
+    /// `Debug` of the built-in auth shows neither passwords, hashes nor session tokens.
+    #[tokio::test]
+    async fn debug_shows_no_secrets() {
+        let auth = BuiltinAuth::new(Arc::new(MemoryStorage::new()));
+        let anna = auth
+            .upsert_manager("anna", "pw-s3cret", "Anna", "")
+            .await
+            .unwrap();
+        let token = auth.start_session(anna.id, SESSION_TTL).await.unwrap();
+        let hash = anna.password_hash.unwrap();
+        let text = format!("{auth:?} {auth:#?}");
+        for secret in ["pw-s3cret", hash.as_str(), token.as_str()] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
 }

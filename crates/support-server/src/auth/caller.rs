@@ -31,12 +31,11 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Compares in time independent of where the first difference is.
+/// Compares in time independent of where the first difference is (`subtle`; only a length
+/// difference returns early, and token lengths are no secret).
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
 }
 
 /// Whether `token` is one of the configured bot tokens.
@@ -76,5 +75,18 @@ impl FromRequestParts<AppState> for Caller {
         Err(ApiError::Unauthorized(
             "Authentication credentials were not provided.".to_owned(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3creT"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+        assert!(constant_time_eq(b"", b""));
     }
 }

@@ -44,6 +44,6 @@ pub use none::NoManagers;
 #[allow(unused_imports)]
 pub(crate) use origin::is_unsafe;
 pub use origin::origin_allowed;
-pub use rate_limit::{LoginRateLimiter, MAX_FAILURES, WINDOW};
+pub use rate_limit::{ACCOUNT_MAX_FAILURES, KNOWN_FOR, LoginRateLimiter, MAX_FAILURES, WINDOW};
 pub use session::SESSION_COOKIE;
 pub(crate) use session::new_token;

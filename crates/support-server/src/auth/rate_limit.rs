@@ -1,4 +1,16 @@
-//! Login throttling: failed attempts counted per (username, client IP) in a fixed window.
+//! Login throttling: failed attempts counted per (username, client IP) in a fixed window, and
+//! per username across all addresses, with an exemption that keeps the second count from locking
+//! the real user out.
+//!
+//! The policy (also in `SPEC-NOTES.md`):
+//! - [`MAX_FAILURES`] failures of one username from one address within [`WINDOW`] throttle that
+//!   pair until the window ends (a person mistyping is not hindered, guessing from one address is).
+//! - [`ACCOUNT_MAX_FAILURES`] failures of one username from all addresses together within
+//!   [`WINDOW`] throttle that username, which caps guessing spread over many addresses.
+//! - The account-wide throttle never applies to an address that logged in as that user
+//!   successfully within [`KNOWN_FOR`] (the real user's office or home): an attacker can slow
+//!   logins from new addresses, never lock the user out of every address. Known addresses are
+//!   kept in memory, so a restart forgets them (the account window is forgotten too).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,6 +23,10 @@ use tokio::time::Instant;
 pub const MAX_FAILURES: u32 = 10;
 /// The counting window.
 pub const WINDOW: Duration = Duration::from_secs(5 * 60);
+/// Failed attempts allowed per username from all addresses together within [`WINDOW`].
+pub const ACCOUNT_MAX_FAILURES: u32 = 100;
+/// How long an address that logged in successfully stays exempt from the account-wide limit.
+pub const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// At most this many keys are tracked; past it, expired entries are pruned and, if still full,
 /// the oldest window is evicted, so a flood of distinct usernames cannot grow memory without
 /// bound.
@@ -26,7 +42,74 @@ struct Window {
 /// and never span an `.await`.
 #[derive(Debug, Default)]
 pub struct LoginRateLimiter {
-    windows: Mutex<HashMap<(String, String), Window>>,
+    windows: Mutex<Counts>,
+}
+
+/// The counts behind one lock.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Failures per (username, address).
+    pairs: HashMap<(String, String), Window>,
+    /// Failures per username, from every address.
+    accounts: HashMap<String, Window>,
+    /// When each (username, address) last logged in successfully.
+    known: HashMap<(String, String), Instant>,
+}
+
+/// Bounds `map` to [`MAX_KEYS`]: drops the entries `live` rejects, then, if still full, the
+/// entry with the oldest `at`.
+fn bound<K: Clone + Eq + std::hash::Hash, V>(
+    map: &mut HashMap<K, V>,
+    live: impl Fn(&V) -> bool,
+    at: impl Fn(&V) -> Instant,
+) {
+    if map.len() < MAX_KEYS {
+        return;
+    }
+    map.retain(|_, v| live(v));
+    if map.len() >= MAX_KEYS
+        && let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, v)| at(v))
+            .map(|(k, _)| k.clone())
+    {
+        map.remove(&oldest);
+    }
+}
+
+/// Counts one failure in `map[key]`, starting a new window when the old one ended.
+fn count_failure<K: Clone + Eq + std::hash::Hash>(
+    map: &mut HashMap<K, Window>,
+    key: K,
+    now: Instant,
+) {
+    bound(
+        map,
+        |w| now.duration_since(w.started) < WINDOW,
+        |w| w.started,
+    );
+    let w = map.entry(key).or_insert(Window {
+        started: now,
+        failures: 0,
+    });
+    if now.duration_since(w.started) >= WINDOW {
+        *w = Window {
+            started: now,
+            failures: 0,
+        };
+    }
+    w.failures = w.failures.saturating_add(1);
+}
+
+/// `Err(seconds left)` when `window` is current and has `max` failures.
+fn throttled(window: Option<&Window>, max: u32, now: Instant) -> Result<(), u64> {
+    match window {
+        Some(w) if now.duration_since(w.started) < WINDOW && w.failures >= max => {
+            let left = WINDOW.saturating_sub(now.duration_since(w.started));
+            Err(left.as_secs().max(1))
+        }
+        _ => Ok(()),
+    }
 }
 
 impl LoginRateLimiter {
@@ -35,7 +118,7 @@ impl LoginRateLimiter {
         Self::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Window>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
         // Every update writes whole values, so a poisoned map is still consistent.
         self.windows
             .lock()
@@ -46,50 +129,45 @@ impl LoginRateLimiter {
         (username.trim().to_lowercase(), ip.to_owned())
     }
 
-    /// `Err(seconds)` until the window ends if the key has used up its attempts.
+    /// `Err(seconds)` until the window ends if the pair, or the account from an address not
+    /// known for it, has used up its attempts.
     pub fn check(&self, username: &str, ip: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let map = self.lock();
-        match map.get(&Self::key(username, ip)) {
-            Some(w) if now.duration_since(w.started) < WINDOW && w.failures >= MAX_FAILURES => {
-                let left = WINDOW.saturating_sub(now.duration_since(w.started));
-                Err(left.as_secs().max(1))
-            }
-            _ => Ok(()),
+        let counts = self.lock();
+        let key = Self::key(username, ip);
+        throttled(counts.pairs.get(&key), MAX_FAILURES, now)?;
+        let known = counts
+            .known
+            .get(&key)
+            .is_some_and(|at| now.duration_since(*at) < KNOWN_FOR);
+        if known {
+            return Ok(());
         }
+        throttled(counts.accounts.get(&key.0), ACCOUNT_MAX_FAILURES, now)
     }
 
     /// Records a failed attempt.
     pub fn record_failure(&self, username: &str, ip: &str) {
         let now = Instant::now();
-        let mut map = self.lock();
-        if map.len() >= MAX_KEYS {
-            map.retain(|_, w| now.duration_since(w.started) < WINDOW);
-            if map.len() >= MAX_KEYS
-                && let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, w)| w.started)
-                    .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
-        }
-        let w = map.entry(Self::key(username, ip)).or_insert(Window {
-            started: now,
-            failures: 0,
-        });
-        if now.duration_since(w.started) >= WINDOW {
-            *w = Window {
-                started: now,
-                failures: 0,
-            };
-        }
-        w.failures = w.failures.saturating_add(1);
+        let mut counts = self.lock();
+        let key = Self::key(username, ip);
+        count_failure(&mut counts.accounts, key.0.clone(), now);
+        count_failure(&mut counts.pairs, key, now);
     }
 
-    /// Forgets the key's failures (after a successful login).
+    /// Forgets the pair's failures and remembers the address as known for the user (after a
+    /// successful login). The account-wide count stays: others may still be guessing.
     pub fn reset(&self, username: &str, ip: &str) {
-        self.lock().remove(&Self::key(username, ip));
+        let now = Instant::now();
+        let mut counts = self.lock();
+        let key = Self::key(username, ip);
+        counts.pairs.remove(&key);
+        bound(
+            &mut counts.known,
+            |at| now.duration_since(*at) < KNOWN_FOR,
+            |at| *at,
+        );
+        counts.known.insert(key, now);
     }
 }
 
@@ -117,5 +195,35 @@ mod tests {
         assert!(l.check("anna", "1.2.3.4").is_ok(), "a new window starts");
         l.reset("anna", "1.2.3.4");
         assert!(l.check("anna", "1.2.3.4").is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_account_limit_spares_known_addresses() {
+        let l = LoginRateLimiter::new();
+        // The real user logged in from home before the attack.
+        l.reset("anna", "10.0.0.1");
+        // Guessing from many addresses, each under its own limit.
+        for i in 0..ACCOUNT_MAX_FAILURES {
+            let ip = format!("192.0.2.{}", i % 50);
+            assert!(l.check("anna", &ip).is_ok(), "{i}");
+            l.record_failure("anna", &ip);
+        }
+        assert_eq!(l.check("anna", "198.51.100.7"), Err(300), "a new address");
+        assert!(l.check("Anna", "10.0.0.1").is_ok(), "the known address");
+        assert!(l.check("boris", "198.51.100.7").is_ok(), "another user");
+        // Known addresses still have their own limit.
+        for _ in 0..MAX_FAILURES {
+            l.record_failure("anna", "10.0.0.1");
+        }
+        assert!(l.check("anna", "10.0.0.1").is_err());
+        tokio::time::advance(WINDOW).await;
+        assert!(l.check("anna", "198.51.100.7").is_ok(), "the window ended");
+        // A known address is forgotten after KNOWN_FOR.
+        l.reset("anna", "10.0.0.1");
+        tokio::time::advance(KNOWN_FOR).await;
+        for i in 0..ACCOUNT_MAX_FAILURES {
+            l.record_failure("anna", &format!("192.0.2.{}", i % 50));
+        }
+        assert!(l.check("anna", "10.0.0.1").is_err());
     }
 }

@@ -2,10 +2,10 @@
 //! authentication \[A1\]. Both spellings of each path (with and without the trailing slash) are
 //! served.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -72,12 +72,48 @@ fn check_origin(parts: &Parts, state: &AppState) -> ApiResult<()> {
 }
 
 /// The client address for throttling: the peer address when the host serves with
-/// `into_make_service_with_connect_info`, else one shared bucket per username.
-fn client_key(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "-".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
+/// `into_make_service_with_connect_info`, else one shared bucket per username. When the peer is
+/// a trusted proxy, the rightmost `X-Forwarded-For` address that is not a trusted proxy (the
+/// one the outermost trusted proxy saw); addresses left of it are the client's say and ignored.
+fn client_key(parts: &Parts, config: &SupportConfig) -> String {
+    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+        return "-".to_owned();
+    };
+    client_ip(peer.ip(), parts, &config.trusted_proxies).to_string()
+}
+
+/// See [`client_key`].
+fn client_ip(peer: IpAddr, parts: &Parts, trusted: &[IpAddr]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.contains(&ip.to_canonical());
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => client = ip,
+            Ok(ip) => return ip.to_canonical(),
+            // A hop we cannot read: the last trusted address is the best we know.
+            Err(_) => return client,
+        }
+    }
+    client
+}
+
+/// The body of a login or token request, read up to the configured body limit like every other
+/// body (axum's own 2 MB default would answer a bigger one with a plain-text 413): 413
+/// `{"detail": "Request body is too large."}` beyond it.
+async fn limited_body(state: &AppState, body: Body) -> ApiResult<Bytes> {
+    axum::body::to_bytes(body, state.config().body_limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)
 }
 
 /// `{username, password}` from a JSON or form body.
@@ -158,7 +194,7 @@ async fn check_credentials(
     check_origin(parts, state)?;
     let (username, password) = credentials(parts, body)?;
     match auth
-        .verify_credentials(&username, &password, &client_key(parts))
+        .verify_credentials(&username, &password, &client_key(parts, state.config()))
         .await
     {
         Ok(manager) => Ok((auth, manager)),
@@ -172,7 +208,9 @@ async fn check_credentials(
 
 /// `POST {mount}/auth/login/` `{username, password}` (JSON or form): 200 with the manager and
 /// the session cookie; 400 `{"detail": "Invalid username or password."}`; 429 when throttled.
-async fn login(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiResult<Response> {
+async fn login(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let body = limited_body(&state, body).await?;
     let (auth, manager) = check_credentials(&state, &parts, &body).await?;
     let token = auth.start_session(manager.id, SESSION_TTL).await?;
     let mut response = json_body(&manager_json(&manager));
@@ -186,7 +224,9 @@ async fn login(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiR
 
 /// `POST {mount}/auth/token/` `{username, password}`: 200 `{"token": "..."}`, a bearer token for
 /// programmatic clients (`Authorization: Bearer <token>`), valid for [`TOKEN_TTL`].
-async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> ApiResult<Response> {
+async fn token(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let body = limited_body(&state, body).await?;
     let (auth, manager) = check_credentials(&state, &parts, &body).await?;
     let token = auth.start_session(manager.id, TOKEN_TTL).await?;
     let mut response = json_body(&json!({ "token": token, "expires_in": TOKEN_TTL.as_secs() }));
@@ -235,4 +275,50 @@ fn no_store(response: &mut Response) {
         header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn parts(forwarded: &[&str]) -> Parts {
+        let mut request = Request::builder();
+        for value in forwarded {
+            request = request.header("x-forwarded-for", *value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_client_address_behind_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let client = |peer: &str, forwarded: &[&str], trusted: &[IpAddr]| {
+            client_ip(ip(peer), &parts(forwarded), trusted).to_string()
+        };
+        // No trusted proxies: the peer, whatever the header says.
+        assert_eq!(client("203.0.113.9", &["1.1.1.1"], &[]), "203.0.113.9");
+        // An untrusted peer's header is ignored.
+        assert_eq!(client("203.0.113.9", &["1.1.1.1"], &proxies), "203.0.113.9");
+        // Behind one proxy: the address it saw.
+        assert_eq!(
+            client("10.0.0.1", &["198.51.100.4"], &proxies),
+            "198.51.100.4"
+        );
+        // A client-sent prefix is ignored: the rightmost untrusted hop counts.
+        assert_eq!(
+            client("10.0.0.1", &["6.6.6.6, 198.51.100.4", "10.0.0.2"], &proxies),
+            "198.51.100.4"
+        );
+        // No header, or only proxies, or garbage: the last trusted address.
+        assert_eq!(client("10.0.0.1", &[], &proxies), "10.0.0.1");
+        assert_eq!(client("10.0.0.1", &["10.0.0.2"], &proxies), "10.0.0.2");
+        assert_eq!(client("10.0.0.1", &["bogus"], &proxies), "10.0.0.1");
+        // IPv4-mapped IPv6 peers match IPv4 proxies.
+        assert_eq!(
+            client("::ffff:10.0.0.1", &["198.51.100.4"], &proxies),
+            "198.51.100.4"
+        );
+    }
 }

@@ -614,10 +614,16 @@ impl ManagerStore for MemoryStorage {
         {
             existing.first_name = upsert.first_name;
             existing.last_name = upsert.last_name;
-            if upsert.password_hash.is_some() {
+            let changed =
+                upsert.password_hash.is_some() && upsert.password_hash != existing.password_hash;
+            if changed {
                 existing.password_hash = upsert.password_hash;
             }
-            return Ok(existing.clone());
+            let record = existing.clone();
+            if changed {
+                state.sessions.retain(|_, (m, _)| *m != record.id);
+            }
+            return Ok(record);
         }
         state.next_manager += 1;
         let record = ManagerRecord {
@@ -630,6 +636,23 @@ impl ManagerStore for MemoryStorage {
         };
         state.managers.insert(record.id, record.clone());
         Ok(record)
+    }
+
+    async fn set_manager_active(
+        &self,
+        username: &str,
+        active: bool,
+    ) -> StorageResult<Option<ManagerRecord>> {
+        let mut state = self.lock();
+        let Some(manager) = state.managers.values_mut().find(|m| m.username == username) else {
+            return Ok(None);
+        };
+        manager.active = active;
+        let record = manager.clone();
+        if !active {
+            state.sessions.retain(|_, (m, _)| *m != record.id);
+        }
+        Ok(Some(record))
     }
 
     async fn manager(&self, id: ManagerId) -> StorageResult<Option<ManagerRecord>> {
@@ -677,5 +700,12 @@ impl ManagerStore for MemoryStorage {
     async fn delete_session(&self, token_hash: &str) -> StorageResult<()> {
         self.lock().sessions.remove(token_hash);
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> StorageResult<u64> {
+        let mut state = self.lock();
+        let before = state.sessions.len();
+        state.sessions.retain(|_, (_, expires)| *expires > now);
+        Ok(u64::try_from(before - state.sessions.len()).unwrap_or(u64::MAX))
     }
 }

@@ -19,6 +19,35 @@ async fn server_with_anna() -> (TestServer, i64) {
     (s, anna.id.get())
 }
 
+/// `POST path` (login or token) with `username` and `password` as JSON.
+async fn post_credentials(
+    s: &TestServer,
+    path: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    s.client
+        .post(s.url(path))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A session cookie (`support_session=…`) and a bearer token for `username`.
+async fn cookie_and_token(s: &TestServer, username: &str, password: &str) -> (String, String) {
+    let login = post_credentials(s, "/support/auth/login/", username, password).await;
+    let token = post_credentials(s, "/support/auth/token/", username, password)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (cookie_of(&login), token)
+}
+
 fn cookie_of(r: &reqwest::Response) -> String {
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     set.split(';').next().unwrap().to_owned()
@@ -294,6 +323,180 @@ async fn upserting_a_manager_changes_the_password() {
     let r = login("new-pass").await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["last_name"], "Z");
+}
+
+/// A changed password ends the manager's cookie sessions and bearer tokens (401 at once); the
+/// same password again (a restart with the same `--manager`) keeps them.
+#[tokio::test]
+async fn a_password_change_ends_sessions_and_tokens() {
+    let (s, _) = server_with_anna().await;
+    let post = |path, password| post_credentials(&s, path, "anna", password);
+    let (cookie, token) = cookie_and_token(&s, "anna", "s3cret!").await;
+    let status = |with_cookie: bool| {
+        let request = s.client.get(s.url("/support/tickets/"));
+        let request = if with_cookie {
+            request.header("cookie", &cookie)
+        } else {
+            request.bearer_auth(&token)
+        };
+        async move { request.send().await.unwrap().status() }
+    };
+    let storage = s.support.state().storage();
+    create_or_update_manager(storage, "anna", "s3cret!", "Anna", "K")
+        .await
+        .unwrap();
+    assert_eq!(status(true).await, 200, "same password: the cookie lives");
+    assert_eq!(status(false).await, 200, "same password: the token lives");
+
+    create_or_update_manager(storage, "anna", "n3w-pass", "Anna", "K")
+        .await
+        .unwrap();
+    assert_eq!(status(true).await, 401, "the old cookie");
+    assert_eq!(status(false).await, 401, "the old token");
+    let me = s
+        .client
+        .get(s.url("/support/auth/me/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    // The new password logs in.
+    assert_eq!(post("/support/auth/login/", "n3w-pass").await.status(), 200);
+}
+
+/// Deactivation ends the manager's cookie and token for good (reactivating does not revive
+/// them) and refuses their login until they are active again.
+#[tokio::test]
+async fn deactivation_ends_sessions_and_tokens() {
+    let (s, _) = server_with_anna().await;
+    let post = |path, password| post_credentials(&s, path, "anna", password);
+    let (cookie, token) = cookie_and_token(&s, "anna", "s3cret!").await;
+    let statuses = || async {
+        let me = s.url("/support/auth/me/");
+        let by_cookie = s.client.get(&me).header("cookie", &cookie).send();
+        let by_token = s.client.get(&me).bearer_auth(&token).send();
+        (
+            by_cookie.await.unwrap().status().as_u16(),
+            by_token.await.unwrap().status().as_u16(),
+        )
+    };
+    assert_eq!(statuses().await, (200, 200));
+    let storage = s.support.state().storage();
+    storage.set_manager_active("anna", false).await.unwrap();
+    assert_eq!(statuses().await, (401, 401));
+    assert_eq!(post("/support/auth/login/", "s3cret!").await.status(), 400);
+    storage.set_manager_active("anna", true).await.unwrap();
+    assert_eq!(statuses().await, (401, 401), "not revived");
+    assert_eq!(post("/support/auth/login/", "s3cret!").await.status(), 200);
+}
+
+/// Login and token bodies are capped like every other body: 413 with a JSON detail, for a
+/// body just over the limit (1 MB) and one past axum's own 2 MB default (5 MB).
+#[tokio::test]
+async fn auth_bodies_are_capped_with_a_json_413() {
+    let (s, _) = server_with_anna().await;
+    for path in ["/support/auth/login/", "/support/auth/token/"] {
+        for size in [1_000_000, 5_000_000] {
+            let r = post_credentials(&s, path, "anna", &"x".repeat(size)).await;
+            assert_eq!(r.status(), 413, "{path} {size}");
+            assert_eq!(
+                r.json::<Value>().await.unwrap(),
+                json!({"detail": "Request body is too large."}),
+                "{path} {size}"
+            );
+        }
+    }
+    // A normal body still logs in.
+    let r = post_credentials(&s, "/support/auth/login/", "anna", "s3cret!").await;
+    assert_eq!(r.status(), 200);
+}
+
+/// The purge task deletes expired sessions at start and then periodically, and stops on
+/// shutdown.
+#[tokio::test]
+async fn expired_sessions_are_purged_at_start_and_periodically() {
+    use support_server::protocol::Timestamp;
+    let (s, anna) = server_with_anna().await;
+    let storage = s.support.state().storage().clone();
+    let anna = support_server::protocol::ManagerId::new(anna);
+    let at = |micros: i64| Timestamp::from_unix_micros(micros).unwrap();
+    let long_ago = at(1_000_000);
+    storage
+        .create_session("expired-1", anna, at(2_000_000))
+        .await
+        .unwrap();
+    let alive = |hash: &'static str| {
+        let storage = storage.clone();
+        async move {
+            storage
+                .session_manager(hash, long_ago)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    assert!(alive("expired-1").await);
+    let purge = s
+        .support
+        .spawn_session_purge(std::time::Duration::from_millis(50));
+    let wait_gone = |hash: &'static str| async move {
+        for _ in 0..100 {
+            if !alive(hash).await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("{hash} was not purged");
+    };
+    wait_gone("expired-1").await;
+    // Periodically: a session that expires later is purged by a later tick; a live one stays.
+    storage
+        .create_session("expired-2", anna, at(2_000_000))
+        .await
+        .unwrap();
+    let tomorrow = at(Timestamp::now().unix_micros() + 86_400_000_000);
+    storage
+        .create_session("live", anna, tomorrow)
+        .await
+        .unwrap();
+    wait_gone("expired-2").await;
+    assert!(alive("live").await);
+    s.support.begin_shutdown();
+    tokio::time::timeout(std::time::Duration::from_secs(5), purge)
+        .await
+        .expect("the purge stops on shutdown")
+        .unwrap();
+}
+
+/// Behind a trusted proxy the throttle counts per client address from `X-Forwarded-For`; from
+/// an untrusted peer the header is ignored (a client cannot dodge the limit by inventing one).
+#[tokio::test]
+async fn throttling_keys_on_the_client_behind_trusted_proxies() {
+    for trusted in [true, false] {
+        let mut builder = SupportServer::builder();
+        if trusted {
+            builder = builder.trusted_proxy("127.0.0.1".parse().unwrap());
+        }
+        let s = TestServer::start(builder.build()).await;
+        create_or_update_manager(s.support.state().storage(), "anna", "s3cret!", "", "")
+            .await
+            .unwrap();
+        let login = |client: &'static str, password: &'static str| {
+            s.client
+                .post(s.url("/support/auth/login/"))
+                .header("x-forwarded-for", client)
+                .json(&json!({"username": "anna", "password": password}))
+                .send()
+        };
+        for _ in 0..MAX_FAILURES {
+            assert_eq!(login("198.51.100.1", "wrong").await.unwrap().status(), 400);
+        }
+        assert_eq!(login("198.51.100.1", "wrong").await.unwrap().status(), 429);
+        let other = login("198.51.100.2", "s3cret!").await.unwrap().status();
+        let expected = if trusted { 200 } else { 429 };
+        assert_eq!(other, expected, "trusted: {trusted}");
+    }
 }
 
 #[tokio::test]

@@ -40,7 +40,10 @@ pub use deliveries::{
     blocked_users_and_languages, deliveries_claimed_once, deliveries_lifecycle,
     deliveries_sending_is_exclusive, resolution_notices_claimed_once,
 };
-pub use managers::{managers_upsert_and_lookup, sessions_expire};
+pub use managers::{
+    deactivation_ends_sessions, expired_sessions_are_purged, managers_upsert_and_lookup,
+    password_change_ends_sessions, sessions_expire,
+};
 pub use messages::{messages_order_and_paging, updated_at_and_unread_count, viewed_marks};
 pub use tickets::{
     telegram_id_max_round_trips, ticket_create_get_update, ticket_list_filters,
@@ -89,6 +92,15 @@ pub const SUITES: &[(&str, Suite)] = &[
         Box::pin(managers_upsert_and_lookup(s))
     }),
     ("sessions_expire", |s| Box::pin(sessions_expire(s))),
+    ("expired_sessions_are_purged", |s| {
+        Box::pin(expired_sessions_are_purged(s))
+    }),
+    ("password_change_ends_sessions", |s| {
+        Box::pin(password_change_ends_sessions(s))
+    }),
+    ("deactivation_ends_sessions", |s| {
+        Box::pin(deactivation_ends_sessions(s))
+    }),
     ("deliveries_lifecycle", |s| {
         Box::pin(deliveries_lifecycle(s))
     }),
@@ -143,6 +155,9 @@ macro_rules! storage_conformance_tests {
             replies_cursor_under_concurrency,
             managers_upsert_and_lookup,
             sessions_expire,
+            expired_sessions_are_purged,
+            password_change_ends_sessions,
+            deactivation_ends_sessions,
             deliveries_lifecycle,
             blocked_users_and_languages,
             deliveries_claimed_once,

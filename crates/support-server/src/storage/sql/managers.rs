@@ -8,6 +8,9 @@ use super::SqlBackend;
 use super::rows::{Column, MANAGER_COLUMNS, ManagerRow, count, db};
 use crate::storage::{ManagerRecord, ManagerStore, ManagerUpsert, StorageResult};
 
+/// Ends every session and bearer token of the manager `$1` (a new password, a deactivation).
+const END_SESSIONS: &str = "DELETE FROM support_sessions WHERE manager_id = $1";
+
 #[async_trait]
 impl<B, DB> ManagerStore for B
 where
@@ -25,6 +28,15 @@ where
     Option<String>: Column<DB>,
 {
     async fn upsert_manager(&self, manager: ManagerUpsert) -> StorageResult<ManagerRecord> {
+        let mut tx = self.begin_write().await?;
+        let old_hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT password_hash FROM support_managers WHERE username = $1")
+                .bind(manager.username.clone())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let changed = manager.password_hash.is_some()
+            && old_hash.is_some_and(|old| old != manager.password_hash);
         let row: ManagerRow = sqlx::query_as(&format!(
             "INSERT INTO support_managers (username, first_name, last_name, password_hash) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
@@ -36,10 +48,47 @@ where
         .bind(manager.first_name)
         .bind(manager.last_name)
         .bind(manager.password_hash)
-        .fetch_one(self.writer())
+        .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(row.into())
+        let record: ManagerRecord = row.into();
+        if changed {
+            // The old password's sessions and tokens end with it, in the same transaction.
+            sqlx::query(END_SESSIONS)
+                .bind(record.id.get())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn set_manager_active(
+        &self,
+        username: &str,
+        active: bool,
+    ) -> StorageResult<Option<ManagerRecord>> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<ManagerRow> = sqlx::query_as(&format!(
+            "UPDATE support_managers SET active = $1 WHERE username = $2 \
+             RETURNING {MANAGER_COLUMNS}"
+        ))
+        .bind(active)
+        .bind(username.to_owned())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let record = row.map(ManagerRecord::from);
+        if let Some(manager) = record.as_ref().filter(|_| !active) {
+            sqlx::query(END_SESSIONS)
+                .bind(manager.id.get())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(record)
     }
 
     async fn manager(&self, id: ManagerId) -> StorageResult<Option<ManagerRecord>> {
@@ -115,5 +164,17 @@ where
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> StorageResult<u64> {
+        // `RETURNING` counts the rows portably (sqlx has no dialect-free `rows_affected`).
+        let deleted: Vec<i64> = sqlx::query_scalar(
+            "DELETE FROM support_sessions WHERE expires_at <= $1 RETURNING manager_id",
+        )
+        .bind(now.unix_micros())
+        .fetch_all(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(u64::try_from(deleted.len()).unwrap_or(u64::MAX))
     }
 }
