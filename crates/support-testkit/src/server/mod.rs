@@ -6,13 +6,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support_protocol::{ManagerId, Message, ServerEvent, Ticket, TicketId};
+use support_protocol::{ManagerId, Message, Ticket, TicketId};
 use support_server::SupportServer;
 use support_server::auth::{BuiltinAuth, SESSION_TTL, create_or_update_manager};
 use support_server::delivery::DeliveryPolicy;
 use support_server::storage::{DynStorage, ManagerUpsert, SqliteStorage};
 
-use crate::ws::{Ws, connect, id, recv, send};
+mod sockets;
+
+use crate::ws::id;
 use crate::{POLL, WAIT};
 
 /// The bot token every test server accepts.
@@ -388,89 +390,6 @@ impl TestServer {
                 "storage: timed out waiting for {what}: {messages:?}"
             );
             tokio::time::sleep(POLL).await;
-        }
-    }
-
-    // ---- Websockets ---------------------------------------------------------------------------
-
-    /// A manager websocket authenticated by the session cookie, from the server's own origin.
-    pub async fn manager_ws(&self, session: &str) -> Ws {
-        connect(
-            &self.ws_url("/ws/support/manager/"),
-            &[
-                ("cookie", format!("support_session={session}")),
-                ("origin", self.origin()),
-            ],
-        )
-        .await
-        .expect("manager websocket connects")
-    }
-
-    /// The bot websocket with the bot token, from `cursor` (replies with a larger id come).
-    pub async fn bot_ws(&self, cursor: Option<i64>) -> Ws {
-        let path = match cursor {
-            Some(c) => format!("/ws/support/bot/?cursor={c}"),
-            None => "/ws/support/bot/".to_owned(),
-        };
-        connect(
-            &self.ws_url(&path),
-            &[("authorization", format!("Bearer {BOT_TOKEN}"))],
-        )
-        .await
-        .expect("bot websocket connects")
-    }
-
-    /// The HTTP client the helpers use (no redirects followed).
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
-    /// The bot websocket with the bot token, in delivery mode (`?delivery=1`).
-    pub async fn delivery_ws(&self) -> Ws {
-        connect(
-            &self.ws_url("/ws/support/bot/?delivery=1"),
-            &[("authorization", format!("Bearer {BOT_TOKEN}"))],
-        )
-        .await
-        .expect("bot websocket connects")
-    }
-
-    /// A manager's reply sent over the manager websocket as the console sends it, by a manager
-    /// logged in with a password over REST (`auth/token/`); returns the stored message once the
-    /// server echoed it back.
-    pub async fn manager_reply(&self, ticket: TicketId, text: &str) -> Message {
-        create_or_update_manager(self.storage(), "manager", "manager-password", "Anna", "")
-            .await
-            .unwrap();
-        let token: Value = self
-            .client
-            .post(self.url("/support/auth/token/"))
-            .json(&json!({"username": "manager", "password": "manager-password"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["token"].as_str().expect("a manager token");
-        let mut ws = connect(
-            &self.ws_url("/ws/support/manager/"),
-            &[("authorization", format!("Bearer {token}"))],
-        )
-        .await
-        .expect("manager websocket connects");
-        send(
-            &mut ws,
-            json!({"type": "ticket.message.new", "ticket_id": ticket, "text": text}),
-        )
-        .await;
-        loop {
-            let event: ServerEvent = serde_json::from_value(recv(&mut ws).await).unwrap();
-            match event {
-                ServerEvent::MessageNew(m) if m.message.ticket == ticket => return m.message,
-                ServerEvent::Error(e) => panic!("manager reply refused: {e:?}"),
-                _ => {}
-            }
         }
     }
 }

@@ -1,0 +1,367 @@
+//! The in-memory backend: everything in one `Mutex`, for tests and demos. Nothing survives a
+//! restart. `TicketStore` here; `DeliveryStore` in `deliveries.rs`, `ManagerStore` in
+//! `managers.rs`.
+
+mod deliveries;
+mod managers;
+
+use self::deliveries::Schedule;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use support_protocol::{
+    Delivery, ManagerId, Message, MessageId, Sender, TelegramId, TelegramUser, Ticket, TicketId,
+    Timestamp,
+};
+
+use super::{
+    AssignOutcome, ManagerRecord, NewMessageRecord, NewTicketRecord, Storage, StorageError,
+    StorageResult, TicketChanges, TicketQuery, TicketStore, WrittenMessage,
+};
+
+/// What is known of a Telegram user besides the id.
+#[derive(Debug, Clone, Default)]
+pub(super) struct UserRow {
+    language_code: Option<String>,
+    blocked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct TicketRow {
+    id: TicketId,
+    user: TelegramId,
+    manager: Option<ManagerId>,
+    created_at: Timestamp,
+    title: String,
+    resolved: bool,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct State {
+    users: HashMap<TelegramId, UserRow>,
+    /// The resolution state each ticket's user was last told of.
+    notices: HashMap<TicketId, bool>,
+    /// Pending replies' schedule, by message.
+    schedules: HashMap<MessageId, Schedule>,
+    tickets: BTreeMap<TicketId, TicketRow>,
+    messages: BTreeMap<MessageId, Message>,
+    /// Message ids per ticket, in insertion (= id) order.
+    by_ticket: HashMap<TicketId, Vec<MessageId>>,
+    managers: BTreeMap<ManagerId, ManagerRecord>,
+    sessions: HashMap<String, (ManagerId, Timestamp)>,
+    next_ticket: i64,
+    next_message: i64,
+    next_manager: i64,
+}
+
+/// An in-memory [`Storage`]. A std `Mutex` is right here: every critical section is short and
+/// never held across an `.await`, which also makes assignment trivially atomic.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    state: Mutex<State>,
+}
+
+impl MemoryStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-written row (each section writes
+        // whole values), so a poisoned lock is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn ticket(&self, row: &TicketRow) -> Ticket {
+        let ids = self
+            .by_ticket
+            .get(&row.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let unread = ids
+            .iter()
+            .filter_map(|id| self.messages.get(id))
+            .filter(|m| m.sender == Sender::User && !m.viewed)
+            .count() as u64;
+        let updated_at = ids
+            .last()
+            .and_then(|id| self.messages.get(id))
+            .map_or(row.created_at, |m| m.created_at.max(row.created_at));
+        Ticket {
+            id: row.id,
+            user: self.user(row.user),
+            support_manager: row
+                .manager
+                .and_then(|m| self.managers.get(&m))
+                .map(ManagerRecord::public),
+            created_at: row.created_at,
+            title: row.title.clone(),
+            resolved: row.resolved,
+            updated_at: Some(updated_at),
+            unread_count: Some(unread),
+            last_message: None,
+        }
+    }
+
+    fn user(&self, id: TelegramId) -> TelegramUser {
+        let mut user = TelegramUser::new(id);
+        if let Some(row) = self.users.get(&id) {
+            user.language_code.clone_from(&row.language_code);
+            user.blocked = row.blocked;
+        }
+        user
+    }
+
+    fn insert_message(&mut self, new: NewMessageRecord) -> Message {
+        self.next_message += 1;
+        let created_at = Timestamp::now();
+        let delivery = (new.sender == Sender::Supp).then(|| Delivery::pending(created_at));
+        if delivery.is_some() {
+            self.schedules
+                .insert(MessageId::new(self.next_message), Schedule::default());
+        }
+        let message = Message {
+            id: MessageId::new(self.next_message),
+            created_at,
+            sender: new.sender,
+            text: new.text,
+            viewed: new.viewed,
+            ticket: new.ticket,
+            delivery,
+        };
+        self.messages.insert(message.id, message.clone());
+        self.by_ticket
+            .entry(new.ticket)
+            .or_default()
+            .push(message.id);
+        message
+    }
+}
+
+fn page<T>(items: impl Iterator<Item = T>, limit: Option<u64>, offset: u64) -> Vec<T> {
+    let skipped = items.skip(usize::try_from(offset).unwrap_or(usize::MAX));
+    match limit {
+        Some(limit) => skipped
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect(),
+        None => skipped.collect(),
+    }
+}
+
+#[async_trait]
+impl Storage for MemoryStorage {
+    fn backend_name(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn close(&self) {}
+}
+
+#[async_trait]
+impl TicketStore for MemoryStorage {
+    async fn register_user(&self, user: TelegramId) -> StorageResult<()> {
+        self.lock().users.entry(user).or_default();
+        Ok(())
+    }
+
+    async fn user_exists(&self, user: TelegramId) -> StorageResult<bool> {
+        Ok(self.lock().users.contains_key(&user))
+    }
+
+    async fn create_ticket(
+        &self,
+        new: NewTicketRecord,
+    ) -> StorageResult<(Ticket, Option<Message>)> {
+        let mut state = self.lock();
+        state.users.entry(new.user_id).or_default();
+        state.next_ticket += 1;
+        let row = TicketRow {
+            id: TicketId::new(state.next_ticket),
+            user: new.user_id,
+            manager: None,
+            created_at: Timestamp::now(),
+            title: new.title,
+            resolved: new.resolved,
+        };
+        state.tickets.insert(row.id, row.clone());
+        let message = new.first_message.map(|text| {
+            state.insert_message(NewMessageRecord {
+                ticket: row.id,
+                sender: Sender::User,
+                text,
+                viewed: false,
+                manager: None,
+            })
+        });
+        Ok((state.ticket(&row), message))
+    }
+
+    async fn get_ticket(&self, id: TicketId) -> StorageResult<Option<Ticket>> {
+        let state = self.lock();
+        Ok(state.tickets.get(&id).map(|row| state.ticket(row)))
+    }
+
+    async fn list_tickets(&self, query: &TicketQuery) -> StorageResult<(Vec<Ticket>, u64)> {
+        let state = self.lock();
+        let mut rows: Vec<&TicketRow> = state
+            .tickets
+            .values()
+            .filter(|t| query.user_id.is_none_or(|u| t.user == u))
+            .filter(|t| query.resolved.is_none_or(|r| t.resolved == r))
+            .filter(|t| query.manager.is_none_or(|m| t.manager == Some(m)))
+            .filter(|t| {
+                query
+                    .manager_isnull
+                    .is_none_or(|n| t.manager.is_none() == n)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        let count = rows.len() as u64;
+        let tickets = page(rows.into_iter(), query.limit, query.offset)
+            .into_iter()
+            .map(|row| state.ticket(row))
+            .collect();
+        Ok((tickets, count))
+    }
+
+    async fn update_ticket(&self, id: TicketId, changes: TicketChanges) -> StorageResult<Ticket> {
+        let mut state = self.lock();
+        let row = state
+            .tickets
+            .get_mut(&id)
+            .ok_or(StorageError::TicketNotFound(id))?;
+        if let Some(title) = changes.title {
+            row.title = title;
+        }
+        if let Some(resolved) = changes.resolved {
+            row.resolved = resolved;
+        }
+        let row = row.clone();
+        Ok(state.ticket(&row))
+    }
+
+    async fn assign_ticket(
+        &self,
+        id: TicketId,
+        manager: ManagerId,
+        force: bool,
+    ) -> StorageResult<AssignOutcome> {
+        let mut state = self.lock();
+        if !state.managers.contains_key(&manager) {
+            return Err(StorageError::ManagerNotFound(manager));
+        }
+        let row = state
+            .tickets
+            .get_mut(&id)
+            .ok_or(StorageError::TicketNotFound(id))?;
+        let previous = row.manager;
+        if !force && previous.is_some_and(|p| p != manager) {
+            let row = row.clone();
+            return Ok(AssignOutcome::AlreadyAssigned {
+                ticket: state.ticket(&row),
+            });
+        }
+        row.manager = Some(manager);
+        let row = row.clone();
+        Ok(AssignOutcome::Assigned {
+            ticket: state.ticket(&row),
+            previous,
+        })
+    }
+
+    async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message> {
+        let mut state = self.lock();
+        if !state.tickets.contains_key(&new.ticket) {
+            return Err(StorageError::TicketNotFound(new.ticket));
+        }
+        Ok(state.insert_message(new))
+    }
+
+    async fn ticket_manager(&self, id: TicketId) -> StorageResult<Option<Option<ManagerId>>> {
+        Ok(self.lock().tickets.get(&id).map(|t| t.manager))
+    }
+
+    async fn create_message_with_manager(
+        &self,
+        new: NewMessageRecord,
+    ) -> StorageResult<WrittenMessage> {
+        // Under one lock: the manager and the user are the ones as of the insert.
+        let mut state = self.lock();
+        let Some((assignee, user)) = state.tickets.get(&new.ticket).map(|t| (t.manager, t.user))
+        else {
+            return Err(StorageError::TicketNotFound(new.ticket));
+        };
+        let user = state.user(user);
+        Ok(WrittenMessage {
+            message: state.insert_message(new),
+            assignee,
+            user: Some(user),
+        })
+    }
+
+    async fn list_messages(
+        &self,
+        ticket: TicketId,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> StorageResult<(Vec<Message>, u64)> {
+        let state = self.lock();
+        if !state.tickets.contains_key(&ticket) {
+            return Err(StorageError::TicketNotFound(ticket));
+        }
+        let ids = state
+            .by_ticket
+            .get(&ticket)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let newest_first = ids
+            .iter()
+            .rev()
+            .filter_map(|id| state.messages.get(id))
+            .cloned();
+        Ok((page(newest_first, limit, offset), ids.len() as u64))
+    }
+
+    async fn mark_viewed(&self, ticket: TicketId, message: MessageId) -> StorageResult<Message> {
+        let mut state = self.lock();
+        if !state.tickets.contains_key(&ticket) {
+            return Err(StorageError::TicketNotFound(ticket));
+        }
+        match state.messages.get_mut(&message) {
+            Some(m) if m.ticket == ticket => {
+                m.viewed = true;
+                Ok(m.clone())
+            }
+            _ => Err(StorageError::MessageNotFound(message)),
+        }
+    }
+
+    async fn replies_after(&self, after: MessageId, limit: u32) -> StorageResult<Vec<Message>> {
+        let state = self.lock();
+        Ok(state
+            .messages
+            .range(MessageId::new(after.get().saturating_add(1))..)
+            .map(|(_, m)| m)
+            .filter(|m| m.sender == Sender::Supp)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn last_reply_id(&self) -> StorageResult<MessageId> {
+        let state = self.lock();
+        Ok(state
+            .messages
+            .values()
+            .rev()
+            .find(|m| m.sender == Sender::Supp)
+            .map_or(MessageId::new(0), |m| m.id))
+    }
+}
