@@ -84,6 +84,17 @@ pub struct Options {
     /// built into the program; edit a file and reload the page.
     #[arg(long, env = "SUPPORT_CONSOLE_DIR")]
     pub console_dir: Option<PathBuf>,
+    /// Serve the operational endpoints (`/healthz`, `/readyz`, `/metrics`) on this address of
+    /// their own (e.g. a private `10.0.0.5:9000`) instead of on `--bind`.
+    #[arg(long, env = "SUPPORT_OPS_BIND")]
+    pub ops_bind: Option<SocketAddr>,
+    /// Do not serve the Prometheus metrics at `/metrics` (served by default).
+    #[arg(long, env = "SUPPORT_NO_METRICS")]
+    pub no_metrics: bool,
+    /// `/readyz` also requires a bot connected to the bot websocket (a bot using only REST,
+    /// like the Python original's, is never seen connected).
+    #[arg(long, env = "SUPPORT_READY_REQUIRES_BOT")]
+    pub ready_requires_bot: bool,
     /// How log lines (on stderr) are written: `text` (coloured on a terminal) or `json` (one
     /// object per line, for a log collector).
     #[arg(long, env = "SUPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -115,6 +126,10 @@ impl std::fmt::Debug for Options {
             .field("managers", &self.managers)
             .field("deactivate_managers", &self.deactivate_managers)
             .field("console_dir", &self.console_dir)
+            .field("ops_bind", &self.ops_bind)
+            .field("no_metrics", &self.no_metrics)
+            .field("ready_requires_bot", &self.ready_requires_bot)
+            .field("log_format", &self.log_format)
             .finish()
     }
 }

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, storage};
+use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, metrics, storage};
 
 use crate::error::Error;
 use crate::managers::{deactivate_managers, ensure_managers};
@@ -56,7 +56,12 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .shared_storage(storage)
         .shared_hub(hub)
         .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api)
-        .health(true);
+        .health(true)
+        .ready_requires_bot(options.ready_requires_bot)
+        .ops_listener(options.ops_bind.is_some());
+    if !options.no_metrics {
+        builder = builder.metrics(metrics::install_prometheus()?);
+    }
     let bot_tokens = options.bot_tokens.iter().filter(|t| !t.is_empty()).count();
     for token in options.bot_tokens.iter().filter(|t| !t.is_empty()) {
         builder = builder.bot_token(token.clone());
@@ -75,6 +80,14 @@ pub async fn run(options: Options) -> Result<(), Error> {
     let purge = support.spawn_session_purge(SESSION_PURGE_INTERVAL);
     let listener = tokio::net::TcpListener::bind(options.bind).await?;
     let addr = listener.local_addr()?;
+    let ops_listener = match options.ops_bind {
+        Some(ops) => Some(tokio::net::TcpListener::bind(ops).await?),
+        None => None,
+    };
+    let ops_addr = match &ops_listener {
+        Some(ops) => ops.local_addr()?,
+        None => addr,
+    };
     let backend = support.state().storage().backend_name();
     let hub = options.hub.split("://").next().unwrap_or_default();
     tracing::info!(%addr, backend, hub, "support server listening");
@@ -85,7 +98,13 @@ pub async fn run(options: Options) -> Result<(), Error> {
         (backend, hub),
         &Login::new(generated, &options.managers),
         bot_tokens,
-    ) {
+    )
+    .into_iter()
+    .chain(ops_lines(
+        &ops_addr.to_string(),
+        !options.no_metrics,
+        options.ready_requires_bot,
+    )) {
         say(&line);
     }
     if let Some(dir) = &options.console_dir {
@@ -96,6 +115,15 @@ pub async fn run(options: Options) -> Result<(), Error> {
     }
     let app: axum::Router = support.router();
     let stopping = support.clone();
+    // The operational listener, when it has its own address: stops with the main one.
+    let ops_server = ops_listener.map(|ops| {
+        let stopped = support.state().shutdown_token().clone();
+        tokio::spawn(
+            axum::serve(ops, support.ops_router::<()>())
+                .with_graceful_shutdown(async move { stopped.cancelled().await })
+                .into_future(),
+        )
+    });
     // Connect info lets the login throttle count failures per client address.
     axum::serve(
         listener,
@@ -109,6 +137,9 @@ pub async fn run(options: Options) -> Result<(), Error> {
     .await?;
     // The purge stops with `begin_shutdown`; let a purge in flight finish before closing.
     let _ = purge.await;
+    if let Some(ops) = ops_server {
+        let _ = ops.await;
+    }
     support.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -180,9 +211,22 @@ fn startup_lines(
             if n == 1 { "" } else { " (one of them)" }
         ),
     });
-    lines.push(format!(
-        "health: http://{addr}/healthz (process up), http://{addr}/readyz (storage and hub)"
-    ));
+    lines
+}
+
+/// Where health and metrics are (`addr`: `--ops-bind`'s, else the main address).
+fn ops_lines(addr: &str, metrics: bool, requires_bot: bool) -> Vec<String> {
+    let mut lines = vec![format!(
+        "health: http://{addr}/healthz (process up), http://{addr}/readyz (storage and hub{})",
+        if requires_bot {
+            ", a connected bot"
+        } else {
+            ""
+        }
+    )];
+    if metrics {
+        lines.push(format!("metrics: http://{addr}/metrics (Prometheus)"));
+    }
     lines
 }
 
@@ -210,10 +254,19 @@ mod tests {
                  once (--manager USER:PASSWORD sets your own)",
                 "bot: run it with BACKEND_HOST=127.0.0.1 BACKEND_PORT=8000 \
                  BACKEND_SUPPORT_PATH=/support and BACKEND_TOKEN set to the --bot-token value",
-                "health: http://127.0.0.1:8000/healthz (process up), \
-                 http://127.0.0.1:8000/readyz (storage and hub)",
             ]
         );
+        assert_eq!(
+            ops_lines("127.0.0.1:9000", true, false),
+            [
+                "health: http://127.0.0.1:9000/healthz (process up), \
+                 http://127.0.0.1:9000/readyz (storage and hub)",
+                "metrics: http://127.0.0.1:9000/metrics (Prometheus)",
+            ]
+        );
+        let no_metrics = ops_lines("a:1", false, true);
+        assert_eq!(no_metrics.len(), 1);
+        assert!(no_metrics[0].ends_with("(storage and hub, a connected bot)"));
 
         let anna = Login::new(None, &[credentials("anna", "secret")]);
         let given = startup_lines("a:1", "", ("memory", "local"), &anna, 0);

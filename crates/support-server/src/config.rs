@@ -43,6 +43,18 @@ pub struct SupportConfig {
     /// Serve `/healthz` and `/readyz` at the root (see [`crate::health`]); off by default, so
     /// a host's own paths are left alone.
     pub health: bool,
+    /// `/readyz` also requires a bot connected to the bot websocket (a bot using only REST,
+    /// like the Python original's, is never seen connected). Off by default.
+    pub ready_requires_bot: bool,
+    /// Serve the Prometheus text at `/metrics` with this handle (see [`crate::metrics`]); off
+    /// (`None`) by default.
+    #[cfg(feature = "prometheus")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+    pub metrics: Option<crate::metrics::PrometheusHandle>,
+    /// Health and metrics only from [`SupportServer::ops_router`](crate::SupportServer::ops_router)
+    /// (a listener of their own, e.g. on a private address), not from
+    /// [`SupportServer::router`](crate::SupportServer::router). Off by default.
+    pub ops_listener: bool,
 }
 
 impl Default for SupportConfig {
@@ -58,13 +70,18 @@ impl Default for SupportConfig {
             console_assets_dir: None,
             delivery: DeliveryPolicy::default(),
             health: false,
+            ready_requires_bot: false,
+            #[cfg(feature = "prometheus")]
+            metrics: None,
+            ops_listener: false,
         }
     }
 }
 
 impl fmt::Debug for SupportConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SupportConfig")
+        let mut debug = f.debug_struct("SupportConfig");
+        debug
             .field("mount", &self.mount)
             .field("ws_prefix", &self.ws_prefix)
             .field(
@@ -78,7 +95,10 @@ impl fmt::Debug for SupportConfig {
             .field("console_assets_dir", &self.console_assets_dir)
             .field("delivery", &self.delivery)
             .field("health", &self.health)
-            .finish()
+            .field("ready_requires_bot", &self.ready_requires_bot);
+        #[cfg(feature = "prometheus")]
+        debug.field("metrics", &self.metrics.is_some());
+        debug.field("ops_listener", &self.ops_listener).finish()
     }
 }
 

@@ -9,7 +9,12 @@
 //!
 //! Neither needs credentials, so neither says more than which part fails: the error itself is
 //! logged (`warn`). Each check gives up after [`CHECK_TIMEOUT`] (a hung database is not ready).
-//! Whether a bot is connected is not checked: bots come and go without the server being unfit.
+//!
+//! Whether a bot is connected is checked only when asked for
+//! ([`SupportServerBuilder::ready_requires_bot`](crate::SupportServerBuilder::ready_requires_bot)):
+//! then `"bot"` is in `"checks"`, `ok` while a bot holds the bot websocket of this instance. Off
+//! by default, as a bot using only REST (the Python original's) is never seen, and with several
+//! instances the bot holds one of them.
 
 use std::time::Duration;
 
@@ -55,7 +60,17 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let (storage, hub) = tokio::join!(check(state.storage().ping()), check(state.hub().ping()));
     let mut checks = serde_json::Map::new();
     let mut failing = Vec::new();
-    for (part, result) in [("storage", storage), ("hub", hub)] {
+    let mut parts = vec![("storage", storage), ("hub", hub)];
+    if state.config().ready_requires_bot {
+        let (_, bots) = state.open_sockets();
+        let bot = if bots > 0 {
+            Ok(())
+        } else {
+            Err("no bot is connected to the bot websocket".to_owned())
+        };
+        parts.push(("bot", bot));
+    }
+    for (part, result) in parts {
         match result {
             Ok(()) => {
                 checks.insert(part.to_owned(), json!("ok"));

@@ -18,9 +18,10 @@
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
 //! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
 //! | [`health`] | `/healthz` and `/readyz`, opt-in ([`SupportServerBuilder::health`]) |
+//! | [`metrics`] | the series the server records; Prometheus `/metrics`, opt-in (feature `prometheus`) |
 //!
 //! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
-//! `redis` (`RedisHub`), `test-util` (the storage conformance suite). With none, the memory
+//! `redis` (`RedisHub`), `prometheus` (the Prometheus recorder and `/metrics`), `test-util` (the storage conformance suite). With none, the memory
 //! storage and the in-process hub remain.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -33,6 +34,7 @@ pub mod directory;
 pub mod error;
 pub mod health;
 pub mod hub;
+pub mod metrics;
 mod redact;
 pub mod request_id;
 mod router;

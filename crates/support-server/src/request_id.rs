@@ -9,7 +9,7 @@ use axum::http::{HeaderName, Request};
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 /// The header that carries the id, both ways.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -24,19 +24,25 @@ pub(crate) fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
     router
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request
-                    .extensions()
-                    .get::<RequestId>()
-                    .and_then(|id| id.header_value().to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id = %id,
-                )
-            }),
+            TraceLayer::new_for_http()
+                // A 5xx is logged where it happens, with its cause (a storage failure at
+                // `error`, a failing readiness check at `warn`); tower-http's own line would
+                // repeat it without the cause, and `/readyz` polled every few seconds while
+                // the bot is away would fill the log with errors. Kept in the access log.
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG))
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %id,
+                    )
+                }),
         )
         .layer(SetRequestIdLayer::new(header, MakeRequestUuid))
         // Outermost: a client's id is kept (a load balancer's, for correlation) only when it is

@@ -22,10 +22,30 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
     let ws: Router<AppState> =
         crate::ws::routes(&config).merge(crate::auth::routes::routes(&config));
     let routes = rest.merge(ws);
-    let routes = if config.health {
-        routes.merge(crate::health::routes())
-    } else {
+    let routes = if config.ops_listener {
         routes
+    } else {
+        routes.merge(ops_routes(&config))
     };
+    let routes = crate::metrics::layer(routes);
     crate::request_id::layer(routes).with_state(state)
+}
+
+/// The operational routes alone (health, metrics), for their own listener.
+pub(crate) fn ops<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
+    let routes = crate::metrics::layer(ops_routes(state.config()));
+    crate::request_id::layer(routes).with_state(state)
+}
+
+/// Health and metrics, each when turned on.
+fn ops_routes(config: &crate::config::SupportConfig) -> Router<AppState> {
+    let mut routes = Router::new();
+    if config.health {
+        routes = routes.merge(crate::health::routes());
+    }
+    #[cfg(feature = "prometheus")]
+    if let Some(handle) = &config.metrics {
+        routes = routes.merge(crate::metrics::routes(handle.clone()));
+    }
+    routes
 }

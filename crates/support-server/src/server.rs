@@ -51,6 +51,25 @@ impl SupportServer {
         crate::router::build(self.state.clone())
     }
 
+    /// The operational routes turned on ([`SupportServerBuilder::health`],
+    /// `SupportServerBuilder::metrics`), for a listener of their own; also in [`Self::router`]
+    /// unless [`SupportServerBuilder::ops_listener`] moved them here only.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use support_server::SupportServer;
+    ///
+    /// let support = SupportServer::builder().health(true).ops_listener(true).build();
+    /// let ops = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// tokio::spawn(axum::serve(ops, support.ops_router::<()>()).into_future());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ops_router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        crate::router::ops(self.state.clone())
+    }
+
     /// The shared state (storage, hub, configuration).
     pub fn state(&self) -> &AppState {
         &self.state
@@ -237,6 +256,30 @@ impl SupportServerBuilder {
         self
     }
 
+    /// Makes `/readyz` also require a bot connected to the bot websocket (default: off; a bot
+    /// that only uses REST, like the Python original's, is never seen connected).
+    pub fn ready_requires_bot(mut self, required: bool) -> Self {
+        self.config.ready_requires_bot = required;
+        self
+    }
+
+    /// Serves the Prometheus text at `/metrics` at the root of the router (default: off), from
+    /// the recorder [`install_prometheus`](crate::metrics::install_prometheus) installed. See
+    /// [`crate::metrics`] for the series.
+    #[cfg(feature = "prometheus")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+    pub fn metrics(mut self, handle: crate::metrics::PrometheusHandle) -> Self {
+        self.config.metrics = Some(handle);
+        self
+    }
+
+    /// Serves health and metrics only from [`SupportServer::ops_router`], for a listener of
+    /// their own (a private address), instead of from [`SupportServer::router`].
+    pub fn ops_listener(mut self, separate: bool) -> Self {
+        self.config.ops_listener = separate;
+        self
+    }
+
     /// Replaces the whole configuration.
     pub fn config(mut self, config: SupportConfig) -> Self {
         self.config = config;
@@ -275,6 +318,8 @@ impl SupportServerBuilder {
             storage,
             config,
             shutdown: tokio_util::sync::CancellationToken::new(),
+            managers_open: Default::default(),
+            bots_open: Default::default(),
         });
         SupportServer { state }
     }

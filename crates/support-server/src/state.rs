@@ -1,11 +1,13 @@
 //! The shared state behind every route: a cheap `Clone` handle.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::auth::{BuiltinAuth, ManagerAuth};
 use crate::config::SupportConfig;
 use crate::directory::UserDirectory;
 use crate::hub::DynHub;
+use crate::metrics::SocketKind;
 use crate::storage::DynStorage;
 
 /// Everything the handlers share. Cloning is one `Arc` increment.
@@ -22,6 +24,10 @@ pub(crate) struct Inner {
     pub(crate) config: SupportConfig,
     /// Cancelled on graceful shutdown: websocket tasks close with 1001.
     pub(crate) shutdown: tokio_util::sync::CancellationToken,
+    /// Manager websockets open on this instance.
+    pub(crate) managers_open: AtomicUsize,
+    /// Bot websockets open on this instance.
+    pub(crate) bots_open: AtomicUsize,
 }
 
 impl AppState {
@@ -57,6 +63,21 @@ impl AppState {
     /// The configuration.
     pub fn config(&self) -> &SupportConfig {
         &self.0.config
+    }
+
+    /// How many websockets of each kind are open on this instance: `(managers, bots)`.
+    pub fn open_sockets(&self) -> (usize, usize) {
+        (
+            self.0.managers_open.load(Ordering::Relaxed),
+            self.0.bots_open.load(Ordering::Relaxed),
+        )
+    }
+
+    pub(crate) fn socket_count(&self, kind: SocketKind) -> &AtomicUsize {
+        match kind {
+            SocketKind::Manager => &self.0.managers_open,
+            SocketKind::Bot => &self.0.bots_open,
+        }
     }
 
     /// The shutdown signal shared by long-lived tasks (websockets).

@@ -198,10 +198,16 @@ async fn check_credentials(
         .await
     {
         Ok(manager) => Ok((auth, manager)),
-        Err(LoginError::InvalidCredentials) => Err(ApiError::BadRequest(
-            "Invalid username or password.".to_owned(),
-        )),
-        Err(LoginError::Throttled(secs)) => Err(ApiError::TooManyRequests(secs)),
+        Err(LoginError::InvalidCredentials) => {
+            crate::metrics::login_failure("credentials");
+            Err(ApiError::BadRequest(
+                "Invalid username or password.".to_owned(),
+            ))
+        }
+        Err(LoginError::Throttled(secs)) => {
+            crate::metrics::login_failure("throttled");
+            Err(ApiError::TooManyRequests(secs))
+        }
         Err(LoginError::Storage(e)) => Err(ApiError::Storage(e)),
     }
 }

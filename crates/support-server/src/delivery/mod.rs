@@ -14,8 +14,8 @@ pub(crate) use policy::later;
 pub use policy::{DeliveryPolicy, Outcome};
 
 use support_protocol::{
-    DeliveryFailed, DeliverySent, Message, MessageDelivery, ServerEvent, TelegramId, TelegramUser,
-    TicketId, Timestamp, UserBlocked,
+    DeliveryFailed, DeliverySent, FailureKind, Message, MessageDelivery, ServerEvent, TelegramId,
+    TelegramUser, TicketId, Timestamp, UserBlocked,
 };
 
 use crate::api::publish;
@@ -28,7 +28,7 @@ pub(crate) async fn sent(state: &AppState, report: &DeliverySent) -> StorageResu
     let update = DeliveryUpdate::Sent {
         telegram_message_id: report.telegram_message_id,
     };
-    apply(state, report.message_id, update).await
+    apply(state, report.message_id, update, ("sent", "ok")).await
 }
 
 /// Applies a bot's `delivery.failed` through the policy. `None` when the id is not a reply
@@ -57,7 +57,17 @@ pub(crate) async fn failed(state: &AppState, report: &DeliveryFailed) -> Storage
             publish_blocked(state, user, true).await;
         }
     }
-    apply(state, report.message_id, outcome.update).await
+    let counted = match outcome.update {
+        DeliveryUpdate::Retry { .. } => "retried",
+        _ => "failed",
+    };
+    let reason = match report.kind {
+        FailureKind::Transient => "transient",
+        FailureKind::RateLimited => "rate_limited",
+        FailureKind::Blocked => "blocked",
+        FailureKind::Permanent => "permanent",
+    };
+    apply(state, report.message_id, outcome.update, (counted, reason)).await
 }
 
 /// A manager's retry of a failed reply of `ticket`: the user is taken as reachable again and the
@@ -117,6 +127,7 @@ async fn apply(
     state: &AppState,
     message: support_protocol::MessageId,
     update: DeliveryUpdate,
+    (outcome, reason): (&'static str, &'static str),
 ) -> StorageResult<Option<()>> {
     match state
         .storage()
@@ -124,6 +135,8 @@ async fn apply(
         .await?
     {
         DeliveryChange::Changed(m) => {
+            // Counted once per change: a repeated report (a reconnected bot) is `Unchanged`.
+            crate::metrics::delivery(outcome, reason);
             publish_delivery(state, &m).await;
             Ok(Some(()))
         }

@@ -94,13 +94,13 @@ mod tests {
     use crate::hub::Audience;
 
     fn event(n: i64) -> HubEvent {
-        HubEvent {
-            audience: Audience::AllManagers,
-            event: ServerEvent::TicketAssigned(TicketAssigned {
+        HubEvent::new(
+            Audience::AllManagers,
+            ServerEvent::TicketAssigned(TicketAssigned {
                 id: TicketId::new(n),
                 support_manager: support_protocol::ManagerId::new(1),
             }),
-        }
+        )
     }
 
     fn id_of(event: &HubEvent) -> i64 {

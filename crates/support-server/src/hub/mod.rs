@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use support_protocol::{ManagerId, ServerEvent};
+use support_protocol::{ManagerId, ServerEvent, Timestamp};
 use tokio::sync::broadcast;
 
 #[cfg(feature = "postgres")]
@@ -71,6 +71,21 @@ pub struct HubEvent {
     pub audience: Audience,
     /// What they receive.
     pub event: ServerEvent,
+    /// When it was published (the fan-out lag metric measures from here). Absent in events
+    /// from instances of an older version, which brokers may still carry during an upgrade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<Timestamp>,
+}
+
+impl HubEvent {
+    /// `event` for `audience`, published now.
+    pub fn new(audience: Audience, event: ServerEvent) -> Self {
+        Self {
+            audience,
+            event,
+            published_at: Some(Timestamp::now()),
+        }
+    }
 }
 
 /// A hub failure (a broker unreachable).

@@ -110,6 +110,7 @@ async fn run(
     mut events: broadcast::Receiver<Arc<HubEvent>>,
 ) {
     let shutdown = state.shutdown_token().clone();
+    let _counted = crate::metrics::OpenSocket::new(crate::metrics::SocketKind::Bot, &state);
     let stop = 'conn: {
         let mut last = match cursor {
             Some(cursor) => cursor,

@@ -55,6 +55,7 @@ pub(super) async fn run(
     mut events: broadcast::Receiver<Arc<HubEvent>>,
 ) {
     let shutdown = state.shutdown_token().clone();
+    let _counted = crate::metrics::OpenSocket::new(crate::metrics::SocketKind::Bot, &state);
     // This connection's name in the leases it holds.
     let owner = crate::auth::new_token();
     // Offered and not yet reported, with when the lease ends (then it is no longer ours).
@@ -174,6 +175,7 @@ async fn offer_due(
         .await
         .map_err(|e| storage_down(&e))?;
     for message in unconfirmed {
+        crate::metrics::delivery("failed", "unconfirmed");
         tracing::warn!(message = %message.id, ticket = %message.ticket, "delivery: the bot stopped while sending a reply; marked failed as unconfirmed");
         delivery::announce(state, &message).await;
     }

@@ -64,6 +64,7 @@ async fn run(
     // event: with 10,000 sockets, each event would otherwise lock the token 10,000 times more.
     let mut cancelled = std::pin::pin!(shutdown.cancelled());
     let mut ping = super::ping_ticker();
+    let _counted = crate::metrics::OpenSocket::new(crate::metrics::SocketKind::Manager, &state);
     tracing::debug!(manager = %me, "manager websocket connected");
     let stop = loop {
         // Each step computes what to send, so the borrows of `socket` by `recv` end first.
@@ -76,9 +77,13 @@ async fn run(
                 Err(stop) => break stop,
             },
             event = events.recv() => match event {
-                Ok(event) if event.audience.includes(me) => vec![shared_json(&event)],
+                Ok(event) if event.audience.includes(me) => {
+                    crate::metrics::fanout_lag(event.published_at);
+                    vec![shared_json(&event)]
+                }
                 Ok(_) => continue,
                 Err(RecvError::Lagged(missed)) => {
+                    crate::metrics::slow_consumer_closed();
                     tracing::info!(manager = %me, missed, "slow manager connection closed (1013)");
                     break Stop::Close(CLOSE_TRY_AGAIN, "too slow; reload and reconnect");
                 }

@@ -22,12 +22,11 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use support_protocol::{ErrorBody, ServerEvent};
+use support_protocol::ErrorBody;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::SupportConfig;
 use crate::error::{ApiError, json_body};
-use crate::hub::{Audience, HubEvent};
 use crate::state::AppState;
 
 /// The largest client frame the manager websocket handles: the largest legitimate request is a
@@ -120,13 +119,6 @@ pub(crate) fn upgrade_or_error(
         *response.status_mut() = rejection.status();
         Box::new(response)
     })
-}
-
-/// Publishes an event; a hub failure is logged (the write it reports is already committed).
-pub(crate) async fn publish(state: &AppState, audience: Audience, event: ServerEvent) {
-    if let Err(err) = state.hub().publish(HubEvent { audience, event }).await {
-        tracing::error!(error = %err, "publishing an event failed");
-    }
 }
 
 /// Why a connection loop stops.

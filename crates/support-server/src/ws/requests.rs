@@ -14,7 +14,7 @@ use support_protocol::{
     MessageViewed, Sender, ServerEvent, Ticket, TicketAssigned, TicketId, validate_text,
 };
 
-use super::publish;
+use crate::api::publish;
 use crate::hub::Audience;
 use crate::state::AppState;
 use crate::storage::{AssignOutcome, NewMessageRecord, StorageError};

@@ -24,6 +24,53 @@ async fn health_is_off_unless_asked_for() {
     let server = TestServer::default_server().await;
     assert_eq!(get(&server, "/healthz").await.0, 404);
     assert_eq!(get(&server, "/readyz").await.0, 404);
+    // Metrics too (a host opts in with `metrics(handle)`).
+    assert_eq!(get(&server, "/metrics").await.0, 404);
+}
+
+/// Asked to, `/readyz` waits for a bot on the bot websocket (either mode), and fails again
+/// once the last one leaves.
+#[tokio::test]
+async fn readyz_can_require_a_connected_bot() {
+    let server = TestServer::start(
+        SupportServer::builder()
+            .health(true)
+            .ready_requires_bot(true)
+            .bot_token(support_testkit::BOT_TOKEN)
+            .build(),
+    )
+    .await;
+    let unready = json!({
+        "status": "unavailable",
+        "failing": ["bot"],
+        "checks": {"storage": "ok", "hub": "ok", "bot": "unavailable"}
+    });
+    assert_eq!(get(&server, "/readyz").await, (503, unready.clone()));
+    for delivery_mode in [true, false] {
+        let bot = if delivery_mode {
+            server.delivery_ws().await
+        } else {
+            server.bot_ws(None).await
+        };
+        ready_becomes(&server, 200).await;
+        drop(bot);
+        ready_becomes(&server, 503).await;
+    }
+    assert_eq!(get(&server, "/readyz").await, (503, unready));
+}
+
+/// `/readyz` until it answers `status` (a socket is counted once its task runs, just after the
+/// handshake; and uncounted once the server notices the close).
+async fn ready_becomes(server: &TestServer, status: u16) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (got, body) = get(server, "/readyz").await;
+        if got == status {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{got} {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

@@ -139,19 +139,24 @@ async fn postgres_hub_survives_a_lost_listener_connection() {
         .await
         .unwrap();
     let mut rx = hub.subscribe();
-    let event = |n: i64| HubEvent {
-        audience: Audience::AllManagers,
-        event: ServerEvent::TicketAssigned(TicketAssigned {
-            id: TicketId::new(n),
-            support_manager: ManagerId::new(1),
-        }),
+    let event = |n: i64| {
+        HubEvent::new(
+            Audience::AllManagers,
+            ServerEvent::TicketAssigned(TicketAssigned {
+                id: TicketId::new(n),
+                support_manager: ManagerId::new(1),
+            }),
+        )
     };
-    hub.publish(event(1)).await.unwrap();
+    let first = event(1);
+    hub.publish(first.clone()).await.unwrap();
     let got = tokio::time::timeout(EVENT_WAIT, rx.recv())
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(*got, event(1));
+    // The whole event, its publication time included, crosses the broker.
+    assert_eq!(*got, first);
+    assert!(got.published_at.is_some());
 
     // Kill the listening backend (its last statement is our LISTEN).
     let killed: Vec<bool> = sqlx::query_scalar(

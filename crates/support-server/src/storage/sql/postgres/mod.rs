@@ -148,6 +148,20 @@ impl SqlBackend for PostgresStorage {
     }
 
     async fn insert_message(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
+        let started = std::time::Instant::now();
+        let written = self.insert_message_now(new).await;
+        crate::metrics::storage_commit("postgres", started.elapsed(), 1);
+        written
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl PostgresStorage {
+    /// [`SqlBackend::insert_message`], untimed.
+    async fn insert_message_now(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
         if new.sender == Sender::Supp {
             // The reply lock is held until commit: an explicit transaction.
             let mut tx = self.pool.begin().await.map_err(db)?;
@@ -164,10 +178,6 @@ impl SqlBackend for PostgresStorage {
             let mut conn = self.pool.acquire().await.map_err(db)?;
             insert_with_audience(&mut conn, &new).await
         }
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
     }
 }
 

@@ -66,7 +66,10 @@ async fn run(writer: SqlitePool, mut requests: mpsc::Receiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while requests.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let news: Vec<&NewMessageRecord> = batch.iter().map(|p| &p.new).collect();
-        match commit(&writer, &news).await {
+        let started = std::time::Instant::now();
+        let committed = commit(&writer, &news).await;
+        crate::metrics::storage_commit("sqlite", started.elapsed(), news.len());
+        match committed {
             Ok(results) => {
                 for (pending, result) in batch.drain(..).zip(results) {
                     // The caller may have gone (request cancelled); its message is committed.

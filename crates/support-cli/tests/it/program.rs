@@ -1,15 +1,8 @@
-//! Starts the `chatlabs-support-server` binary as a subprocess, as a new user would: waits for
-//! readiness, logs in as a manager, creates a ticket over REST, receives its event on the manager
-//! websocket, then sends SIGTERM and sees a clean exit with the websocket closed with 1001; a
-//! second start on the same SQLite file finds the ticket. Also: the README's quick-start command
-//! run as a newcomer would (its printed credentials log into the console), `--help` and
-//! `--version`, a bad `--hub`, and two instances sharing Postgres and a broker hub.
-#![cfg(unix)]
-// A build without some backend leaves some helpers unused.
-#![cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+//! The program as a user meets it: help, version, bad flags, REST and websockets across restarts,
+//! the README's quick start, logs, and password changes.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -17,146 +10,7 @@ use support_testkit::PgSchema;
 use support_testkit::services::{postgres_url, redis_url};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-async fn next_text(
-    ws: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> serde_json::Value {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .unwrap()
-        {
-            Some(Ok(WsMessage::Text(t))) => return serde_json::from_str(&t).unwrap(),
-            Some(Ok(_)) => continue,
-            other => panic!("expected an event, got {other:?}"),
-        }
-    }
-}
-
-/// The program, built by cargo for this package's integration tests.
-fn program() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_chatlabs-support-server"))
-}
-
-/// The server process; killed if a failing test drops it before SIGTERM.
-struct Server(Option<Child>);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Starts the server and returns it with the address it printed.
-fn start(db: &str) -> (Server, String) {
-    start_with(db, &[])
-}
-
-/// Starts the server with `extra` arguments and returns it with the address it printed.
-fn start_with(db: &str, extra: &[&str]) -> (Server, String) {
-    let mut child = program()
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--database",
-            db,
-            "--bot-token",
-            "T",
-            "--manager",
-            "anna:pa55word",
-        ])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut reader = BufReader::new(stdout);
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    // Keep draining the rest, as a terminal would.
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (Server(Some(child)), addr)
-}
-
-fn sigterm_and_wait(mut server: Server) {
-    let mut child = server.0.take().unwrap();
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status}");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    panic!("the server did not exit within 5 s of SIGTERM");
-}
-
-/// Logs in as `anna` on the server at `addr` and opens her manager websocket.
-async fn manager_socket(
-    http: &reqwest::Client,
-    addr: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let login = http
-        .post(format!("http://{addr}/support/auth/login/"))
-        .header("origin", format!("http://{addr}"))
-        .json(&serde_json::json!({"username": "anna", "password": "pa55word"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 200);
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    support_testkit::ws::connect(
-        &format!("ws://{addr}/ws/support/manager/"),
-        &[("cookie", cookie), ("origin", format!("http://{addr}"))],
-    )
-    .await
-    .expect("the manager websocket connects")
-}
-
-/// POSTs `body` with the bot token and returns the JSON answer (a 2xx, or the test fails).
-async fn bot_post(
-    http: &reqwest::Client,
-    url: String,
-    body: &serde_json::Value,
-) -> serde_json::Value {
-    http.post(url)
-        .bearer_auth("T")
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use crate::process::*;
 
 /// Secrets given through the environment: the variable, its value, the secret part of it.
 const SECRET_ENV: [(&str, &str, &str); 4] = [

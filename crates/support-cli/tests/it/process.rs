@@ -1,0 +1,170 @@
+//! Running the program as a subprocess: start it, read what it prints, stop it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub(crate) async fn next_text(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> serde_json::Value {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(WsMessage::Text(t))) => return serde_json::from_str(&t).unwrap(),
+            Some(Ok(_)) => continue,
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
+}
+
+/// The program, built by cargo for this package's integration tests.
+pub(crate) fn program() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_chatlabs-support-server"))
+}
+
+/// The server process; killed if a failing test drops it before SIGTERM.
+pub(crate) struct Server(pub(crate) Option<Child>);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts the server and returns it with the address it printed.
+pub(crate) fn start(db: &str) -> (Server, String) {
+    start_with(db, &[])
+}
+
+/// Starts the server with `extra` arguments and returns it with the address it printed.
+pub(crate) fn start_with(db: &str, extra: &[&str]) -> (Server, String) {
+    let (server, lines) = start_printing(db, extra);
+    let addr = address_in(&lines[0]);
+    (server, addr)
+}
+
+/// The first `http://` address in a start-up line.
+pub(crate) fn address_in(line: &str) -> String {
+    line.split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', ' ']).next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned()
+}
+
+/// Starts the server with `extra` arguments and returns it with its start-up lines, up to and
+/// including the one naming the health endpoints.
+pub(crate) fn start_printing(db: &str, extra: &[&str]) -> (Server, Vec<String>) {
+    let mut child = program()
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            db,
+            "--bot-token",
+            "T",
+            "--manager",
+            "anna:pa55word",
+        ])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("the program stopped after printing {lines:?}");
+        }
+        let health = line.starts_with("health:");
+        lines.push(line.trim_end().to_owned());
+        if health {
+            break;
+        }
+    }
+    // Keep draining the rest, as a terminal would.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    (Server(Some(child)), lines)
+}
+
+pub(crate) fn sigterm_and_wait(mut server: Server) {
+    let mut child = server.0.take().unwrap();
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    panic!("the server did not exit within 5 s of SIGTERM");
+}
+
+/// Logs in as `anna` on the server at `addr` and opens her manager websocket.
+pub(crate) async fn manager_socket(
+    http: &reqwest::Client,
+    addr: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let login = http
+        .post(format!("http://{addr}/support/auth/login/"))
+        .header("origin", format!("http://{addr}"))
+        .json(&serde_json::json!({"username": "anna", "password": "pa55word"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    support_testkit::ws::connect(
+        &format!("ws://{addr}/ws/support/manager/"),
+        &[("cookie", cookie), ("origin", format!("http://{addr}"))],
+    )
+    .await
+    .expect("the manager websocket connects")
+}
+
+/// POSTs `body` with the bot token and returns the JSON answer (a 2xx, or the test fails).
+pub(crate) async fn bot_post(
+    http: &reqwest::Client,
+    url: String,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    http.post(url)
+        .bearer_auth("T")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
