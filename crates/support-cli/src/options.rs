@@ -56,6 +56,20 @@ pub struct Options {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The public base URL of this server (e.g. `https://support.example.com`), from which the
+    /// paging links (`next`, `previous`) are built; the request's `Host` is then not used.
+    #[arg(long, env = "SUPPORT_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// A host the paging links may take from the request's `Host` header when there is no
+    /// `--public-url` (`.example.com`: it and its subdomains; `*`: any); repeatable (the
+    /// variable takes a comma-separated list). Without either, only localhost names are; for
+    /// other hosts the links are relative.
+    #[arg(
+        long = "allowed-host",
+        env = "SUPPORT_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
     /// Let tokenless clients (the Python aiogram bot) use the bot REST API.
     #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
     pub legacy_anonymous_bot_api: bool,
@@ -122,6 +136,8 @@ impl std::fmt::Debug for Options {
             .field("hub_channel", &self.hub_channel)
             .field("bot_tokens", &vec![Redacted::ALL; self.bot_tokens.len()])
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("public_url", &self.public_url)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
             .field("managers", &self.managers)
             .field("deactivate_managers", &self.deactivate_managers)
@@ -174,6 +190,18 @@ pub struct ManagerCredentials {
 impl std::fmt::Debug for ManagerCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:[redacted]", self.username)
+    }
+}
+
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !value.contains(['?', '#']) => {
+            Ok(value.trim_end_matches('/').to_owned())
+        }
+        _ => Err("expected http://HOST or https://HOST, optionally with a path".to_owned()),
     }
 }
 
@@ -235,6 +263,28 @@ mod tests {
                 Options::try_parse_from(["chatlabs-support-server", "--manager", bad]).is_err(),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_public_url_is_an_http_url() {
+        let parse = |url: &str| {
+            Options::try_parse_from(["chatlabs-support-server", "--public-url", url])
+                .map(|o| o.public_url.unwrap())
+        };
+        assert_eq!(
+            parse("https://support.example.com/").unwrap(),
+            "https://support.example.com"
+        );
+        assert_eq!(parse("http://h:8/app").unwrap(), "http://h:8/app");
+        for bad in [
+            "support.example.com",
+            "ftp://h",
+            "https://",
+            "https:///x",
+            "http://h/?a",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -69,6 +69,12 @@ pub async fn run(options: Options) -> Result<(), Error> {
     for proxy in &options.trusted_proxies {
         builder = builder.trusted_proxy(*proxy);
     }
+    if let Some(url) = &options.public_url {
+        builder = builder.public_url(url.clone());
+    }
+    for host in options.allowed_hosts.iter().filter(|h| !h.is_empty()) {
+        builder = builder.allowed_host(host.clone());
+    }
     if bot_tokens == 0 && !options.legacy_anonymous_bot_api {
         tracing::warn!("no --bot-token given: no bot can use the REST API");
     }

@@ -33,6 +33,15 @@ pub struct SupportConfig {
     /// rightmost one that is not itself a trusted proxy). Empty (the default): the peer address
     /// is the client, and `X-Forwarded-For` is ignored, as anyone can send it.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The public base URL (e.g. `https://support.example.com`) the paging links are built from;
+    /// with it the request's `Host` is not used (see [`SupportConfig::allowed_hosts`]).
+    pub public_url: Option<String>,
+    /// Hosts whose `Host` header the paging links may use when there is no
+    /// [`SupportConfig::public_url`], with Django's `ALLOWED_HOSTS` rules (a name, `.example.com`
+    /// for it and its subdomains, `*` for any); for another `Host` the links are relative (the
+    /// path alone), never built from it. Empty (the default): `localhost` and its subdomains,
+    /// `127.0.0.1` and `[::1]` only.
+    pub allowed_hosts: Vec<String>,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The console's debug mode: serve its files from this directory on every request instead of
@@ -66,6 +75,8 @@ impl Default for SupportConfig {
             legacy_anonymous_bot_api: false,
             trusted_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            public_url: None,
+            allowed_hosts: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
             console_assets_dir: None,
             delivery: DeliveryPolicy::default(),
@@ -91,6 +102,8 @@ impl fmt::Debug for SupportConfig {
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
             .field("trusted_origins", &self.trusted_origins)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("public_url", &self.public_url)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field("body_limit", &self.body_limit)
             .field("console_assets_dir", &self.console_assets_dir)
             .field("delivery", &self.delivery)

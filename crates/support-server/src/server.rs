@@ -229,6 +229,21 @@ impl SupportServerBuilder {
         self
     }
 
+    /// The public base URL the paging links are built from (e.g. `https://support.example.com`,
+    /// with a path prefix if a proxy adds one); the request's `Host` is then not used. See
+    /// [`SupportConfig::public_url`].
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.config.public_url = Some(url.into());
+        self
+    }
+
+    /// A host the paging links may take from the request's `Host` (Django's `ALLOWED_HOSTS`
+    /// rules); repeatable. See [`SupportConfig::allowed_hosts`].
+    pub fn allowed_host(mut self, host: impl Into<String>) -> Self {
+        self.config.allowed_hosts.push(host.into());
+        self
+    }
+
     /// The largest request body, in bytes (default 64 KiB).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;

@@ -51,7 +51,12 @@ pub(crate) async fn list(
         .list_messages(id, paging.limit, paging.offset)
         .await?;
     Ok(match paging.limit {
-        Some(limit) => json_body(&envelope(&parts, limit, paging.offset, count, messages)),
+        Some(limit) => json_body(&envelope(
+            &parts,
+            &super::links::request_url(&parts, state.config()),
+            (limit, paging.offset, count),
+            messages,
+        )),
         None => json_body(&messages),
     })
 }

@@ -4,6 +4,7 @@
 
 mod body;
 mod fields;
+mod links;
 mod messages;
 mod meta;
 mod paging;
@@ -31,10 +32,13 @@ const DETAIL_ALLOW: &str = "GET, PUT, PATCH, HEAD, OPTIONS";
 /// extensions (e.g. the one-call ticket with its first message).
 pub const SERVER_HEADER_VALUE: &str = concat!("chatlabs-support-rs/", env!("CARGO_PKG_VERSION"));
 
-/// Parses a path id; anything but a positive integer is a JSON 404 (the original: HTML 404).
+/// Parses a path id; anything but a positive integer in plain digits is a JSON 404 (the
+/// original: HTML 404). Strictly digits: Rust's `i64` parser also takes `+1`, which would make
+/// `/tickets/+1/` an alias of ticket 1 (Django's `<int:pk>` matches `[0-9]+` only).
 pub(crate) fn parse_id(raw: &str) -> Result<TicketId, ApiError> {
-    raw.parse::<i64>()
-        .ok()
+    Some(raw)
+        .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|r| r.parse::<i64>().ok())
         .filter(|id| *id > 0)
         .map(TicketId::new)
         .ok_or_else(|| ApiError::NotFound("Not found.".to_owned()))

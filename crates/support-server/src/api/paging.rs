@@ -2,7 +2,6 @@
 //! non-positive `limit` means no paging (a plain array), an invalid or negative `offset` is 0.
 
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use support_protocol::Page;
 
 /// The query string as ordered pairs.
@@ -65,30 +64,14 @@ fn with_param(base: &str, pairs: &[(String, String)], key: &str, value: Option<u
     format!("{base}?{query}")
 }
 
-fn absolute_base(parts: &Parts) -> String {
-    let headers: &HeaderMap = &parts.headers;
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("localhost");
-    format!("{scheme}://{host}{}", parts.uri.path())
-}
-
-/// Builds the envelope for one page.
+/// Builds the envelope for one page; its links are `base` (the request's absolute URL, from
+/// [`super::links::request_url`]) with the paging query.
 pub(crate) fn envelope<T>(
     parts: &Parts,
-    limit: u64,
-    offset: u64,
-    count: u64,
+    base: &str,
+    (limit, offset, count): (u64, u64, u64),
     results: Vec<T>,
 ) -> Page<T> {
-    let base = absolute_base(parts);
     // Keep only one value per key (the last), as Django's QueryDict does when re-encoding.
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (k, v) in query_pairs(parts) {
@@ -121,7 +104,7 @@ pub(crate) fn envelope<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::Request;
+    use axum::http::{Request, header};
 
     fn parts(uri: &str) -> Parts {
         Request::builder()
@@ -162,7 +145,8 @@ mod tests {
     #[test]
     fn links_like_drf() {
         let p = parts("/support/tickets/15/messages/?limit=2&offset=2");
-        let page = envelope(&p, 2, 2, 5, vec![1, 2]);
+        let base = "http://127.0.0.1:8765/support/tickets/15/messages/";
+        let page = envelope(&p, base, (2, 2, 5), vec![1, 2]);
         assert_eq!(
             page.next.as_deref(),
             Some("http://127.0.0.1:8765/support/tickets/15/messages/?limit=2&offset=4")
@@ -172,7 +156,7 @@ mod tests {
             Some("http://127.0.0.1:8765/support/tickets/15/messages/?limit=2")
         );
         let p = parts("/support/tickets/15/messages/?offset=100&limit=2");
-        let page = envelope(&p, 2, 100, 5, Vec::<u8>::new());
+        let page = envelope(&p, base, (2, 100, 5), Vec::<u8>::new());
         assert_eq!(page.next, None);
         assert_eq!(
             page.previous.as_deref(),

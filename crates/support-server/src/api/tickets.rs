@@ -76,7 +76,12 @@ pub(crate) async fn list(
     };
     let (tickets, count) = state.storage().list_tickets(&query).await?;
     Ok(match paging.limit {
-        Some(limit) => json_body(&envelope(&parts, limit, paging.offset, count, tickets)),
+        Some(limit) => json_body(&envelope(
+            &parts,
+            &super::links::request_url(&parts, state.config()),
+            (limit, paging.offset, count),
+            tickets,
+        )),
         None => json_body(&tickets),
     })
 }

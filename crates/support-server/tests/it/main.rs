@@ -21,6 +21,7 @@ mod hub_broker;
 mod request_ids;
 mod rest_e2e;
 mod rest_golden;
+mod rest_links;
 mod storage;
 mod ws_auth;
 mod ws_bad_input;
