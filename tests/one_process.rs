@@ -14,12 +14,17 @@ mod config;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use support_testkit::{Call, FakeTelegram, WAIT};
+use support_testkit::{Call, FakeTelegram, POLL, WAIT};
 
 const WEBHOOK_URL: &str = "https://bot.example.test/telegram/webhook";
 const SECRET: &str = "s3cret-Token_42";
+/// The bot's token, the manager's password and the server's bot token.
+const TELEGRAM_TOKEN: &str = "123:tEleGram";
+const PASSWORD: &str = "pa55word";
+const SUPPORT_TOKEN: &str = "sUpport-t0ken";
 /// The user who writes to the bot, and one whose updates are forged.
 const USER: i64 = 1001;
 const INTRUDER: i64 = 2002;
@@ -32,22 +37,23 @@ fn binary() -> PathBuf {
     let bin = dir
         .join("examples")
         .join(format!("one_process{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo test -p chatlabs-support --features sqlite,bot`, which \
+         builds the examples (`--test one_process` alone does not, nor rebuilds a stale one)",
+        bin.display()
+    );
     bin
 }
 
 /// The example with every variable set (and any the environment had for it removed).
 fn command(tg: &FakeTelegram, dir: &Path) -> Command {
     let mut command = Command::new(binary());
-    for var in [
-        "WEBHOOK_PATH",
-        "SUPPORT_BOT_TOKEN",
-        "SUPPORT_TRUSTED_PROXIES",
-    ] {
+    for var in ["WEBHOOK_PATH", "SUPPORT_TRUSTED_PROXIES"] {
         command.env_remove(var);
     }
     command
-        .env("TELOXIDE_TOKEN", "123:test")
+        .env("TELOXIDE_TOKEN", TELEGRAM_TOKEN)
         .env("TELOXIDE_API_URL", format!("http://{}/", tg.addr))
         .env("WEBHOOK_URL", WEBHOOK_URL)
         .env("WEBHOOK_SECRET", SECRET)
@@ -57,51 +63,82 @@ fn command(tg: &FakeTelegram, dir: &Path) -> Command {
             format!("sqlite://{}", dir.join("support.db").display()),
         )
         .env("SUPPORT_DIALOGUE_DB", dir.join("dialogues.db"))
-        .env("SUPPORT_MANAGER", "anna:pa55word")
-        .env("RUST_LOG", "warn");
+        .env("SUPPORT_MANAGER", format!("anna:{PASSWORD}"))
+        .env("SUPPORT_BOT_TOKEN", SUPPORT_TOKEN)
+        // Everything logged, to show that no secret is, even so.
+        .env("RUST_LOG", "trace");
     command
 }
 
-/// The running example; killed if a failing test drops it.
-struct Process(Option<Child>);
+/// The running example, with what it wrote to stdout and stderr; killed if a failing test
+/// drops it.
+struct Process {
+    child: Option<Child>,
+    output: Arc<Mutex<String>>,
+    /// The threads copying stderr and stdout into `output`.
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
+        if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 }
 
+/// Copies `from` into `output`, line by line, on a thread of its own, until it closes.
+fn collect(
+    from: impl std::io::Read + Send + 'static,
+    output: &Arc<Mutex<String>>,
+) -> std::thread::JoinHandle<()> {
+    let output = Arc::clone(output);
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines().map_while(Result::ok) {
+            let mut output = output.lock().unwrap();
+            output.push_str(&line);
+            output.push('\n');
+        }
+    })
+}
+
 /// Starts the example and returns it with the `http://host:port` it printed first.
 async fn start(tg: &FakeTelegram, dir: &Path) -> (Process, String) {
     let mut child = command(tg, dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the example starts");
+    let output = Arc::new(Mutex::new(String::new()));
+    let stderr = collect(child.stderr.take().unwrap(), &output);
     let stdout = child.stdout.take().unwrap();
     // Read off the runtime: the example calls the fake (getMe) before it prints.
+    let first = Arc::clone(&output);
     let line = tokio::task::spawn_blocking(move || {
         let mut reader = BufReader::new(stdout);
         let mut line = String::new();
         reader.read_line(&mut line).unwrap();
-        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-        line
+        first.lock().unwrap().push_str(&line);
+        (line, collect(reader, &first))
     });
-    let line = tokio::time::timeout(WAIT, line).await.unwrap().unwrap();
+    let (line, stdout) = tokio::time::timeout(WAIT, line).await.unwrap().unwrap();
     let base = line
         .split_whitespace()
         .find_map(|w| w.strip_prefix("http://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .trim_end_matches(':');
-    (Process(Some(child)), format!("http://{base}"))
+    let process = Process {
+        child: Some(child),
+        output,
+        readers: vec![stderr, stdout],
+    };
+    (process, format!("http://{base}"))
 }
 
-/// Sends SIGTERM and waits for a successful exit.
-async fn sigterm(mut process: Process) {
-    let mut child = process.0.take().unwrap();
+/// Sends SIGTERM, waits for a successful exit, and returns what the example wrote.
+async fn sigterm(mut process: Process) -> String {
+    let child = process.child.as_mut().unwrap();
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -110,13 +147,27 @@ async fn sigterm(mut process: Process) {
             .unwrap()
             .success()
     );
-    let exit = tokio::task::spawn_blocking(move || child.wait());
-    let status = tokio::time::timeout(WAIT, exit)
-        .await
-        .expect("the example exits after SIGTERM")
-        .unwrap()
-        .unwrap();
+    // Polled, not waited for on a blocking thread: a process that does not stop must fail the
+    // test (and be killed by `Process`'s drop), not hang it.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the example did not exit within {WAIT:?} of SIGTERM"
+        );
+        tokio::time::sleep(POLL).await;
+    };
     assert!(status.success(), "exit status {status}");
+    process.child = None;
+    // The exit closed both pipes: the readers end, with everything read.
+    let readers = std::mem::take(&mut process.readers);
+    tokio::task::spawn_blocking(move || readers.into_iter().for_each(|r| r.join().unwrap()))
+        .await
+        .unwrap();
+    process.output.lock().unwrap().clone()
 }
 
 /// A message `text` from `user` in their private chat.
@@ -223,7 +274,7 @@ async fn one_port_serves_the_webhook_the_support_api_and_push() {
     // The ticket and its message, in the REST API on the same port, seen by the manager.
     let token: Value = http
         .post(format!("{base}/support/auth/token/"))
-        .json(&json!({"username": "anna", "password": "pa55word"}))
+        .json(&json!({"username": "anna", "password": PASSWORD}))
         .send()
         .await
         .unwrap()
@@ -274,12 +325,21 @@ async fn one_port_serves_the_webhook_the_support_api_and_push() {
     );
 
     // SIGTERM: a clean exit, and the webhook stays set (Telegram keeps the updates meanwhile).
-    sigterm(process).await;
+    let output = sigterm(process).await;
     assert!(
         tg.calls().iter().all(|c| c.method != "deletewebhook"),
         "{:#?}",
         tg.calls()
     );
+    // Nothing it printed or logged, at the trace level, shows a secret.
+    assert!(
+        output.contains("webhook set"),
+        "the log was captured: {output}"
+    );
+    for secret in [SECRET, TELEGRAM_TOKEN, PASSWORD, SUPPORT_TOKEN] {
+        let lines: Vec<&str> = output.lines().filter(|l| l.contains(secret)).collect();
+        assert!(lines.is_empty(), "{secret:?} in the output: {lines:#?}");
+    }
 }
 
 #[test]
@@ -323,8 +383,10 @@ fn settings_default_to_a_generated_secret_and_the_urls_path() {
     assert_eq!(a.webhook_secret.expose().len(), 32);
     assert_ne!(a.webhook_secret, b.webhook_secret, "random at each start");
     assert_ne!(a.support_token, b.support_token);
-    // Debug shows no secret.
+    // Debug shows no secret, nor the webhook's path (it may be a secret one).
     let debug = format!("{a:?}");
+    assert!(debug.contains("https://h.test/[path hidden]"), "{debug}");
+    assert!(!debug.contains("/tg/hook"), "{debug}");
     assert!(!debug.contains(a.webhook_secret.expose()), "{debug}");
     assert!(!debug.contains(a.support_token.expose()), "{debug}");
     assert!(

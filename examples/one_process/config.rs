@@ -72,8 +72,10 @@ pub(crate) struct Manager {
     pub(crate) password: Secret,
 }
 
-/// Everything the example reads from the environment.
-#[derive(Debug)]
+/// Everything the example reads from the environment. `Debug` hides the secrets, and the
+/// webhook's path too: Telegram's documentation long advised a secret path (`/<token>`), so
+/// some deployments still carry one (the secret header is the check here; request traces, at
+/// the debug level, do show paths).
 pub(crate) struct Config {
     /// `SUPPORT_BIND` (default `127.0.0.1:8000`): the one port, serving support and the webhook.
     pub(crate) bind: SocketAddr,
@@ -104,6 +106,23 @@ pub(crate) struct Config {
     /// `SUPPORT_DIALOGUE_DB` (default `support-dialogues.db`): the users' support dialogues, in
     /// teloxide's SQLite storage, as in the long-polling example.
     pub(crate) dialogue_db: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let origin = self.webhook_url.origin().ascii_serialization();
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("webhook_url", &format_args!("{origin}/[path hidden]"))
+            .field("webhook_secret", &self.webhook_secret)
+            .field("webhook_secret_generated", &self.webhook_secret_generated)
+            .field("database", &self.database)
+            .field("support_token", &self.support_token)
+            .field("managers", &self.managers)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("dialogue_db", &self.dialogue_db)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {

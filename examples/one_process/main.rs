@@ -48,10 +48,13 @@ type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Logs on stderr; stdout carries the start-up lines an operator (and the test) reads.
+    // tungstenite traces the push websocket's handshake request, bearer token included: capped
+    // at debug, so even `RUST_LOG=trace` prints no secret.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info".into())
+        .add_directive("tungstenite::handshake=debug".parse()?);
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let config = Config::from_env()?;
@@ -99,9 +102,10 @@ async fn main() -> anyhow::Result<()> {
         let _ = http_stopped.await;
     });
     let server = tokio::spawn(async move { server.await });
+    // The webhook's path is not shown: it may be a secret one (see `Config`'s `Debug`).
     say(&format!(
-        "listening on http://{addr}: support at /support/, webhook at {}, health at /healthz",
-        config.webhook_path
+        "listening on http://{addr}: the Telegram webhook (WEBHOOK_PATH), support at /support/, \
+         health at /healthz"
     ));
 
     // The bot's side of support, talking to this very port over loopback.
@@ -141,8 +145,11 @@ async fn main() -> anyhow::Result<()> {
         Err(error) => Err(anyhow::Error::new(error).context("setWebhook")),
         Ok(()) => {
             tracing::info!(
-                path = %config.webhook_path,
-                secret = if config.webhook_secret_generated { "generated" } else { "WEBHOOK_SECRET" },
+                secret = if config.webhook_secret_generated {
+                    "generated"
+                } else {
+                    "WEBHOOK_SECRET"
+                },
                 "webhook set"
             );
             tokio::select! {

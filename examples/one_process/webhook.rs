@@ -104,7 +104,9 @@ pub(crate) async fn register(bot: &Bot, config: &Config) -> Result<(), teloxide:
 /// flight call the support REST API on this very port), so the dispatcher would wait forever.
 /// Once stopped, the stream hands over the updates already accepted (each was answered 200, so
 /// Telegram will not send it again), then ends; teloxide answers later calls 503, which
-/// Telegram retries, after the restart.
+/// Telegram retries, after the restart. One narrow race remains, in teloxide's route: a call
+/// that read the stop flag just before the stop and queues its update just after the stream
+/// ended is answered 200 and not handled.
 struct UntilStopped<L> {
     inner: L,
     /// Resolves when the listener's stop token is used (`Shared`: the stream may be asked for
