@@ -85,6 +85,13 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("getMe: is TELOXIDE_TOKEN right and the Bot API reachable?")?;
 
+    // The users' support dialogues, opened before the port too: what can fail fails before
+    // anything runs that would need stopping.
+    let dialogues: SupportStorage = SqliteStorage::open(&config.dialogue_db, Json)
+        .await
+        .context("SUPPORT_DIALOGUE_DB: opening the dialogue storage")?
+        .erase();
+
     // One listener, one app: support's routes and the webhook's, side by side.
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -108,13 +115,10 @@ async fn main() -> anyhow::Result<()> {
          health at /healthz"
     ));
 
-    // The bot's side of support, talking to this very port over loopback.
+    // The bot's side of support, talking to this very port over loopback (a client that
+    // cannot fail here: every part of its configuration was checked already).
     let client = SupportClient::new(loopback_config(addr, &config)?)?;
     let languages = Languages::default();
-    let dialogues: SupportStorage = SqliteStorage::open(&config.dialogue_db, Json)
-        .await
-        .context("SUPPORT_DIALOGUE_DB: opening the dialogue storage")?
-        .erase();
     let tree: UpdateHandler<HandlerError> = dptree::entry()
         .branch(chatlabs_support::bot::handler())
         .branch(host_handlers());
