@@ -10,6 +10,10 @@
 //! the support server is. `SUPPORT_DIALOGUE_DB` (default `support-dialogues.db`) keeps the users'
 //! support dialogues (a ticket being typed into, a draft), in
 //! teloxide's SQLite storage (its feature `sqlite-storage-rustls`).
+//!
+//! Long polling: the bot asks Telegram for updates, so it needs no public URL and runs anywhere.
+//! For webhook mode, with the bot in the support server's own process and port, see the
+//! workspace's `examples/one_process` (`cargo run --example one_process --features sqlite,bot`).
 
 use support_bot::{Languages, PushListener, SupportClient, SupportOptions, SupportStorage, Texts};
 use teloxide::dispatching::UpdateHandler;

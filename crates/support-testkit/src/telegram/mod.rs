@@ -1,6 +1,10 @@
 //! A fake Telegram Bot API: records every call and answers like Telegram, with failures injected
 //! on demand (`429`, `403`, `5xx`, "message is not modified"), and updates queued for a real
-//! dispatcher's `getUpdates` polling.
+//! dispatcher's `getUpdates` polling. A bot in webhook mode is seen too: its `setWebhook` and
+//! `deleteWebhook` are recorded with their fields (teloxide sends `setWebhook` as a form, read by
+//! `form.rs`).
+
+mod form;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -10,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Value, json};
@@ -247,10 +251,11 @@ fn message_json(id: i64, chat_id: i64, text: &str, reply_markup: &Value) -> Valu
 async fn handle(
     State(inner): State<Arc<Inner>>,
     Path((_bot, method)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let method = method.to_ascii_lowercase();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let body = form::body_json(&headers, &body);
     if method == "getupdates" {
         return get_updates(&inner, &body).await;
     }
