@@ -85,12 +85,12 @@ pub(crate) fn envelope<T>(
         p
     };
     let next = (offset.saturating_add(limit) < count)
-        .then(|| with_param(&base, &pairs, "offset", Some(offset + limit)));
+        .then(|| with_param(base, &pairs, "offset", Some(offset + limit)));
     let previous = (offset > 0).then(|| {
         if offset <= limit {
-            with_param(&base, &pairs, "offset", None)
+            with_param(base, &pairs, "offset", None)
         } else {
-            with_param(&base, &pairs, "offset", Some(offset - limit))
+            with_param(base, &pairs, "offset", Some(offset - limit))
         }
     });
     Page {
