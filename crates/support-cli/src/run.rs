@@ -56,7 +56,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .shared_storage(storage)
         .shared_hub(hub)
         .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api)
-        .health(true);
+        .health(true)
+        .contract(true);
     let bot_tokens = options.bot_tokens.iter().filter(|t| !t.is_empty()).count();
     for token in options.bot_tokens.iter().filter(|t| !t.is_empty()) {
         builder = builder.bot_token(token.clone());

@@ -43,6 +43,9 @@ pub struct SupportConfig {
     /// Serve `/healthz` and `/readyz` at the root (see [`crate::health`]); off by default, so
     /// a host's own paths are left alone.
     pub health: bool,
+    /// Serve the contract documents, `{mount}/openapi.json` and `{mount}/schema/events.json`
+    /// (see [`crate::contract`]); off by default, so a host's own paths are left alone.
+    pub contract: bool,
 }
 
 impl Default for SupportConfig {
@@ -58,6 +61,7 @@ impl Default for SupportConfig {
             console_assets_dir: None,
             delivery: DeliveryPolicy::default(),
             health: false,
+            contract: false,
         }
     }
 }
@@ -78,6 +82,7 @@ impl fmt::Debug for SupportConfig {
             .field("console_assets_dir", &self.console_assets_dir)
             .field("delivery", &self.delivery)
             .field("health", &self.health)
+            .field("contract", &self.contract)
             .finish()
     }
 }

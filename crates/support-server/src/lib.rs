@@ -18,6 +18,7 @@
 //! | [`error`] | [`ApiError`](error::ApiError), the JSON errors clients see |
 //! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
 //! | [`health`] | `/healthz` and `/readyz`, opt-in ([`SupportServerBuilder::health`]) |
+//! | [`contract`] | the OpenAPI document and the websocket events' JSON Schema, generated from the types; served opt-in ([`SupportServerBuilder::contract`]) |
 //!
 //! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
 //! `redis` (`RedisHub`), `test-util` (the storage conformance suite). With none, the memory
@@ -28,6 +29,7 @@ mod api;
 pub mod auth;
 pub mod config;
 pub mod console;
+pub mod contract;
 pub mod delivery;
 pub mod directory;
 pub mod error;

@@ -27,5 +27,10 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
     } else {
         routes
     };
+    let routes = if config.contract {
+        routes.merge(crate::contract::routes(&config))
+    } else {
+        routes
+    };
     crate::request_id::layer(routes).with_state(state)
 }
