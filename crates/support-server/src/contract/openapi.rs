@@ -295,11 +295,11 @@ pub fn openapi_document(config: &SupportConfig) -> Value {
                             that read and write it: the REST API the bot and the manager \
                             console use (wire-compatible with the Django app of chatlabs-support \
                             0.1.5, plus additive extensions), manager authentication, the \
-                            websocket upgrades and health. Every path is also served without \
-                            its trailing slash. A method a path does not list is answered 405 \
-                            with a `DetailError` body and an `Allow` header. The websocket \
-                            events are described by the JSON Schema document served next to \
-                            this one.",
+                            websocket upgrades and health. Every REST, auth, console and \
+                            websocket path is also served without its trailing slash. A method \
+                            a path does not list is answered 405 with a `DetailError` body (on \
+                            the tickets paths with an `Allow` header too). The websocket events \
+                            are described by the JSON Schema document served next to this one.",
             "license": {"name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0"},
         },
         "servers": [{"url": "/", "description": "this server"}],
