@@ -9,6 +9,7 @@
 //! | feature     | module                                      | crate              | Python extra                 |
 //! |-------------|---------------------------------------------|--------------------|------------------------------|
 //! | `protocol`  | [`protocol`] (default)                      | `support-protocol` | (shared)                     |
+//! | `schema`    | `protocol::schema` (JSON Schemas of the wire types) | `support-protocol` |                   |
 //! | `server`    | `server` (memory storage, in-process hub)   | `support-server`   | `[chatlabs_django_support]`  |
 //! | `sqlite`    | `server::storage::SqliteStorage`            | `support-server`   |                              |
 //! | `postgres`  | `server::storage::PostgresStorage`, `server::hub::PgHub` | `support-server` |                 |

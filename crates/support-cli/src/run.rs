@@ -58,7 +58,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api)
         .health(true)
         .ready_requires_bot(options.ready_requires_bot)
-        .ops_listener(options.ops_bind.is_some());
+        .ops_listener(options.ops_bind.is_some())
+        .contract(true);
     if !options.no_metrics {
         builder = builder.metrics(metrics::install_prometheus()?);
     }

@@ -22,6 +22,7 @@ use crate::{DecodeError, Message, MessageId, Ticket};
 
 /// `delivery.offer` (server → bot): send this reply to the ticket's user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeliveryOffer {
     /// The reply, with its delivery.
     pub message: Message,
@@ -42,6 +43,7 @@ impl DeliveryOffer {
 /// second time) and refuses it when the reply's lease is no longer this connection's (another
 /// bot has it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeliverySending {
     /// The reply.
     pub message_id: MessageId,
@@ -54,6 +56,7 @@ impl DeliverySending {
 
 /// `delivery.proceed` (server → bot): the answer to [`DeliverySending`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeliveryProceed {
     /// The reply.
     pub message_id: MessageId,
@@ -69,6 +72,7 @@ impl DeliveryProceed {
 
 /// `delivery.sent` (bot → server): Telegram accepted the reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeliverySent {
     /// The reply.
     pub message_id: MessageId,
@@ -84,6 +88,7 @@ impl DeliverySent {
 /// What kind of failure a bot reports; the server decides what follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum FailureKind {
     /// Worth retrying (a 5xx, a network error, an unknown answer): retried with backoff, a
     /// bounded number of times.
@@ -98,6 +103,7 @@ pub enum FailureKind {
 
 /// `delivery.failed` (bot → server): the reply did not reach Telegram.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeliveryFailed {
     /// The reply.
     pub message_id: MessageId,

@@ -25,6 +25,8 @@ use crate::{MessageId, TicketId};
 /// assert_eq!(AssignTicket::TYPE, "ticket.assign");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = crate::schema::assign_ticket))]
 pub struct AssignTicket {
     /// The ticket.
     pub id: TicketId,
@@ -46,6 +48,7 @@ impl AssignTicket {
 /// assert!(matches!(e, ClientEvent::MessageViewed(MarkViewed { .. })));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MarkViewed {
     /// The ticket.
     pub ticket_id: TicketId,
@@ -69,10 +72,15 @@ impl MarkViewed {
 /// assert_eq!(e, ClientEvent::MessageNew(SendMessage { ticket_id: TicketId::new(16), text: "hi".into() }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SendMessage {
     /// The ticket.
     pub ticket_id: TicketId,
     /// The text.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_text")
+    )]
     pub text: String,
 }
 
@@ -89,6 +97,7 @@ impl SendMessage {
 /// assert_eq!(e, ClientEvent::MessageList(ListMessages { ticket_id: TicketId::new(16) }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListMessages {
     /// The ticket.
     pub ticket_id: TicketId,

@@ -25,6 +25,7 @@ use crate::Timestamp;
 /// Where a reply is on its way to the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum DeliveryState {
     /// Not in Telegram yet: waiting for a bot, being sent, or waiting to be retried.
     Pending,
@@ -63,6 +64,7 @@ impl fmt::Display for DeliveryState {
 
 /// The delivery of one reply: the message's extension key `delivery`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Delivery {
     /// The state.
     pub state: DeliveryState,

@@ -15,6 +15,7 @@
 //! | [`client_event`] | manager → server websocket events: [`ClientEvent`] |
 //! | [`server_event`] | server → client websocket events: [`ServerEvent`] |
 //! | [`validate`] | the title and text limits: [`validate_title`], [`validate_text`] |
+//! | `schema` | feature `schema`: JSON Schemas of every wire type (`schemars::JsonSchema`), the websocket events' document |
 //!
 //! Every reader ignores unknown JSON fields; unknown event types decode to an `Unknown` variant
 //! that keeps the raw JSON.
@@ -41,6 +42,9 @@ mod event_codec;
 pub mod ids;
 pub mod message;
 pub mod rest;
+#[cfg(feature = "schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schema")))]
+pub mod schema;
 pub mod server_event;
 pub mod ticket;
 pub mod time;

@@ -14,6 +14,7 @@ use crate::{Delivery, MessageId, TicketId, Timestamp};
 /// assert_eq!(serde_json::from_str::<Sender>(r#""user""#).unwrap(), Sender::User);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Sender {
     /// The Telegram user (`"user"`).
     #[serde(rename = "user")]
@@ -59,6 +60,7 @@ impl fmt::Display for Sender {
 /// assert_eq!(serde_json::to_value(&m).unwrap(), serde_json::from_str::<serde_json::Value>(json).unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     /// The message id.
     pub id: MessageId,
@@ -67,6 +69,7 @@ pub struct Message {
     /// Who wrote it.
     pub sender: Sender,
     /// The text (1..=4096 characters, trimmed).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 4096)))]
     pub text: String,
     /// Whether the other side has seen it. Manager messages are created viewed.
     #[serde(default)]

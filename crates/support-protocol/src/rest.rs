@@ -14,13 +14,23 @@ use crate::{ManagerId, Sender, TelegramId};
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"user_id":1001,"title":"Help"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = crate::schema::new_ticket_extras))]
 pub struct NewTicket {
     /// The Telegram user the ticket is for.
     pub user_id: TelegramId,
     /// The title.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_title")
+    )]
     pub title: String,
     /// Extension: the first message of the ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_text")
+    )]
     pub text: Option<String>,
 }
 
@@ -33,11 +43,18 @@ pub struct NewTicket {
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"text":"hello"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = crate::schema::new_message_extras))]
 pub struct NewMessage {
     /// The text.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_text")
+    )]
     pub text: String,
     /// Who writes it; only managers may write `"supp"`. Absent means `"user"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Sender"))]
     pub sender: Option<Sender>,
 }
 
@@ -49,12 +66,22 @@ pub struct NewMessage {
 /// assert_eq!(serde_json::to_string(&patch).unwrap(), r#"{"resolved":true}"#);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = crate::schema::ticket_patch_extras))]
 pub struct TicketPatch {
     /// A new title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_title")
+    )]
     pub title: Option<String>,
     /// Resolve (`true`) or reopen (`false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_bool")
+    )]
     pub resolved: Option<bool>,
 }
 
@@ -66,6 +93,7 @@ pub struct TicketPatch {
 /// assert_eq!(f.query_pairs(), vec![("user_id", "7".to_owned()), ("resolved", "false".to_owned())]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketFilter {
     /// Only this user's tickets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,6 +156,8 @@ impl TicketFilter {
 /// assert_eq!(page.results, vec![1, 2]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "{T}Page"))]
 pub struct Page<T> {
     /// How many items there are in all.
     pub count: u64,
@@ -151,6 +181,8 @@ pub struct Page<T> {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "{T}Listing"))]
 pub enum Listing<T> {
     /// A plain JSON array.
     Items(Vec<T>),

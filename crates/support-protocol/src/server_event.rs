@@ -19,6 +19,7 @@ use crate::{DeliveryOffer, DeliveryProceed, ManagerId, Message, TelegramUser, Ti
 /// assert_eq!(TicketCreated::TYPE, "ticket.created");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketCreated {
     /// The new ticket, as `POST /tickets/` answered it.
     pub ticket: Ticket,
@@ -37,6 +38,7 @@ impl TicketCreated {
 /// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"type":"ticket.assigned","id":16,"support_manager":1}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketAssigned {
     /// The ticket.
     pub id: TicketId,
@@ -60,6 +62,7 @@ impl TicketAssigned {
 /// assert!(matches!(e, ServerEvent::MessageNew(MessageNew { cursor: Some(7), .. })));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MessageNew {
     /// The message, as the REST API shows it.
     pub message: Message,
@@ -83,6 +86,7 @@ impl MessageNew {
 /// assert!(e.message.viewed);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MessageViewed {
     /// The message, now with `viewed: true`.
     pub message: Message,
@@ -101,6 +105,7 @@ impl MessageViewed {
 /// assert_eq!(e.ticket_id, TicketId::new(16));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MessageList {
     /// The ticket.
     pub ticket_id: TicketId,
@@ -120,6 +125,7 @@ impl MessageList {
 /// assert_eq!(TicketUpdated::TYPE, "ticket.updated");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketUpdated {
     /// The whole ticket after the change.
     pub ticket: Ticket,
@@ -142,6 +148,7 @@ impl TicketUpdated {
 /// assert_eq!(MessageDelivery::TYPE, "ticket.message.delivery");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MessageDelivery {
     /// The whole message, with its `delivery`.
     pub message: Message,
@@ -163,9 +170,11 @@ impl MessageDelivery {
 /// assert_eq!(e.to_json(), r#"{"type":"ticket.user.blocked","user":{"telegram_id":4,"blocked":true}}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UserBlocked {
     /// The user, with `blocked` as it now is (written as `false` too).
     #[serde(with = "user_with_blocked")]
+    #[cfg_attr(feature = "schema", schemars(with = "user_with_blocked::Wire"))]
     pub user: TelegramUser,
 }
 
@@ -180,11 +189,17 @@ mod user_with_blocked {
 
     use crate::{TelegramId, TelegramUser};
 
+    /// A Telegram user with `blocked` always written.
     #[derive(Serialize, Deserialize)]
-    struct Wire {
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[cfg_attr(feature = "schema", schemars(rename = "BlockedUser"))]
+    pub(super) struct Wire {
+        /// The Telegram user id.
         telegram_id: TelegramId,
+        /// The user's Telegram language, as the bot reported it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         language_code: Option<String>,
+        /// Whether the user blocked the bot.
         #[serde(default)]
         blocked: bool,
     }
@@ -298,6 +313,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
 ///     r#"{"type":"error","code":"not_found","detail":"No Ticket matches the given query.","request":"ticket.assign"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorEvent {
     /// The stable code.
     pub code: ErrorCode,

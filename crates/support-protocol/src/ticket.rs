@@ -16,6 +16,7 @@ use crate::{ManagerId, Message, TelegramId, TicketId, Timestamp};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TelegramUser {
     /// The Telegram user id.
     pub telegram_id: TelegramId,
@@ -47,6 +48,7 @@ impl TelegramUser {
 /// assert_eq!(m.first_name, "Anna");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SupportManager {
     /// The manager id.
     pub id: ManagerId,
@@ -74,6 +76,7 @@ pub struct SupportManager {
 /// assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ticket {
     /// The ticket id.
     pub id: TicketId,
@@ -84,6 +87,7 @@ pub struct Ticket {
     /// When the ticket was opened.
     pub created_at: Timestamp,
     /// The title (1..=256 characters, trimmed).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 256)))]
     pub title: String,
     /// Whether the ticket is resolved (closed). The README's `ticket.created` example omits it, so
     /// it defaults to `false` when absent.

@@ -64,6 +64,9 @@ pub struct SupportConfig {
     /// (a listener of their own, e.g. on a private address), not from
     /// [`SupportServer::router`](crate::SupportServer::router). Off by default.
     pub ops_listener: bool,
+    /// Serve the contract documents, `{mount}/openapi.json` and `{mount}/schema/events.json`
+    /// (see [`crate::contract`]); off by default, so a host's own paths are left alone.
+    pub contract: bool,
 }
 
 impl Default for SupportConfig {
@@ -85,6 +88,7 @@ impl Default for SupportConfig {
             #[cfg(feature = "prometheus")]
             metrics: None,
             ops_listener: false,
+            contract: false,
         }
     }
 }
@@ -108,7 +112,8 @@ impl fmt::Debug for SupportConfig {
             .field("console_assets_dir", &self.console_assets_dir)
             .field("delivery", &self.delivery)
             .field("health", &self.health)
-            .field("ready_requires_bot", &self.ready_requires_bot);
+            .field("ready_requires_bot", &self.ready_requires_bot)
+            .field("contract", &self.contract);
         #[cfg(feature = "prometheus")]
         debug.field("metrics", &self.metrics.is_some());
         debug.field("ops_listener", &self.ops_listener).finish()

@@ -19,6 +19,7 @@
 //! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
 //! | [`health`] | `/healthz` and `/readyz`, opt-in ([`SupportServerBuilder::health`]) |
 //! | [`metrics`] | the series the server records; Prometheus `/metrics`, opt-in (feature `prometheus`) |
+//! | [`contract`] | the OpenAPI document and the websocket events' JSON Schema, generated from the types; served opt-in ([`SupportServerBuilder::contract`]) |
 //!
 //! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
 //! `redis` (`RedisHub`), `prometheus` (the Prometheus recorder and `/metrics`), `test-util` (the storage conformance suite). With none, the memory
@@ -29,6 +30,7 @@ mod api;
 pub mod auth;
 pub mod config;
 pub mod console;
+pub mod contract;
 pub mod delivery;
 pub mod directory;
 pub mod error;

@@ -27,6 +27,11 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
     } else {
         routes.merge(ops_routes(&config))
     };
+    let routes = if config.contract {
+        routes.merge(crate::contract::routes(&config))
+    } else {
+        routes
+    };
     let routes = crate::metrics::layer(routes);
     crate::request_id::layer(routes).with_state(state)
 }

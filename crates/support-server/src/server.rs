@@ -295,6 +295,14 @@ impl SupportServerBuilder {
         self
     }
 
+    /// Serves the contract documents: the OpenAPI document at `{mount}/openapi.json` and the
+    /// websocket events' JSON Schema at `{mount}/schema/events.json` (default: off, so a host
+    /// keeps its own paths). See [`crate::contract`].
+    pub fn contract(mut self, enabled: bool) -> Self {
+        self.config.contract = enabled;
+        self
+    }
+
     /// Replaces the whole configuration.
     pub fn config(mut self, config: SupportConfig) -> Self {
         self.config = config;

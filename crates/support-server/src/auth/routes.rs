@@ -11,13 +11,14 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::bearer_token;
 use super::builtin::{BuiltinAuth, LoginError, SESSION_TTL, TOKEN_TTL};
 use super::origin::origin_allowed;
 use super::session::{clear_cookie, is_https, session_cookie, set_cookie};
 use crate::config::SupportConfig;
+use crate::contract::{ManagerInfo, TokenGrant};
 use crate::error::{ApiError, ApiResult, json_body};
 use crate::state::AppState;
 use crate::storage::ManagerRecord;
@@ -45,13 +46,13 @@ async fn method_not_allowed(req: Request) -> ApiError {
 }
 
 /// The manager as the auth endpoints show it.
-fn manager_json(m: &ManagerRecord) -> Value {
-    json!({
-        "id": m.id,
-        "username": m.username,
-        "first_name": m.first_name,
-        "last_name": m.last_name,
-    })
+fn manager_json(m: &ManagerRecord) -> ManagerInfo {
+    ManagerInfo {
+        id: m.id,
+        username: m.username.clone(),
+        first_name: m.first_name.clone(),
+        last_name: m.last_name.clone(),
+    }
 }
 
 fn builtin(state: &AppState) -> ApiResult<&BuiltinAuth> {
@@ -235,7 +236,10 @@ async fn token(State(state): State<AppState>, req: Request) -> ApiResult<Respons
     let body = limited_body(&state, body).await?;
     let (auth, manager) = check_credentials(&state, &parts, &body).await?;
     let token = auth.start_session(manager.id, TOKEN_TTL).await?;
-    let mut response = json_body(&json!({ "token": token, "expires_in": TOKEN_TTL.as_secs() }));
+    let mut response = json_body(&TokenGrant {
+        token,
+        expires_in: TOKEN_TTL.as_secs(),
+    });
     no_store(&mut response);
     Ok(response)
 }
@@ -268,7 +272,12 @@ async fn me(State(state): State<AppState>, parts: Parts) -> ApiResult<Response> 
     let body = match state.storage().manager(who.id).await? {
         Some(m) => manager_json(&m),
         // A host's own authentication may know managers our storage does not.
-        None => json!({ "id": who.id, "username": "", "first_name": "", "last_name": "" }),
+        None => ManagerInfo {
+            id: who.id,
+            username: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+        },
     };
     let mut response = json_body(&body);
     no_store(&mut response);

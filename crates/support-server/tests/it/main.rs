@@ -13,9 +13,11 @@
 //! | `hub_broker` | two instances over the Postgres and Redis hubs |
 //! | `console_browser` | the manager console in headless Chromium |
 //! | `health` | `/healthz` and `/readyz` |
+//! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
 mod auth_builtin;
 mod console_browser;
+mod contract;
 mod health;
 mod hub_broker;
 mod request_ids;
