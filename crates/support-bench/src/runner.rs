@@ -19,8 +19,9 @@ use crate::report::{EndToEndUnderLoad, Machine, Report};
 use crate::rest::{self, Load};
 use crate::spawn::{ServerProcess, free_port};
 
-/// Where the server under test comes from.
-#[derive(Debug, Clone)]
+/// Where the server under test comes from. `Debug` shows the database URL's scheme only and no
+/// extra argument (a database or broker URL can carry a password).
+#[derive(Clone)]
 pub enum ServerSpec {
     /// Start `instances` copies of `program` with `--bind ... --database ... --bot-token ...`
     /// and `extra_args`, after creating the managers in that database ([`precreate_managers`]). With two instances (sharing a Postgres database and a
@@ -42,6 +43,56 @@ pub enum ServerSpec {
         /// Its pid, for `/proc` (memory and CPU); `None` skips those.
         pid: Option<u32>,
     },
+}
+
+impl std::fmt::Debug for ServerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Spawn {
+                program,
+                database,
+                extra_args,
+                instances,
+            } => f
+                .debug_struct("Spawn")
+                .field("program", program)
+                .field(
+                    "database",
+                    &database
+                        .as_deref()
+                        .map(|url| url.split_once("://").map_or("[redacted]", |(s, _)| s)),
+                )
+                .field(
+                    "extra_args",
+                    &format_args!("[{} redacted]", extra_args.len()),
+                )
+                .field("instances", instances)
+                .finish(),
+            Self::External { base_url, pid } => f
+                .debug_struct("External")
+                .field("base_url", base_url)
+                .field("pid", pid)
+                .finish(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_database_password_or_broker_url() {
+        let spec = ServerSpec::Spawn {
+            program: "server".into(),
+            database: Some("postgres://bench:Pw9x@db/bench".into()),
+            extra_args: vec!["--hub".into(), "redis://:Hx7q@cache".into()],
+            instances: 2,
+        };
+        let text = format!("{spec:?} {spec:#?}");
+        assert!(!text.contains("Pw9x") && !text.contains("Hx7q"), "{text}");
+        assert!(text.contains("postgres"), "{text}");
+    }
 }
 
 /// Which scenarios to run.

@@ -47,3 +47,22 @@ impl MigrationSource<'static> for InTestMigrations {
         Box::pin(async move { Ok(self.0) })
     }
 }
+
+/// The versions of support-server's own migrations for `dialect` (`sqlite` or `postgres`), read
+/// from its `migrations/` directory as `build.rs` does, so tests name no version list that a
+/// new migration would have to update.
+pub fn our_versions(dialect: &str) -> Vec<i64> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../support-server/migrations")
+        .join(dialect);
+    let mut versions: Vec<i64> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".sql")?.split('_').next()?.parse().ok()
+        })
+        .collect();
+    versions.sort_unstable();
+    assert!(!versions.is_empty(), "no migrations in {}", dir.display());
+    versions
+}

@@ -8,7 +8,7 @@ use support_server::storage::{
 };
 
 use support_testkit::PgSchema;
-use support_testkit::migrations::host_migrator;
+use support_testkit::migrations::{host_migrator, our_versions};
 use support_testkit::services::postgres_url;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,7 +103,7 @@ async fn concurrent_startup_migrates_once() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, our_versions("postgres"));
     let sqlx_table: Option<String> =
         sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
             .fetch_one(&pool)
@@ -205,7 +205,7 @@ async fn upgrades_a_version_1_database_keeping_counters_and_events() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, our_versions("postgres"));
     let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM support_hub_events")
         .fetch_one(&pool)
         .await
@@ -276,7 +276,7 @@ async fn shares_the_database_with_a_hosts_sqlx_migrations() {
         .fetch_all(&host)
         .await
         .unwrap();
-    assert_eq!(ours, vec![1, 2, 3]);
+    assert_eq!(ours, our_versions("postgres"));
     sqlx::query("INSERT INTO host_items (id, name, note) VALUES (1, 'a', 'b')")
         .execute(&host)
         .await

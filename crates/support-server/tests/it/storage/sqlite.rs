@@ -10,6 +10,7 @@ use support_server::storage::{
     DynStorage, ManagerUpsert, NewMessageRecord, NewTicketRecord, SqliteStorage, StorageError,
     TicketQuery,
 };
+use support_testkit::migrations::our_versions;
 
 fn db_path(dir: &tempfile::TempDir) -> String {
     dir.path()
@@ -171,7 +172,7 @@ async fn migrations_are_idempotent() {
 
     let raw = raw_pool(&path).await;
     let versions = schema_versions(&raw).await;
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, our_versions("sqlite"));
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&raw)
         .await
@@ -271,7 +272,7 @@ async fn upgrades_a_version_1_file_keeping_unread_counts() {
 
     let raw = raw_pool(&path).await;
     let versions = schema_versions(&raw).await;
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, our_versions("sqlite"));
     // The stored counts equal a recount.
     let drift: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM support_tickets t WHERE t.unread_count != (SELECT COUNT(*) \
@@ -336,7 +337,7 @@ async fn shares_the_file_with_a_hosts_sqlx_migrations() {
             .await
             .unwrap();
     assert_eq!(host_versions, vec![20_240_101_000_000, 20_240_201_000_000]);
-    assert_eq!(schema_versions(&host).await, vec![1, 2, 3]);
+    assert_eq!(schema_versions(&host).await, our_versions("sqlite"));
     sqlx::query("INSERT INTO host_items (id, name, note) VALUES (1, 'a', 'b')")
         .execute(&host)
         .await
