@@ -218,6 +218,10 @@ fn startup_lines(
             if n == 1 { "" } else { " (one of them)" }
         ),
     });
+    lines.push(format!(
+        "API documents: http://{addr}{mount}/openapi.json (OpenAPI 3.1), \
+         http://{addr}{mount}/schema/events.json (websocket events)"
+    ));
     lines
 }
 
@@ -261,6 +265,8 @@ mod tests {
                  once (--manager USER:PASSWORD sets your own)",
                 "bot: run it with BACKEND_HOST=127.0.0.1 BACKEND_PORT=8000 \
                  BACKEND_SUPPORT_PATH=/support and BACKEND_TOKEN set to the --bot-token value",
+                "API documents: http://127.0.0.1:8000/support/openapi.json (OpenAPI 3.1), \
+                 http://127.0.0.1:8000/support/schema/events.json (websocket events)",
             ]
         );
         assert_eq!(

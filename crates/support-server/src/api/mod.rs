@@ -47,9 +47,9 @@ pub(crate) fn parse_id(raw: &str) -> Result<TicketId, ApiError> {
 /// Publishes an event; a hub failure is logged, never turned into a failed request, because the
 /// write it reports is already committed.
 pub(crate) async fn publish(state: &AppState, audience: Audience, event: ServerEvent) {
-    let name = event.type_name().to_owned();
+    let label = crate::metrics::event_label(&event);
     let published = state.hub().publish(HubEvent::new(audience, event)).await;
-    crate::metrics::event_published(name, published.is_ok());
+    crate::metrics::event_published(label, published.is_ok());
     if let Err(err) = published {
         tracing::error!(error = %err, "publishing an event failed");
     }

@@ -34,7 +34,7 @@ mod prometheus;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use support_protocol::Timestamp;
+use support_protocol::{ServerEvent, Timestamp};
 
 use crate::state::AppState;
 
@@ -169,11 +169,33 @@ pub(crate) fn slow_consumer_closed() {
 }
 
 /// An event handed to the hub (`published`) or refused by it.
-pub(crate) fn event_published(event: String, published: bool) {
+pub(crate) fn event_published(label: &'static str, published: bool) {
     if published {
-        ::metrics::counter!(EVENTS_PUBLISHED, "event" => event).increment(1);
+        ::metrics::counter!(EVENTS_PUBLISHED, "event" => label).increment(1);
     } else {
         ::metrics::counter!(EVENT_PUBLISH_FAILURES).increment(1);
+    }
+}
+
+/// The event's `type` as a label, without allocating (this runs for every event).
+pub(crate) fn event_label(event: &ServerEvent) -> &'static str {
+    use support_protocol::{
+        DeliveryOffer, DeliveryProceed, MessageDelivery, MessageList, MessageNew, MessageViewed,
+        TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,
+    };
+    match event {
+        ServerEvent::TicketCreated(_) => TicketCreated::TYPE,
+        ServerEvent::TicketAssigned(_) => TicketAssigned::TYPE,
+        ServerEvent::MessageNew(_) => MessageNew::TYPE,
+        ServerEvent::MessageViewed(_) => MessageViewed::TYPE,
+        ServerEvent::MessageList(_) => MessageList::TYPE,
+        ServerEvent::TicketUpdated(_) => TicketUpdated::TYPE,
+        ServerEvent::MessageDelivery(_) => MessageDelivery::TYPE,
+        ServerEvent::UserBlocked(_) => UserBlocked::TYPE,
+        ServerEvent::DeliveryOffer(_) => DeliveryOffer::TYPE,
+        ServerEvent::DeliveryProceed(_) => DeliveryProceed::TYPE,
+        ServerEvent::Error(_) => "error",
+        _ => "other",
     }
 }
 

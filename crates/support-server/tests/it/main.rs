@@ -16,6 +16,7 @@
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
 mod auth_builtin;
+mod bad_input;
 mod console_browser;
 mod contract;
 mod health;
