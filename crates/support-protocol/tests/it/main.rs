@@ -5,10 +5,12 @@
 //! | `golden` | every document of the Python original's recordings parsed, re-serialized and compared |
 //! | `proptests` | every wire type round-trips; unknown event types and extra fields are kept |
 //! | `fuzz` | the event decoders and the timestamp parser on mutated and arbitrary input: no panic, typed errors, round trips |
+//! | `regressions` | what the fuzz harnesses found, as plain tests |
 
 mod fuzz;
 mod golden;
 mod proptests;
+mod regressions;
 
 /// The proptest configuration of every property in this binary.
 ///
