@@ -180,4 +180,85 @@ mod tests {
             assert_eq!(Callback::parse(data), None, "{data}");
         }
     }
+
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Every button the bot can send, with any ids, pages and drafts.
+        fn callback() -> impl Strategy<Value = Callback> {
+            let id = any::<i64>().prop_map(TicketId::new);
+            prop_oneof![
+                Just(Callback::Menu),
+                Just(Callback::Close),
+                (any::<bool>(), any::<usize>())
+                    .prop_map(|(resolved, page)| Callback::List { resolved, page }),
+                Just(Callback::Create),
+                Just(Callback::CreateText),
+                proptest::option::of(any::<u64>()).prop_map(|draft| Callback::Confirm { draft }),
+                (id.clone(), any::<usize>()).prop_map(|(id, page)| Callback::Ticket { id, page }),
+                id.clone().prop_map(|id| Callback::CloseTicket { id }),
+                id.clone().prop_map(|id| Callback::ReopenTicket { id }),
+                id.prop_map(|id| Callback::AnswerTo { id }),
+                Just(Callback::Noop),
+            ]
+        }
+
+        /// Data as a forged or stale button, or a host's own, would carry: real data mutated,
+        /// support's prefix with anything after it, anything at all.
+        fn data() -> impl Strategy<Value = String> {
+            prop_oneof![
+                (
+                    callback(),
+                    any::<prop::sample::Index>(),
+                    any::<char>(),
+                    0u8..3
+                )
+                    .prop_map(|(cb, at, c, how)| {
+                        let mut data: Vec<char> = cb.data().chars().collect();
+                        let at = at.index(data.len());
+                        match how {
+                            0 => data.truncate(at),
+                            1 => data.insert(at, c),
+                            _ => data[at] = c,
+                        }
+                        data.into_iter().collect()
+                    }),
+                "sup:[a-z_]{0,3}(:[-+0-9a-z ]{0,24}){0,3}",
+                crate::fuzz::nasty_text(16).prop_map(|t| format!("{CALLBACK_PREFIX}{t}")),
+                crate::fuzz::nasty_text(16),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(crate::fuzz::config())]
+
+            /// What the bot sends comes back as it was, within Telegram's 64 bytes.
+            #[test]
+            fn round_trip_within_64_bytes(cb in callback()) {
+                let data = cb.data();
+                prop_assert!(data.len() <= 64, "{} bytes: {}", data.len(), data);
+                prop_assert!(Callback::is_ours(&data));
+                prop_assert_eq!(Callback::parse(&data), Some(cb));
+            }
+
+            /// Anything else is `None` or a button whose own data reads back the same: no panic,
+            /// and only support's prefix is ever read.
+            #[test]
+            fn arbitrary_data_never_panics(data in data()) {
+                match Callback::parse(&data) {
+                    None => {}
+                    Some(cb) => {
+                        prop_assert!(Callback::is_ours(&data));
+                        prop_assert_eq!(Callback::parse(&cb.data()), Some(cb));
+                        prop_assert!(cb.data().len() <= 64);
+                    }
+                }
+                if !data.starts_with(CALLBACK_PREFIX) {
+                    prop_assert_eq!(Callback::parse(&data), None);
+                }
+            }
+        }
+    }
 }

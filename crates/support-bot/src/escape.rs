@@ -34,4 +34,38 @@ mod tests {
         assert_eq!(escape_html("Привет, мир 👋"), "Привет, мир 👋");
         assert_eq!(escape_html(""), "");
     }
+
+    /// The inverse of [`escape_html`], for the property below: the four entities it writes.
+    fn unescape(html: &str) -> String {
+        html.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Escaped text reads back as the original, and holds no raw `<`, `>` or `"`, and no
+        /// `&` that does not start one of the entities it writes (so Telegram's HTML parser sees
+        /// text only, whatever the user typed: `&amp;` typed stays `&amp;` on screen).
+        #[test]
+        fn escaped_text_is_inert_and_reversible(text in crate::fuzz::nasty_text(64)) {
+            let escaped = escape_html(&text);
+            proptest::prop_assert_eq!(&unescape(&escaped), &text);
+            proptest::prop_assert!(!escaped.contains(['<', '>', '"']), "{:?}", escaped);
+            for (i, _) in escaped.match_indices('&') {
+                let tail = &escaped[i..];
+                proptest::prop_assert!(
+                    ["&amp;", "&lt;", "&gt;", "&quot;"].iter().any(|e| tail.starts_with(e)),
+                    "{:?}", escaped
+                );
+            }
+            // Everything else is kept as is, character for character.
+            proptest::prop_assert_eq!(
+                escaped.chars().filter(|c| !"&;ampltgquo".contains(*c)).collect::<String>(),
+                text.chars().filter(|c| !"&;ampltgquo<>\"".contains(*c)).collect::<String>()
+            );
+        }
+    }
 }

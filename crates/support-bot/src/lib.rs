@@ -61,6 +61,8 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod escape;
+#[cfg(test)]
+mod fuzz;
 pub mod handler;
 pub mod languages;
 pub mod push;

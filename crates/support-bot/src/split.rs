@@ -248,4 +248,152 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].chars().count(), 2048);
     }
+
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::escape::escape_html;
+        use crate::fuzz::nasty_text;
+
+        /// The tags the bot's screens use, by raw opening tag and name.
+        const TAGS: &[(&str, &str)] = &[
+            ("<b>", "b"),
+            ("<i>", "i"),
+            ("<u>", "u"),
+            ("<code>", "code"),
+            ("<pre>", "pre"),
+            ("<blockquote>", "blockquote"),
+            ("<a href=\"tg://user?id=1001\">", "a"),
+        ];
+
+        /// A text as the bot builds one: escaped user text, long runs that force cuts (words,
+        /// one long word, astral characters, entities, line breaks), inside nested tags.
+        fn html() -> impl Strategy<Value = String> {
+            let run = (
+                prop::sample::select(
+                    &["word ", "x", "😀", "&amp;", "\n", "e\u{301} ", "ab\n\n"][..],
+                ),
+                0usize..300,
+            )
+                .prop_map(|(piece, n)| piece.repeat(n));
+            let leaf = prop_oneof![
+                3 => nasty_text(24).prop_map(|t| escape_html(&t)),
+                1 => run,
+            ];
+            leaf.prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 1..6).prop_map(|v| v.concat()),
+                    (
+                        prop::sample::select(TAGS),
+                        prop::collection::vec(inner, 0..4)
+                    )
+                        .prop_map(|((open, name), body)| format!(
+                            "{open}{}</{name}>",
+                            body.concat()
+                        )),
+                ]
+            })
+        }
+
+        /// The text outside tags (the input's `<` always starts a tag: its text is escaped).
+        fn visible(html: &str) -> String {
+            let mut out = String::new();
+            let mut in_tag = false;
+            for c in html.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' if in_tag => in_tag = false,
+                    c if !in_tag => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        }
+
+        /// Whether `got` is `original` with at most some whitespace left out (a piece holding
+        /// only whitespace is dropped, as Telegram refuses it).
+        fn loses_only_whitespace(original: &str, got: &str) -> bool {
+            let mut got = got.chars().peekable();
+            for c in original.chars() {
+                if got.peek() == Some(&c) {
+                    got.next();
+                } else if !c.is_whitespace() {
+                    return false;
+                }
+            }
+            got.next().is_none()
+        }
+
+        /// Every tag of `piece` is whole and closed in it, in order; every `&` starts one of
+        /// the escaper's entities.
+        fn check_piece(piece: &str) -> Result<(), TestCaseError> {
+            let mut stack: Vec<&str> = Vec::new();
+            let mut rest = piece;
+            while let Some(i) = rest.find(['<', '&']) {
+                rest = &rest[i..];
+                if rest.starts_with('&') {
+                    prop_assert!(
+                        ["&amp;", "&lt;", "&gt;", "&quot;"]
+                            .iter()
+                            .any(|e| rest.starts_with(e)),
+                        "an entity cut in {:?}",
+                        piece
+                    );
+                    rest = &rest[1..];
+                    continue;
+                }
+                let Some(end) = rest.find('>') else {
+                    return Err(TestCaseError::fail(format!("a tag cut in {piece:?}")));
+                };
+                let tag = &rest[1..end];
+                if let Some(name) = tag.strip_prefix('/') {
+                    prop_assert_eq!(stack.pop(), Some(name), "{:?}", piece);
+                } else {
+                    stack.push(tag_name(tag));
+                }
+                rest = &rest[end + 1..];
+            }
+            prop_assert!(stack.is_empty(), "unclosed {:?} in {:?}", stack, piece);
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(crate::fuzz::config())]
+
+            /// The bot's texts: each piece fits (counted in UTF-16 units of the raw HTML, never
+            /// less than what Telegram counts after parsing the markup), is valid HTML on its
+            /// own (no tag or entity cut, every tag closed), is not blank, and together the
+            /// pieces show the whole text (less whitespace-only pieces). A character is never
+            /// cut (a `str` cannot split a surrogate pair); graphemes may be, at a hard cut
+            /// inside a word longer than the limit: the splitter does not promise them.
+            #[test]
+            fn bot_texts(html in html(), limit in prop_oneof![3 => 64usize..400, 1 => Just(TELEGRAM_MESSAGE_LIMIT)]) {
+                let pieces = split_html(&html, limit);
+                for piece in &pieces {
+                    prop_assert!(units(piece) <= limit, "{} > {}: {:?}", units(piece), limit, piece);
+                    prop_assert!(!visible_is_blank(piece), "{:?}", piece);
+                    check_piece(piece)?;
+                }
+                let shown: String = pieces.iter().map(|p| visible(p)).collect();
+                prop_assert!(loses_only_whitespace(&visible(&html), &shown), "{:?} -> {:?}", html, pieces);
+                if !html.contains(char::is_whitespace) {
+                    prop_assert_eq!(shown, visible(&html));
+                }
+            }
+
+            /// Anything else (a host's raw HTML, stray `<` and `&`, tiny limits): no panic, and
+            /// without tags every piece fits and the text is kept.
+            #[test]
+            fn arbitrary_text(text in nasty_text(200), limit in 0usize..200) {
+                let pieces = split_html(&text, limit);
+                if !text.contains('<') {
+                    for piece in &pieces {
+                        prop_assert!(units(piece) <= limit.max(16), "{:?}", piece);
+                    }
+                    prop_assert!(loses_only_whitespace(&text, &pieces.concat()), "{:?} -> {:?}", text, pieces);
+                }
+            }
+        }
+    }
 }

@@ -60,11 +60,19 @@ impl Timestamp {
             .map_err(|_| TimestampError::OutOfRange)
     }
 
-    /// Parses any RFC 3339 datetime.
+    /// Parses any RFC 3339 datetime whose UTC time is in RFC 3339's years 0000-9999.
     pub fn parse(s: &str) -> Result<Self, TimestampError> {
-        OffsetDateTime::parse(s, &Rfc3339)
+        let t = OffsetDateTime::parse(s, &Rfc3339)
+            .map_err(|e| TimestampError::Invalid(e.to_string()))?;
+        // An offset can move the date out of those years (`0000-01-01T00:00:00+01:00` is in
+        // year -1 in UTC, `9999-12-31T23:59:59-01:00` in year 10000): such a timestamp could
+        // not be written back as RFC 3339 (`Display` falls back to `-000001`, which no parser
+        // reads), and `to_offset` panics beyond `time`'s range. Out of range instead (found by
+        // the fuzz harness, issue 15).
+        t.checked_to_offset(UtcOffset::UTC)
+            .filter(|utc| (0..=9999).contains(&utc.year()))
             .map(Self::from_offset_datetime)
-            .map_err(|e| TimestampError::Invalid(e.to_string()))
+            .ok_or(TimestampError::OutOfRange)
     }
 
     /// The underlying `time` value (UTC).

@@ -3,16 +3,16 @@
 use proptest::prelude::*;
 use support_protocol::*;
 
-fn timestamp() -> impl Strategy<Value = Timestamp> {
+pub(crate) fn timestamp() -> impl Strategy<Value = Timestamp> {
     // Years 1970..=2200, microsecond precision.
     (0i64..7_258_118_400_000_000).prop_map(|us| Timestamp::from_unix_micros(us).unwrap())
 }
 
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     "\\PC{0,64}"
 }
 
-fn manager() -> impl Strategy<Value = SupportManager> {
+pub(crate) fn manager() -> impl Strategy<Value = SupportManager> {
     (any::<i64>(), text(), text()).prop_map(|(id, first_name, last_name)| SupportManager {
         id: ManagerId::new(id),
         first_name,
@@ -20,7 +20,7 @@ fn manager() -> impl Strategy<Value = SupportManager> {
     })
 }
 
-fn message() -> impl Strategy<Value = Message> {
+pub(crate) fn message() -> impl Strategy<Value = Message> {
     (
         any::<i64>(),
         timestamp(),
@@ -40,7 +40,7 @@ fn message() -> impl Strategy<Value = Message> {
         })
 }
 
-fn ticket() -> impl Strategy<Value = Ticket> {
+pub(crate) fn ticket() -> impl Strategy<Value = Ticket> {
     (
         any::<i64>(),
         any::<i64>(),
@@ -77,7 +77,7 @@ fn ticket() -> impl Strategy<Value = Ticket> {
         )
 }
 
-fn error_code() -> impl Strategy<Value = ErrorCode> {
+pub(crate) fn error_code() -> impl Strategy<Value = ErrorCode> {
     prop_oneof![
         Just(ErrorCode::InvalidJson),
         Just(ErrorCode::UnknownType),
@@ -90,7 +90,7 @@ fn error_code() -> impl Strategy<Value = ErrorCode> {
     ]
 }
 
-fn server_event() -> impl Strategy<Value = ServerEvent> {
+pub(crate) fn server_event() -> impl Strategy<Value = ServerEvent> {
     prop_oneof![
         ticket().prop_map(|ticket| ServerEvent::TicketCreated(TicketCreated { ticket })),
         (any::<i64>(), any::<i64>()).prop_map(|(id, m)| ServerEvent::TicketAssigned(
@@ -122,7 +122,7 @@ fn server_event() -> impl Strategy<Value = ServerEvent> {
     ]
 }
 
-fn client_event() -> impl Strategy<Value = ClientEvent> {
+pub(crate) fn client_event() -> impl Strategy<Value = ClientEvent> {
     prop_oneof![
         (any::<i64>(), any::<bool>()).prop_map(|(id, force)| ClientEvent::Assign(AssignTicket {
             id: TicketId::new(id),

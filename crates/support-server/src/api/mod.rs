@@ -5,6 +5,13 @@
 mod body;
 mod fields;
 mod links;
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+mod fuzz_query;
+
+#[cfg(test)]
+pub(crate) use fuzz::config as fuzz_config;
 mod messages;
 mod meta;
 mod paging;

@@ -292,6 +292,11 @@ fn no_store(response: &mut Response) {
     );
 }
 
+// The fuzz harness of `credentials` (issue 15), in a file of its own.
+#[cfg(test)]
+#[path = "routes_fuzz.rs"]
+mod fuzz;
+
 #[cfg(test)]
 mod tests {
     use super::*;
