@@ -4,11 +4,11 @@
 
 mod body;
 mod fields;
-mod links;
 #[cfg(test)]
 mod fuzz;
 #[cfg(test)]
 mod fuzz_query;
+mod links;
 
 #[cfg(test)]
 pub(crate) use fuzz::config as fuzz_config;
