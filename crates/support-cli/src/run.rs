@@ -1,7 +1,9 @@
 //! [`run`]: the server built from [`Options`], served until SIGINT or SIGTERM.
 
-use std::net::SocketAddr;
+use std::time::Duration;
 
+use support_server::auth::{HashingLimits, MEMORY_PER_HASH};
+use support_server::serve::{ServeOptions, serve};
 use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, metrics, storage};
 
 use crate::error::Error;
@@ -58,7 +60,9 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api)
         .health(true)
         .ready_requires_bot(options.ready_requires_bot)
-        .ops_listener(options.ops_bind.is_some());
+        .ops_listener(options.ops_bind.is_some())
+        .password_hashing(hashing_limits(options.login_memory_mib))
+        .publish_timeout(Duration::from_millis(options.publish_timeout_ms));
     if !options.no_metrics {
         builder = builder.metrics(metrics::install_prometheus()?);
     }
@@ -113,6 +117,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
             dir.display()
         ));
     }
+    let serve_options = serve_options(&options);
     let app: axum::Router = support.router();
     let stopping = support.clone();
     // The operational listener, when it has its own address: stops with the main one.
@@ -124,12 +129,9 @@ pub async fn run(options: Options) -> Result<(), Error> {
                 .into_future(),
         )
     });
-    // Connect info lets the login throttle count failures per client address.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    // With connect info (the login throttle counts failures per client address) and the
+    // connection limits.
+    serve(listener, app, serve_options, async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
         stopping.begin_shutdown();
@@ -143,6 +145,66 @@ pub async fn run(options: Options) -> Result<(), Error> {
     support.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Password checks: one per core within `mib` of argon2 memory.
+fn hashing_limits(mib: u64) -> HashingLimits {
+    let bytes = usize::try_from(mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    let limits = HashingLimits::from_memory_budget(bytes);
+    tracing::info!(
+        concurrent = limits.concurrent,
+        queue = limits.queue,
+        memory_mib = limits.concurrent * MEMORY_PER_HASH / (1024 * 1024),
+        "password checks bounded"
+    );
+    limits
+}
+
+/// File descriptors kept for everything but client connections: the database, the hub, log
+/// files, the ops listener.
+const RESERVED_FILES: u64 = 64;
+
+/// The connection limits, the cap lowered to fit the open-file limit, which is raised to its
+/// hard limit first (the default soft limit, often 1,024, would otherwise run out long before
+/// the cap). Says what it did on stdout.
+fn serve_options(options: &Options) -> ServeOptions {
+    let files = raise_open_file_limit();
+    let mut max = options.max_connections;
+    if let Some(files) = files {
+        let fits = files.saturating_sub(RESERVED_FILES).max(1);
+        if fits < max {
+            say(&format!(
+                "--max-connections lowered from {max} to {fits} to fit the open-file limit"
+            ));
+            max = fits;
+        }
+    }
+    say(&format!(
+        "connections: at most {max} (more get 503); request heads within {} s; idle ones          closed after {} s",
+        options.header_read_timeout, options.idle_timeout
+    ));
+    ServeOptions {
+        header_read_timeout: Duration::from_secs(options.header_read_timeout),
+        idle_timeout: Duration::from_secs(options.idle_timeout),
+        max_connections: usize::try_from(max).unwrap_or(usize::MAX),
+    }
+}
+
+/// Raises the soft open-file limit to the hard limit; the resulting limit, or `None` where
+/// there is none (or it cannot be read). Says what it did on stdout.
+fn raise_open_file_limit() -> Option<u64> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            say(&format!("open-file limit: {limit}"));
+            tracing::info!(limit, "open-file limit raised to the hard limit");
+            Some(limit)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the open-file limit could not be raised");
+            say(&format!("open-file limit not raised: {error}"));
+            None
+        }
+    }
 }
 
 /// How the operator logs into the console, as the start-up output says it.

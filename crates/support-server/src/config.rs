@@ -3,7 +3,9 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use crate::auth::HashingLimits;
 use crate::delivery::DeliveryPolicy;
 
 /// The default REST mount point (the Django layout: `path('support/', ...)`).
@@ -13,6 +15,9 @@ pub const DEFAULT_WS_PREFIX: &str = "/ws/support";
 /// The default request body limit: a 4,096-character text of 4-byte characters is 16 KiB of
 /// JSON, escaped perhaps 6x; 64 KiB bounds every legitimate body with room to spare.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The default bound on handing one event to a broker (Redis, Postgres): a REST request never
+/// waits longer for a slow or frozen broker.
+pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How the support routes are laid out and secured.
 #[derive(Clone)]
@@ -55,6 +60,12 @@ pub struct SupportConfig {
     /// (a listener of their own, e.g. on a private address), not from
     /// [`SupportServer::router`](crate::SupportServer::router). Off by default.
     pub ops_listener: bool,
+    /// How many password checks run at once and wait, for the built-in authentication the
+    /// builder creates.
+    pub password_hashing: HashingLimits,
+    /// The longest a request waits for the event hub to take an event; past it the request
+    /// still succeeds (its write is committed), and the failure is logged and counted.
+    pub publish_timeout: Duration,
 }
 
 impl Default for SupportConfig {
@@ -74,6 +85,8 @@ impl Default for SupportConfig {
             #[cfg(feature = "prometheus")]
             metrics: None,
             ops_listener: false,
+            password_hashing: HashingLimits::default(),
+            publish_timeout: DEFAULT_PUBLISH_TIMEOUT,
         }
     }
 }
@@ -98,7 +111,11 @@ impl fmt::Debug for SupportConfig {
             .field("ready_requires_bot", &self.ready_requires_bot);
         #[cfg(feature = "prometheus")]
         debug.field("metrics", &self.metrics.is_some());
-        debug.field("ops_listener", &self.ops_listener).finish()
+        debug
+            .field("ops_listener", &self.ops_listener)
+            .field("password_hashing", &self.password_hashing)
+            .field("publish_timeout", &self.publish_timeout)
+            .finish()
     }
 }
 

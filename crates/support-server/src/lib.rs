@@ -38,6 +38,7 @@ pub mod metrics;
 mod redact;
 pub mod request_id;
 mod router;
+pub mod serve;
 mod server;
 mod state;
 pub mod storage;
