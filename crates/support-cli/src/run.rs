@@ -49,6 +49,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
     {
         return Err(Error::ConsoleDir(dir.clone()));
     }
+    // First: the open-file limit, raised before anything opens files.
+    let (serve_options, limit_lines) = serve_options(&options);
     let storage = storage::open(&options.database).await?;
     let generated = ensure_managers(&storage, &options.managers).await?;
     deactivate_managers(&storage, &options.deactivate_managers).await?;
@@ -104,6 +106,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
         bot_tokens,
     )
     .into_iter()
+    .chain(limit_lines)
     .chain(ops_lines(
         &ops_addr.to_string(),
         !options.no_metrics,
@@ -117,7 +120,6 @@ pub async fn run(options: Options) -> Result<(), Error> {
             dir.display()
         ));
     }
-    let serve_options = serve_options(&options);
     let app: axum::Router = support.router();
     let stopping = support.clone();
     // The operational listener, when it has its own address: stops with the main one.
@@ -166,45 +168,38 @@ const RESERVED_FILES: u64 = 64;
 
 /// The connection limits, the cap lowered to fit the open-file limit, which is raised to its
 /// hard limit first (the default soft limit, often 1,024, would otherwise run out long before
-/// the cap). Says what it did on stdout.
-fn serve_options(options: &Options) -> ServeOptions {
-    let files = raise_open_file_limit();
+/// the cap); with the lines saying so, for the start-up output.
+fn serve_options(options: &Options) -> (ServeOptions, Vec<String>) {
+    let mut lines = Vec::new();
     let mut max = options.max_connections;
-    if let Some(files) = files {
-        let fits = files.saturating_sub(RESERVED_FILES).max(1);
-        if fits < max {
-            say(&format!(
-                "--max-connections lowered from {max} to {fits} to fit the open-file limit"
-            ));
-            max = fits;
-        }
-    }
-    say(&format!(
-        "connections: at most {max} (more get 503); request heads within {} s; idle ones          closed after {} s",
-        options.header_read_timeout, options.idle_timeout
-    ));
-    ServeOptions {
-        header_read_timeout: Duration::from_secs(options.header_read_timeout),
-        idle_timeout: Duration::from_secs(options.idle_timeout),
-        max_connections: usize::try_from(max).unwrap_or(usize::MAX),
-    }
-}
-
-/// Raises the soft open-file limit to the hard limit; the resulting limit, or `None` where
-/// there is none (or it cannot be read). Says what it did on stdout.
-fn raise_open_file_limit() -> Option<u64> {
     match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => {
-            say(&format!("open-file limit: {limit}"));
-            tracing::info!(limit, "open-file limit raised to the hard limit");
-            Some(limit)
+        Ok(files) => {
+            tracing::info!(limit = files, "open-file limit raised to the hard limit");
+            lines.push(format!("open-file limit: {files} (raised to the hard limit)"));
+            let fits = files.saturating_sub(RESERVED_FILES).max(1);
+            if fits < max {
+                lines.push(format!(
+                    "  --max-connections lowered from {max} to {fits} to fit it"
+                ));
+                max = fits;
+            }
         }
         Err(error) => {
             tracing::warn!(%error, "the open-file limit could not be raised");
-            say(&format!("open-file limit not raised: {error}"));
-            None
+            lines.push(format!("open-file limit not raised: {error}"));
         }
     }
+    lines.push(format!(
+        "connections: at most {max} (more get 503); request heads within {} s; no traffic \
+         for {} s closes one",
+        options.header_read_timeout, options.idle_timeout
+    ));
+    let serve = ServeOptions {
+        header_read_timeout: Duration::from_secs(options.header_read_timeout),
+        idle_timeout: Duration::from_secs(options.idle_timeout),
+        max_connections: usize::try_from(max).unwrap_or(usize::MAX),
+    };
+    (serve, lines)
 }
 
 /// How the operator logs into the console, as the start-up output says it.
