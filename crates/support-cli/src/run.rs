@@ -175,7 +175,9 @@ fn serve_options(options: &Options) -> (ServeOptions, Vec<String>) {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(files) => {
             tracing::info!(limit = files, "open-file limit raised to the hard limit");
-            lines.push(format!("open-file limit: {files} (raised to the hard limit)"));
+            lines.push(format!(
+                "open-file limit: {files} (raised to the hard limit)"
+            ));
             let fits = files.saturating_sub(RESERVED_FILES).max(1);
             if fits < max {
                 lines.push(format!(

@@ -41,13 +41,21 @@ async fn the_program_bounds_connections() {
     let addr = address_in(&lines[0]);
     let all = lines.join("\n");
     assert!(all.contains("open-file limit: "), "{all}");
-    assert!(all.contains("connections: at most 2 (more get 503)"), "{all}");
+    assert!(
+        all.contains("connections: at most 2 (more get 503)"),
+        "{all}"
+    );
 
     // A slowloris client is dropped after the header-read timeout, freeing its slot.
     let mut slow = TcpStream::connect(&addr).await.unwrap();
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x").await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x")
+        .await
+        .unwrap();
     let mut second = TcpStream::connect(&addr).await.unwrap();
-    second.write_all(b"GET /healthz HTTP/1.1\r\nhost: x").await.unwrap();
+    second
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x")
+        .await
+        .unwrap();
     // Both slots taken (the two partial heads): one more is refused at once.
     let mut over = TcpStream::connect(&addr).await.unwrap();
     let refused = until_closed(&mut over).await;
@@ -69,6 +77,9 @@ async fn the_program_bounds_connections() {
         }
     })
     .await;
-    assert!(healthy.is_ok(), "served again once the slow clients are gone");
+    assert!(
+        healthy.is_ok(),
+        "served again once the slow clients are gone"
+    );
     sigterm_and_wait(server);
 }

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use support_protocol::{ManagerId, Timestamp};
 
 use super::hashing::{HashingGate, HashingLimits};
-use super::password::{dummy_hash, hash_password, verify_password};
+use super::password::{dummy_hash, hash_password, verify_password, verify_password_in};
 use super::rate_limit::LoginRateLimiter;
 use super::session::{new_token, session_cookie, token_hash};
 use super::{AuthenticatedManager, ManagerAuth, bearer_token};
@@ -135,7 +135,6 @@ impl BuiltinAuth {
             .filter(|m| m.active)
             .and_then(|m| m.password_hash.clone());
         let found = hash.is_some();
-        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let password = password.to_owned();
         // argon2 takes tens of milliseconds of CPU and ~19 MiB: off the async workers, a bounded
         // number at once. Unknown users are checked against a dummy hash so both cases take the
@@ -143,7 +142,10 @@ impl BuiltinAuth {
         let ok = match self
             .inner
             .gate
-            .run(move || verify_password(&password, &hash))
+            .run(move |memory| match &hash {
+                Some(hash) => verify_password_in(&password, hash, memory),
+                None => verify_password_in(&password, dummy_hash(), memory),
+            })
             .await
         {
             Ok(ok) => ok,

@@ -4,10 +4,11 @@
 //! rather than queued without end. The memory they can take is bounded by the limits, whatever
 //! clients do.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
+use argon2::Block;
 use tokio::sync::Semaphore;
 
 /// The memory one argon2 check takes with the parameters we hash with (the `argon2` crate's
@@ -65,12 +66,62 @@ impl Default for HashingLimits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Busy(pub(crate) u64);
 
-/// Runs password checks under [`HashingLimits`].
+/// A password check for a worker thread, given the thread's argon2 memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
+/// Runs password checks under [`HashingLimits`], on threads of its own: one per permitted check.
+/// Not tokio's blocking pool, which starts a new thread whenever none is idle at that instant:
+/// each new thread gets its own malloc arena, which keeps its 19 MiB after the check, so a
+/// flood of logins grew the heap by 19 MiB per thread ever used (hundreds of MiB) even with two
+/// checks at a time. A fixed set of threads keeps it at one check's memory per thread.
 #[derive(Debug)]
 pub(crate) struct HashingGate {
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
     limits: HashingLimits,
+    /// The workers' queue (they stop when it is dropped with the gate); `None` if no worker
+    /// thread could be started, then checks run on tokio's blocking pool.
+    jobs: Option<mpsc::Sender<Job>>,
+}
+
+/// Starts `count` worker threads taking jobs from one queue; the queue's sender, or `None` if
+/// none could be started.
+fn start_workers(count: usize) -> Option<mpsc::Sender<Job>> {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let mut started = 0;
+    for i in 0..count {
+        let receiver = Arc::clone(&receiver);
+        let spawned = std::thread::Builder::new()
+            .name(format!("support-argon2-{i}"))
+            .spawn(move || {
+                // argon2's working memory, kept for the thread's life (see `verify_password_in`).
+                let mut memory = Vec::new();
+                loop {
+                    // The lock is held only while taking a job, never while running one.
+                    let job = receiver
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .recv();
+                    match job {
+                        // A panicking check (none is known) must not end the thread: its
+                        // caller sees the dropped answer.
+                        Ok(job) => {
+                            let run = std::panic::AssertUnwindSafe(|| job(&mut memory));
+                            if std::panic::catch_unwind(run).is_err() {
+                                memory = Vec::new();
+                            }
+                        }
+                        Err(_) => return,
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => started += 1,
+            Err(error) => tracing::warn!(%error, "a password-check thread could not start"),
+        }
+    }
+    (started > 0).then_some(sender)
 }
 
 /// Forgets one waiter when the wait ends, however it ends (a turn, a timeout, or the request
@@ -93,6 +144,7 @@ impl HashingGate {
             permits: Arc::new(Semaphore::new(limits.concurrent)),
             waiting: AtomicUsize::new(0),
             limits,
+            jobs: start_workers(limits.concurrent),
         }
     }
 
@@ -100,11 +152,11 @@ impl HashingGate {
         self.limits
     }
 
-    /// Runs `check` on a blocking thread once a turn is free. The turn is held until `check`
+    /// Runs `check` on a worker thread once a turn is free. The turn is held until `check`
     /// returns, even if the caller stops waiting, so the bound holds for the threads too.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
-        check: impl FnOnce() -> T + Send + 'static,
+        check: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, Busy> {
         let permit = match Arc::clone(&self.permits).try_acquire_owned() {
             Ok(permit) => permit,
@@ -122,13 +174,20 @@ impl HashingGate {
                 }
             }
         };
-        tokio::task::spawn_blocking(move || {
-            let result = check();
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            let _ = done.send(check(memory));
             drop(permit);
-            result
-        })
-        .await
-        .map_err(|_| Busy(1))
+        });
+        let job = match &self.jobs {
+            Some(jobs) => jobs.send(job).err().map(|mpsc::SendError(job)| job),
+            None => Some(job),
+        };
+        if let Some(job) = job {
+            drop(tokio::task::spawn_blocking(move || job(&mut Vec::new())));
+        }
+        // An error: the check panicked.
+        result.await.map_err(|_| Busy(1))
     }
 }
 
@@ -150,7 +209,7 @@ mod tests {
         let running = tokio::spawn({
             let gate = Arc::clone(&gate);
             async move {
-                gate.run(move || {
+                gate.run(move |_| {
                     let _ = started_tx.send(());
                     held.recv().ok()
                 })
@@ -160,12 +219,12 @@ mod tests {
         started.await.unwrap();
         let queued = tokio::spawn({
             let gate = Arc::clone(&gate);
-            async move { gate.run(|| 2).await }
+            async move { gate.run(|_| 2).await }
         });
         while gate.waiting.load(Ordering::Acquire) == 0 {
             tokio::task::yield_now().await;
         }
-        assert_eq!(gate.run(|| 3).await, Err(Busy(1)), "the queue is full");
+        assert_eq!(gate.run(|_| 3).await, Err(Busy(1)), "the queue is full");
         release.send(()).unwrap();
         assert_eq!(running.await.unwrap(), Ok(Some(())));
         assert_eq!(queued.await.unwrap(), Ok(2));
@@ -182,7 +241,7 @@ mod tests {
         let running = tokio::spawn({
             let gate = Arc::clone(&short);
             async move {
-                gate.run(move || {
+                gate.run(move |_| {
                     let _ = started_tx.send(());
                     held.recv().ok()
                 })
@@ -190,10 +249,10 @@ mod tests {
             }
         });
         started.await.unwrap();
-        assert_eq!(short.run(|| 1).await, Err(Busy(1)), "waited too long");
+        assert_eq!(short.run(|_| 1).await, Err(Busy(1)), "waited too long");
         release.send(()).unwrap();
         running.await.unwrap().unwrap();
-        assert_eq!(short.run(|| 1).await, Ok(1));
+        assert_eq!(short.run(|_| 1).await, Ok(1));
     }
 
     #[test]

@@ -40,10 +40,8 @@ pub(crate) mod routes;
 mod session;
 
 pub use builtin::{BuiltinAuth, LoginError, SESSION_TTL, TOKEN_TTL, create_or_update_manager};
-pub use hashing::{
-    DEFAULT_HASHING_MEMORY, DEFAULT_HASHING_WAIT, HashingLimits, MEMORY_PER_HASH,
-};
 pub use caller::{Caller, bearer_token, is_bot_token};
+pub use hashing::{DEFAULT_HASHING_MEMORY, DEFAULT_HASHING_WAIT, HashingLimits, MEMORY_PER_HASH};
 pub use none::NoManagers;
 #[allow(unused_imports)]
 pub(crate) use origin::is_unsafe;

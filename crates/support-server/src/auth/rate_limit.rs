@@ -241,7 +241,10 @@ mod tests {
         assert!(l.begin("anna", "1.2.3.4").is_ok(), "a credit frees one");
         assert!(l.begin("anna", "1.2.3.4").is_err());
         l.succeeded("anna", "1.2.3.4");
-        assert!(l.check("anna", "1.2.3.4").is_ok(), "a success clears the pair");
+        assert!(
+            l.check("anna", "1.2.3.4").is_ok(),
+            "a success clears the pair"
+        );
 
         // The account count: a success takes back its own attempt only.
         let l = LoginRateLimiter::new();
@@ -251,7 +254,10 @@ mod tests {
         l.begin("boris", "10.0.0.1").unwrap();
         assert!(l.begin("boris", "198.51.100.7").is_err(), "the account cap");
         l.succeeded("boris", "10.0.0.1");
-        assert!(l.check("boris", "198.51.100.7").is_ok(), "one credited back");
+        assert!(
+            l.check("boris", "198.51.100.7").is_ok(),
+            "one credited back"
+        );
         assert!(l.begin("boris", "198.51.100.7").is_ok());
         assert!(l.begin("boris", "198.51.100.8").is_err());
         assert!(l.begin("boris", "10.0.0.1").is_ok(), "the known address");

@@ -46,6 +46,9 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The default connection cap.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
+/// The largest cap honoured: 16,777,216 connections (far past any file-descriptor limit).
+const MAX_CAP: usize = 1 << 24;
+
 /// Connection-level limits for [`serve`].
 ///
 /// ```
@@ -64,7 +67,8 @@ pub struct ServeOptions {
     pub header_read_timeout: Duration,
     /// A connection with no byte moving either way for this long is closed.
     pub idle_timeout: Duration,
-    /// Open connections at most (websockets included); more are refused with a 503. At least 1.
+    /// Open connections at most (websockets included); more are refused with a 503. At least 1
+    /// (and at most 2^24).
     pub max_connections: usize,
 }
 
@@ -108,7 +112,7 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let max = options.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let max = options.max_connections.clamp(1, MAX_CAP);
     let slots = Arc::new(Semaphore::new(max));
     let refusals = refuse::Refusals::default();
     let stopping = CancellationToken::new();
@@ -141,7 +145,7 @@ pub async fn serve(
     drop(listener);
     stopping.cancel();
     // Every connection holds a slot until its socket closes (an upgraded one too).
-    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    let all = u32::try_from(max).unwrap_or(u32::MAX); // at most MAX_CAP
     let _ = slots.acquire_many(all).await;
     Ok(())
 }

@@ -11,7 +11,12 @@ use support_testkit::TestServer;
 
 /// `(status, Retry-After, body)` of one login of `username` from `client` (the server trusts
 /// the loopback proxy, so `X-Forwarded-For` names the client).
-async fn login(s: &TestServer, username: &str, password: &str, client: &str) -> (u16, Option<String>, Value) {
+async fn login(
+    s: &TestServer,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> (u16, Option<String>, Value) {
     let r = s
         .client
         .post(s.url("/support/auth/login/"))
@@ -56,7 +61,10 @@ async fn parallel_guesses_cannot_outrun_the_throttle() {
         }
     }
     println!("parallel_guesses_cannot_outrun_the_throttle: {checked} of 40 guesses checked");
-    assert!(checked <= MAX_FAILURES as usize, "{checked} guesses checked");
+    assert!(
+        checked <= MAX_FAILURES as usize,
+        "{checked} guesses checked"
+    );
     assert!(checked >= 1, "no guess was checked");
     let (status, ..) = login(&s, "anna", "s3cret!", "198.51.100.1").await;
     assert_eq!(status, 429, "the guessing address stays throttled");
@@ -87,7 +95,10 @@ async fn a_login_flood_is_answered_429() {
         async move { login(s, &format!("user{i}"), "wrong", "-").await }
     }))
     .await;
-    let busy: Vec<_> = answers.iter().filter(|(status, ..)| *status == 429).collect();
+    let busy: Vec<_> = answers
+        .iter()
+        .filter(|(status, ..)| *status == 429)
+        .collect();
     for (status, retry, body) in &answers {
         assert!(matches!(status, 400 | 429), "{status} {body}");
         if *status == 429 {

@@ -65,14 +65,12 @@ async fn a_frozen_broker_holds_a_message_post_no_longer_than_the_publish_timeout
         return;
     };
     let parsed = url::Url::parse(&url).unwrap();
-    let target = tokio::net::lookup_host((
-        parsed.host_str().unwrap(),
-        parsed.port().unwrap_or(6379),
-    ))
-    .await
-    .unwrap()
-    .next()
-    .unwrap();
+    let target =
+        tokio::net::lookup_host((parsed.host_str().unwrap(), parsed.port().unwrap_or(6379)))
+            .await
+            .unwrap()
+            .next()
+            .unwrap();
     let (proxy, frozen) = freezable_proxy(target).await;
     let mut proxied = parsed.clone();
     proxied.set_ip_host(proxy.ip()).unwrap();

@@ -49,7 +49,11 @@ async fn response(stream: &mut TcpStream) -> (String, String) {
             }
         }
         let n = stream.read(&mut buf).await.unwrap();
-        assert!(n > 0, "closed mid-response: {}", String::from_utf8_lossy(&data));
+        assert!(
+            n > 0,
+            "closed mid-response: {}",
+            String::from_utf8_lossy(&data)
+        );
         data.extend_from_slice(&buf[..n]);
     }
 }
@@ -102,7 +106,10 @@ async fn slow_and_idle_connections_are_closed() {
     }
     let sent = until_closed(&mut slowloris).await;
     println!("slowloris: closed; the server sent {sent:?}");
-    assert!(sent.is_empty() || sent.starts_with("HTTP/1.1 408"), "{sent}");
+    assert!(
+        sent.is_empty() || sent.starts_with("HTTP/1.1 408"),
+        "{sent}"
+    );
     assert_eq!(until_closed(&mut idle).await, "", "idle keep-alive closed");
     let r = client
         .get(format!("http://{addr}/healthz"))

@@ -49,7 +49,9 @@ async fn close_frame(ws: &mut Ws) -> Option<(CloseCode, String)> {
         }
         None
     };
-    tokio::time::timeout(HANG, read).await.expect("no close frame")
+    tokio::time::timeout(HANG, read)
+        .await
+        .expect("no close frame")
 }
 
 /// A manager and the bot each announce a 16 MiB frame and send 1 KiB of it: each connection is
