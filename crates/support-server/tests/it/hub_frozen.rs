@@ -97,9 +97,6 @@ async fn a_frozen_broker_holds_a_message_post_no_longer_than_the_publish_timeout
         took.push(started.elapsed());
         assert_eq!(message["text"], format!("while frozen {i}"));
     }
-    println!(
-        "a_frozen_broker: publish timeout {bound:?}; message POSTs took {:?}",
-        took
-    );
+    println!("a_frozen_broker: publish timeout {bound:?}; message POSTs took {took:?}");
     assert_eq!(s.stored_messages(ticket).await.len(), 3, "stored");
 }
