@@ -19,6 +19,7 @@
 //! | [`console`] | the manager web console, embedded assets served at `{mount}/manager/` |
 //! | [`health`] | `/healthz` and `/readyz`, opt-in ([`SupportServerBuilder::health`]) |
 //! | [`metrics`] | the series the server records; Prometheus `/metrics`, opt-in (feature `prometheus`) |
+//! | [`serve`] | serving the router with connection limits `axum::serve` lacks: header-read and idle timeouts, a connection cap |
 //!
 //! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
 //! `redis` (`RedisHub`), `prometheus` (the Prometheus recorder and `/metrics`), `test-util` (the storage conformance suite). With none, the memory
