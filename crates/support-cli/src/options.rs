@@ -113,6 +113,57 @@ pub struct Options {
     /// object per line, for a log collector).
     #[arg(long, env = "SUPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Seconds a client has to send a request's head (from connecting, or from the previous
+    /// response): slow clients and idle keep-alive connections are closed after it.
+    #[arg(
+        long,
+        env = "SUPPORT_HEADER_READ_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub header_read_timeout: u64,
+    /// Seconds a connection may go with no byte sent or received before it is closed
+    /// (websockets are kept alive by pings instead).
+    #[arg(
+        long,
+        env = "SUPPORT_IDLE_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub idle_timeout: u64,
+    /// Open connections at most, websockets included; more are answered 503 and closed. Lowered
+    /// at start to fit the open-file limit, which the program raises to its hard limit.
+    #[arg(
+        long,
+        env = "SUPPORT_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_connections: u64,
+    /// Memory (MiB) that password checks (argon2, 19 MiB each) may use at once: at most that
+    /// many checks run together (and no more than the cores); logins past them wait briefly,
+    /// then get 429.
+    #[arg(
+        long,
+        env = "SUPPORT_LOGIN_MEMORY_MIB",
+        value_name = "MIB",
+        default_value_t = 128,
+        value_parser = clap::value_parser!(u64).range(19..)
+    )]
+    pub login_memory_mib: u64,
+    /// Milliseconds a request waits for `--hub`'s broker to take an event; past it the request
+    /// succeeds anyway (its change is stored) and the failure is logged and counted.
+    #[arg(
+        long,
+        env = "SUPPORT_PUBLISH_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub publish_timeout_ms: u64,
 }
 
 /// The format of the program's log lines.
@@ -146,6 +197,11 @@ impl std::fmt::Debug for Options {
             .field("no_metrics", &self.no_metrics)
             .field("ready_requires_bot", &self.ready_requires_bot)
             .field("log_format", &self.log_format)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("login_memory_mib", &self.login_memory_mib)
+            .field("publish_timeout_ms", &self.publish_timeout_ms)
             .finish()
     }
 }

@@ -1,7 +1,9 @@
 //! [`run`]: the server built from [`Options`], served until SIGINT or SIGTERM.
 
-use std::net::SocketAddr;
+use std::time::Duration;
 
+use support_server::auth::{HashingLimits, MEMORY_PER_HASH};
+use support_server::serve::{ServeOptions, serve};
 use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, metrics, storage};
 
 use crate::error::Error;
@@ -47,6 +49,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
     {
         return Err(Error::ConsoleDir(dir.clone()));
     }
+    // First: the open-file limit, raised before anything opens files.
+    let (serve_options, limit_lines) = serve_options(&options);
     let storage = storage::open(&options.database).await?;
     let generated = ensure_managers(&storage, &options.managers).await?;
     deactivate_managers(&storage, &options.deactivate_managers).await?;
@@ -59,7 +63,9 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .health(true)
         .ready_requires_bot(options.ready_requires_bot)
         .ops_listener(options.ops_bind.is_some())
-        .contract(true);
+        .contract(true)
+        .password_hashing(hashing_limits(options.login_memory_mib))
+        .publish_timeout(Duration::from_millis(options.publish_timeout_ms));
     if !options.no_metrics {
         builder = builder.metrics(metrics::install_prometheus()?);
     }
@@ -107,6 +113,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
         bot_tokens,
     )
     .into_iter()
+    .chain(limit_lines)
     .chain(ops_lines(
         &ops_addr.to_string(),
         !options.no_metrics,
@@ -122,21 +129,20 @@ pub async fn run(options: Options) -> Result<(), Error> {
     }
     let app: axum::Router = support.router();
     let stopping = support.clone();
-    // The operational listener, when it has its own address: stops with the main one.
+    // The operational listener, when it has its own address: the same connection limits, and
+    // it stops with the main one.
     let ops_server = ops_listener.map(|ops| {
         let stopped = support.state().shutdown_token().clone();
-        tokio::spawn(
-            axum::serve(ops, support.ops_router::<()>())
-                .with_graceful_shutdown(async move { stopped.cancelled().await })
-                .into_future(),
-        )
+        tokio::spawn(serve(
+            ops,
+            support.ops_router::<()>(),
+            serve_options,
+            async move { stopped.cancelled().await },
+        ))
     });
-    // Connect info lets the login throttle count failures per client address.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    // With connect info (the login throttle counts failures per client address) and the
+    // connection limits.
+    serve(listener, app, serve_options, async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
         stopping.begin_shutdown();
@@ -150,6 +156,61 @@ pub async fn run(options: Options) -> Result<(), Error> {
     support.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Password checks: one per core within `mib` of argon2 memory.
+fn hashing_limits(mib: u64) -> HashingLimits {
+    let bytes = usize::try_from(mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    let limits = HashingLimits::from_memory_budget(bytes);
+    tracing::info!(
+        concurrent = limits.concurrent,
+        queue = limits.queue,
+        memory_mib = limits.concurrent * MEMORY_PER_HASH / (1024 * 1024),
+        "password checks bounded"
+    );
+    limits
+}
+
+/// File descriptors kept for everything but client connections: the database, the hub, log
+/// files, the ops listener.
+const RESERVED_FILES: u64 = 64;
+
+/// The connection limits, the cap lowered to fit the open-file limit, which is raised to its
+/// hard limit first (the default soft limit, often 1,024, would otherwise run out long before
+/// the cap); with the lines saying so, for the start-up output.
+fn serve_options(options: &Options) -> (ServeOptions, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut max = options.max_connections;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) => {
+            tracing::info!(limit = files, "open-file limit raised to the hard limit");
+            lines.push(format!(
+                "open-file limit: {files} (raised to the hard limit)"
+            ));
+            let fits = files.saturating_sub(RESERVED_FILES).max(1);
+            if fits < max {
+                lines.push(format!(
+                    "  --max-connections lowered from {max} to {fits} to fit it"
+                ));
+                max = fits;
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the open-file limit could not be raised");
+            lines.push(format!("open-file limit not raised: {error}"));
+        }
+    }
+    lines.push(format!(
+        "connections: at most {max} (more get 503); request heads within {} s; no traffic \
+         for {} s closes one",
+        options.header_read_timeout, options.idle_timeout
+    ));
+    let serve = ServeOptions {
+        header_read_timeout: Duration::from_secs(options.header_read_timeout),
+        idle_timeout: Duration::from_secs(options.idle_timeout),
+        max_connections: usize::try_from(max).unwrap_or(usize::MAX),
+    };
+    (serve, lines)
 }
 
 /// How the operator logs into the console, as the start-up output says it.

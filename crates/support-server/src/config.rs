@@ -3,7 +3,9 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use crate::auth::HashingLimits;
 use crate::delivery::DeliveryPolicy;
 
 /// The default REST mount point (the Django layout: `path('support/', ...)`).
@@ -13,6 +15,9 @@ pub const DEFAULT_WS_PREFIX: &str = "/ws/support";
 /// The default request body limit: a 4,096-character text of 4-byte characters is 16 KiB of
 /// JSON, escaped perhaps 6x; 64 KiB bounds every legitimate body with room to spare.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The default bound on handing one event to a broker (Redis, Postgres): a REST request never
+/// waits longer for a slow or frozen broker.
+pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How the support routes are laid out and secured.
 #[derive(Clone)]
@@ -67,6 +72,12 @@ pub struct SupportConfig {
     /// Serve the contract documents, `{mount}/openapi.json` and `{mount}/schema/events.json`
     /// (see [`crate::contract`]); off by default, so a host's own paths are left alone.
     pub contract: bool,
+    /// How many password checks run at once and wait, for the built-in authentication the
+    /// builder creates.
+    pub password_hashing: HashingLimits,
+    /// The longest a request waits for the event hub to take an event; past it the request
+    /// still succeeds (its write is committed), and the failure is logged and counted.
+    pub publish_timeout: Duration,
 }
 
 impl Default for SupportConfig {
@@ -89,6 +100,8 @@ impl Default for SupportConfig {
             metrics: None,
             ops_listener: false,
             contract: false,
+            password_hashing: HashingLimits::default(),
+            publish_timeout: DEFAULT_PUBLISH_TIMEOUT,
         }
     }
 }
@@ -116,7 +129,11 @@ impl fmt::Debug for SupportConfig {
             .field("contract", &self.contract);
         #[cfg(feature = "prometheus")]
         debug.field("metrics", &self.metrics.is_some());
-        debug.field("ops_listener", &self.ops_listener).finish()
+        debug
+            .field("ops_listener", &self.ops_listener)
+            .field("password_hashing", &self.password_hashing)
+            .field("publish_timeout", &self.publish_timeout)
+            .finish()
     }
 }
 

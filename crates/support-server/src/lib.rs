@@ -20,6 +20,7 @@
 //! | [`health`] | `/healthz` and `/readyz`, opt-in ([`SupportServerBuilder::health`]) |
 //! | [`metrics`] | the series the server records; Prometheus `/metrics`, opt-in (feature `prometheus`) |
 //! | [`contract`] | the OpenAPI document and the websocket events' JSON Schema, generated from the types; served opt-in ([`SupportServerBuilder::contract`]) |
+//! | [`serve`] | serving the router with connection limits `axum::serve` lacks: header-read and idle timeouts, a connection cap |
 //!
 //! Features: `sqlite` (default: `SqliteStorage`), `postgres` (`PostgresStorage`, `PgHub`),
 //! `redis` (`RedisHub`), `prometheus` (the Prometheus recorder and `/metrics`), `test-util` (the storage conformance suite). With none, the memory
@@ -40,6 +41,7 @@ pub mod metrics;
 mod redact;
 pub mod request_id;
 mod router;
+pub mod serve;
 mod server;
 mod state;
 pub mod storage;

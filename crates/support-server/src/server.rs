@@ -309,6 +309,22 @@ impl SupportServerBuilder {
         self
     }
 
+    /// How many password checks (argon2, ~19 MiB each) the built-in authentication runs at once
+    /// and lets wait; a login past them is answered 429 (default:
+    /// [`HashingLimits::default`](crate::auth::HashingLimits::default)). A
+    /// [`Self::builtin_auth`] given ready-made keeps its own.
+    pub fn password_hashing(mut self, limits: crate::auth::HashingLimits) -> Self {
+        self.config.password_hashing = limits;
+        self
+    }
+
+    /// The longest a REST request waits for the event hub to take an event (default 1 s); past
+    /// it the request still succeeds and the failure is logged and counted.
+    pub fn publish_timeout(mut self, timeout: Duration) -> Self {
+        self.config.publish_timeout = timeout;
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> SupportServer {
         let mut config = self.config;
@@ -326,7 +342,7 @@ impl SupportServerBuilder {
         let (manager_auth, builtin_auth) = match (self.manager_auth, self.builtin_auth) {
             (Some(auth), builtin) => (auth, builtin),
             (None, _) => {
-                let builtin = BuiltinAuth::new(storage.clone());
+                let builtin = BuiltinAuth::with_limits(storage.clone(), config.password_hashing);
                 (
                     Arc::new(builtin.clone()) as Arc<dyn ManagerAuth>,
                     Some(builtin),

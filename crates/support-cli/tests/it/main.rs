@@ -4,11 +4,13 @@
 //! second start on the same SQLite file finds the ticket. Also: the README's quick-start command
 //! run as a newcomer would (its printed credentials log into the console), `--help` and
 //! `--version`, a bad `--hub`, two instances sharing Postgres and a broker hub, and the
-//! operational endpoints (`ops.rs`: health and metrics on their own address).
+//! operational endpoints (`ops.rs`: health and metrics on their own address), and the
+//! connection limits (`limits.rs`).
 #![cfg(unix)]
 // A build without some backend leaves some helpers unused.
 #![cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 
+mod limits;
 mod ops;
 mod process;
 mod program;

@@ -48,6 +48,16 @@ fn help_names_the_variables_but_never_shows_their_secret_values() {
         }
         // A value that is no secret is still shown.
         assert!(help.contains("a-channel"), "{flag}:\n{help}");
+        // The resource limits, with their variables.
+        for var in [
+            "SUPPORT_HEADER_READ_TIMEOUT",
+            "SUPPORT_IDLE_TIMEOUT",
+            "SUPPORT_MAX_CONNECTIONS",
+            "SUPPORT_LOGIN_MEMORY_MIB",
+            "SUPPORT_PUBLISH_TIMEOUT_MS",
+        ] {
+            assert!(help.contains(var), "{flag}: {var} is named:\n{help}");
+        }
         // Operators' help, not the specification's: no `[S3]`, `[A2]`, `(SPEC A3)`.
         assert!(
             !help.contains("SPEC") && !help.contains("[S3]"),

@@ -52,13 +52,22 @@ pub(crate) fn parse_id(raw: &str) -> Result<TicketId, ApiError> {
 }
 
 /// Publishes an event; a hub failure is logged, never turned into a failed request, because the
-/// write it reports is already committed.
+/// write it reports is already committed. A broker that does not take the event within
+/// [`SupportConfig::publish_timeout`] counts as failed: a slow or frozen broker never holds the
+/// request longer.
 pub(crate) async fn publish(state: &AppState, audience: Audience, event: ServerEvent) {
     let label = crate::metrics::event_label(&event);
-    let published = state.hub().publish(HubEvent::new(audience, event)).await;
-    crate::metrics::event_published(label, published.is_ok());
-    if let Err(err) = published {
-        tracing::error!(error = %err, "publishing an event failed");
+    let bound = state.config().publish_timeout;
+    let published =
+        tokio::time::timeout(bound, state.hub().publish(HubEvent::new(audience, event))).await;
+    crate::metrics::event_published(label, matches!(published, Ok(Ok(()))));
+    match published {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::error!(error = %err, "publishing an event failed"),
+        Err(_) => tracing::error!(
+            timeout_ms = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX),
+            "publishing an event timed out; the event hub's broker is slow or unreachable"
+        ),
     }
 }
 

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use axum::http::request::Parts;
 use support_protocol::{ManagerId, Timestamp};
 
-use super::password::{dummy_hash, hash_password, verify_password};
+use super::hashing::{HashingGate, HashingLimits};
+use super::password::{dummy_hash, hash_password, verify_password, verify_password_in};
 use super::rate_limit::LoginRateLimiter;
 use super::session::{new_token, session_cookie, token_hash};
 use super::{AuthenticatedManager, ManagerAuth, bearer_token};
@@ -35,6 +36,7 @@ pub struct BuiltinAuth {
 struct Inner {
     storage: DynStorage,
     limiter: LoginRateLimiter,
+    gate: HashingGate,
 }
 
 impl std::fmt::Debug for BuiltinAuth {
@@ -53,23 +55,40 @@ pub enum LoginError {
     /// all, so the response reveals nothing).
     #[error("invalid username or password")]
     InvalidCredentials,
-    /// Too many failures for this username and address; retry after this many seconds.
+    /// Too many failures (or attempts under way) for this username and address; retry after
+    /// this many seconds.
     #[error("too many failed logins; retry in {0} s")]
     Throttled(u64),
+    /// Password checks are saturated (see [`HashingLimits`]): the login was not checked; retry
+    /// after this many seconds.
+    #[error("too many logins at once; retry in {0} s")]
+    Busy(u64),
     /// The storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
 impl BuiltinAuth {
-    /// The built-in authentication over `storage` (the server's storage).
+    /// The built-in authentication over `storage` (the server's storage), with the default
+    /// [`HashingLimits`].
     pub fn new(storage: DynStorage) -> Self {
+        Self::with_limits(storage, HashingLimits::default())
+    }
+
+    /// The built-in authentication over `storage`, running password checks under `limits`.
+    pub fn with_limits(storage: DynStorage, limits: HashingLimits) -> Self {
         Self {
             inner: Arc::new(Inner {
                 storage,
                 limiter: LoginRateLimiter::new(),
+                gate: HashingGate::new(limits),
             }),
         }
+    }
+
+    /// The limits password checks run under.
+    pub fn hashing_limits(&self) -> HashingLimits {
+        self.inner.gate.limits()
     }
 
     /// The storage holding managers and sessions.
@@ -90,37 +109,58 @@ impl BuiltinAuth {
 
     /// Checks credentials, counting failures per `(username, client)` where `client` is the
     /// caller's address (or any stable key). Returns the manager on success.
+    ///
+    /// The attempt counts toward the throttle before its password is checked (credited back on
+    /// success), so parallel guesses cannot outrun it; the check itself waits for a turn under
+    /// the [`HashingLimits`], and [`LoginError::Busy`] when none comes.
     pub async fn verify_credentials(
         &self,
         username: &str,
         password: &str,
         client: &str,
     ) -> Result<ManagerRecord, LoginError> {
-        if let Err(secs) = self.inner.limiter.check(username, client) {
-            return Err(LoginError::Throttled(secs));
-        }
-        let record = self.storage().manager_by_username(username).await?;
+        let limiter = &self.inner.limiter;
+        limiter
+            .begin(username, client)
+            .map_err(LoginError::Throttled)?;
+        let record = match self.storage().manager_by_username(username).await {
+            Ok(record) => record,
+            Err(e) => {
+                limiter.credit(username, client);
+                return Err(e.into());
+            }
+        };
         let hash = record
             .as_ref()
             .filter(|m| m.active)
             .and_then(|m| m.password_hash.clone());
         let found = hash.is_some();
-        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let password = password.to_owned();
-        // argon2 takes tens of milliseconds of CPU: off the async workers. Unknown users are
-        // checked against a dummy hash so both cases take the same time.
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        // argon2 takes tens of milliseconds of CPU and ~19 MiB: off the async workers, a bounded
+        // number at once. Unknown users are checked against a dummy hash so both cases take the
+        // same time.
+        let ok = match self
+            .inner
+            .gate
+            .run(move |memory| match &hash {
+                Some(hash) => verify_password_in(&password, hash, memory),
+                None => verify_password_in(&password, dummy_hash(), memory),
+            })
             .await
-            .unwrap_or(false);
+        {
+            Ok(ok) => ok,
+            Err(busy) => {
+                limiter.credit(username, client);
+                return Err(LoginError::Busy(busy.0));
+            }
+        };
         match record {
             Some(m) if ok && found => {
-                self.inner.limiter.reset(username, client);
+                limiter.succeeded(username, client);
                 Ok(m)
             }
-            _ => {
-                self.inner.limiter.record_failure(username, client);
-                Err(LoginError::InvalidCredentials)
-            }
+            // The failure was counted when the attempt began.
+            _ => Err(LoginError::InvalidCredentials),
         }
     }
 

@@ -31,6 +31,7 @@ pub trait ManagerAuth: Send + Sync + 'static {
 
 mod builtin;
 mod caller;
+mod hashing;
 mod none;
 mod origin;
 mod password;
@@ -40,6 +41,7 @@ mod session;
 
 pub use builtin::{BuiltinAuth, LoginError, SESSION_TTL, TOKEN_TTL, create_or_update_manager};
 pub use caller::{Caller, bearer_token, is_bot_token};
+pub use hashing::{DEFAULT_HASHING_MEMORY, DEFAULT_HASHING_WAIT, HashingLimits, MEMORY_PER_HASH};
 pub use none::NoManagers;
 #[allow(unused_imports)]
 pub(crate) use origin::is_unsafe;

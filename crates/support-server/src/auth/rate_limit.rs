@@ -11,6 +11,11 @@
 //!   successfully within [`KNOWN_FOR`] (the real user's office or home): an attacker can slow
 //!   logins from new addresses, never lock the user out of every address. Known addresses are
 //!   kept in memory, so a restart forgets them (the account window is forgotten too).
+//!
+//! An attempt counts as a failure from the moment it [begins](LoginRateLimiter::begin), before
+//! its password is checked, and is credited back when it [succeeds](LoginRateLimiter::succeeded)
+//! (or never got checked, [`credit`](LoginRateLimiter::credit)): so guesses sent in parallel
+//! cannot all be checked before the first failure is counted.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -101,6 +106,15 @@ fn count_failure<K: Clone + Eq + std::hash::Hash>(
     w.failures = w.failures.saturating_add(1);
 }
 
+/// Takes back one failure counted in `map[key]`, if its window is still current.
+fn uncount<K: Eq + std::hash::Hash>(map: &mut HashMap<K, Window>, key: &K, now: Instant) {
+    if let Some(w) = map.get_mut(key)
+        && now.duration_since(w.started) < WINDOW
+    {
+        w.failures = w.failures.saturating_sub(1);
+    }
+}
+
 /// `Err(seconds left)` when `window` is current and has `max` failures.
 fn throttled(window: Option<&Window>, max: u32, now: Instant) -> Result<(), u64> {
     match window {
@@ -134,11 +148,14 @@ impl LoginRateLimiter {
     pub fn check(&self, username: &str, ip: &str) -> Result<(), u64> {
         let now = Instant::now();
         let counts = self.lock();
-        let key = Self::key(username, ip);
-        throttled(counts.pairs.get(&key), MAX_FAILURES, now)?;
+        Self::check_locked(&counts, &Self::key(username, ip), now)
+    }
+
+    fn check_locked(counts: &Counts, key: &(String, String), now: Instant) -> Result<(), u64> {
+        throttled(counts.pairs.get(key), MAX_FAILURES, now)?;
         let known = counts
             .known
-            .get(&key)
+            .get(key)
             .is_some_and(|at| now.duration_since(*at) < KNOWN_FOR);
         if known {
             return Ok(());
@@ -153,6 +170,41 @@ impl LoginRateLimiter {
         let key = Self::key(username, ip);
         count_failure(&mut counts.accounts, key.0.clone(), now);
         count_failure(&mut counts.pairs, key, now);
+    }
+
+    /// Begins an attempt: `Err(seconds)` as [`Self::check`] does, else counts the attempt as a
+    /// failure at once (in one step with the check, so parallel attempts cannot all pass it).
+    /// End it with [`Self::succeeded`], or [`Self::credit`] if the password was never checked;
+    /// a failed attempt needs nothing more.
+    pub fn begin(&self, username: &str, ip: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut counts = self.lock();
+        let key = Self::key(username, ip);
+        Self::check_locked(&counts, &key, now)?;
+        count_failure(&mut counts.accounts, key.0.clone(), now);
+        count_failure(&mut counts.pairs, key, now);
+        Ok(())
+    }
+
+    /// Takes back the failure a [`Self::begin`] counted, for an attempt whose password was
+    /// never checked (the checks were saturated, the storage failed).
+    pub fn credit(&self, username: &str, ip: &str) {
+        let now = Instant::now();
+        let mut counts = self.lock();
+        let key = Self::key(username, ip);
+        uncount(&mut counts.accounts, &key.0, now);
+        uncount(&mut counts.pairs, &key, now);
+    }
+
+    /// Ends a [`Self::begin`] that logged in: takes back its count from the account and
+    /// [resets](Self::reset) the pair.
+    pub fn succeeded(&self, username: &str, ip: &str) {
+        {
+            let now = Instant::now();
+            let mut counts = self.lock();
+            uncount(&mut counts.accounts, &Self::key(username, ip).0, now);
+        }
+        self.reset(username, ip);
     }
 
     /// Forgets the pair's failures and remembers the address as known for the user (after a
@@ -174,6 +226,42 @@ impl LoginRateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Attempts count from their beginning: with every attempt still running, no more than
+    /// [`MAX_FAILURES`] begin; a success and a credit give their count back.
+    #[tokio::test(start_paused = true)]
+    async fn attempts_count_before_their_check_ends() {
+        let l = LoginRateLimiter::new();
+        let begun = (0..3 * MAX_FAILURES)
+            .filter(|_| l.begin("anna", "1.2.3.4").is_ok())
+            .count();
+        assert_eq!(begun, MAX_FAILURES as usize, "in flight counts");
+        assert_eq!(l.begin("anna", "1.2.3.4"), Err(300));
+        l.credit("anna", "1.2.3.4");
+        assert!(l.begin("anna", "1.2.3.4").is_ok(), "a credit frees one");
+        assert!(l.begin("anna", "1.2.3.4").is_err());
+        l.succeeded("anna", "1.2.3.4");
+        assert!(
+            l.check("anna", "1.2.3.4").is_ok(),
+            "a success clears the pair"
+        );
+
+        // The account count: a success takes back its own attempt only.
+        let l = LoginRateLimiter::new();
+        for i in 0..ACCOUNT_MAX_FAILURES - 1 {
+            l.begin("boris", &format!("192.0.2.{}", i % 50)).unwrap();
+        }
+        l.begin("boris", "10.0.0.1").unwrap();
+        assert!(l.begin("boris", "198.51.100.7").is_err(), "the account cap");
+        l.succeeded("boris", "10.0.0.1");
+        assert!(
+            l.check("boris", "198.51.100.7").is_ok(),
+            "one credited back"
+        );
+        assert!(l.begin("boris", "198.51.100.7").is_ok());
+        assert!(l.begin("boris", "198.51.100.8").is_err());
+        assert!(l.begin("boris", "10.0.0.1").is_ok(), "the known address");
+    }
 
     #[tokio::test(start_paused = true)]
     async fn blocks_after_max_failures_until_the_window_ends() {

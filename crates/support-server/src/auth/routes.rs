@@ -209,12 +209,17 @@ async fn check_credentials(
             crate::metrics::login_failure("throttled");
             Err(ApiError::TooManyRequests(secs))
         }
+        Err(LoginError::Busy(secs)) => {
+            crate::metrics::login_failure("busy");
+            Err(ApiError::TooManyRequests(secs))
+        }
         Err(LoginError::Storage(e)) => Err(ApiError::Storage(e)),
     }
 }
 
 /// `POST {mount}/auth/login/` `{username, password}` (JSON or form): 200 with the manager and
-/// the session cookie; 400 `{"detail": "Invalid username or password."}`; 429 when throttled.
+/// the session cookie; 400 `{"detail": "Invalid username or password."}`; 429 with
+/// `Retry-After` when throttled or when password checks are saturated.
 async fn login(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
     let (parts, body) = req.into_parts();
     let body = limited_body(&state, body).await?;

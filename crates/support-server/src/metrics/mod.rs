@@ -19,7 +19,7 @@
 //! | `support_storage_commit_seconds` | histogram | `backend` (`sqlite`, `postgres`) | a message write's commit (SQLite: one group commit) |
 //! | `support_storage_commit_batch_size` | histogram | `backend` | messages per commit (SQLite's group commit; 1 on Postgres) |
 //! | `support_deliveries_total` | counter | `outcome` (`sent`, `retried`, `failed`), `reason` | replies' delivery reports |
-//! | `support_login_failures_total` | counter | `reason` (`credentials`, `throttled`) | refused manager logins |
+//! | `support_login_failures_total` | counter | `reason` (`credentials`, `throttled`, `busy`) | refused manager logins (`busy`: password checks saturated) |
 //!
 //! Every label has a bounded set of values: `route` is the route's pattern
 //! (`/support/tickets/{id}/`), or `unmatched` for a path no route serves; `method` is one of the
@@ -223,7 +223,8 @@ pub(crate) fn delivery(outcome: &'static str, reason: &'static str) {
     ::metrics::counter!(DELIVERIES, "outcome" => outcome, "reason" => reason).increment(1);
 }
 
-/// A refused login: `credentials` (unknown name, wrong password, inactive) or `throttled`.
+/// A refused login: `credentials` (unknown name, wrong password, inactive), `throttled`, or
+/// `busy` (password checks saturated).
 pub(crate) fn login_failure(reason: &'static str) {
     ::metrics::counter!(LOGIN_FAILURES, "reason" => reason).increment(1);
 }

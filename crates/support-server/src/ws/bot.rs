@@ -149,7 +149,8 @@ async fn run(
                     Err(RecvError::Closed) => break 'conn Stop::Close(CLOSE_GOING_AWAY, "event hub closed"),
                 },
                 incoming = socket.recv() => match incoming {
-                    None | Some(Err(_)) => break 'conn Stop::Gone,
+                    None => break 'conn Stop::Gone,
+                    Some(Err(e)) => break 'conn super::read_failed(&e),
                     // The bot sends nothing; pings are answered by the websocket layer and a
                     // close is answered on the next read.
                     Some(Ok(_)) => continue,

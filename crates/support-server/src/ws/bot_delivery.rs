@@ -74,7 +74,8 @@ pub(super) async fn run(
                 biased;
                 () = shutdown.cancelled() => break 'conn Stop::Close(CLOSE_GOING_AWAY, "server shutting down"),
                 incoming = socket.recv() => match incoming {
-                    None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break 'conn Stop::Gone,
+                    None | Some(Ok(Frame::Close(_))) => break 'conn Stop::Gone,
+                    Some(Err(e)) => break 'conn super::read_failed(&e),
                     Some(Ok(Frame::Text(text))) => {
                         match report(&mut socket, &state, &owner, text.as_str(), &shutdown).await {
                             Ok(Report::Settled(id)) => {

@@ -90,7 +90,8 @@ async fn run(
                 Err(RecvError::Closed) => break Stop::Close(CLOSE_GOING_AWAY, "event hub closed"),
             },
             incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) => break Stop::Gone,
+                None => break Stop::Gone,
+                Some(Err(e)) => break super::read_failed(&e),
                 Some(Ok(Message::Text(text))) => {
                     if text.len() > MAX_FRAME_BYTES {
                         vec![error(

@@ -35,10 +35,15 @@ use crate::state::AppState;
 /// gets an `error` event `too_large` and the connection stays open.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
-/// The protocol-level cap: a message larger than this is not even buffered; the connection is
-/// closed with 1009. It bounds the memory one client can make the server allocate, while frames
-/// between [`MAX_FRAME_BYTES`] and this still get a polite `too_large` error.
-const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// The protocol-level cap on a frame and on a message: a frame whose header announces more is
+/// refused as the header arrives (its payload is never buffered), as is a fragmented message
+/// growing past it, and the connection is closed with 1009 and a reason. It bounds the memory
+/// one client can make the server allocate, while frames between [`MAX_FRAME_BYTES`] and this
+/// still get a polite `too_large` error.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Close code 1009: a frame or message over [`MAX_MESSAGE_BYTES`].
+pub(crate) const CLOSE_TOO_BIG: u16 = 1009;
 
 /// The initial read buffer of a connection. tungstenite's default is 128 KiB, allocated and
 /// zero-filled per connection, which made an idle manager socket cost ~124 KiB of RSS. Manager
@@ -112,6 +117,7 @@ pub(crate) fn upgrade_or_error(
 ) -> Result<WebSocketUpgrade, Box<Response>> {
     ws.map(|ws| {
         ws.max_message_size(MAX_MESSAGE_BYTES)
+            .max_frame_size(MAX_MESSAGE_BYTES)
             .read_buffer_size(READ_BUFFER_BYTES)
     })
     .map_err(|rejection| {
@@ -129,6 +135,24 @@ pub(crate) enum Stop {
     /// Close with this code and reason.
     Close(u16, &'static str),
 }
+
+/// How a connection ends after a failed read: a frame or message over [`MAX_MESSAGE_BYTES`]
+/// gets close 1009 with a reason (tungstenite refuses it, but sends no close frame itself);
+/// any other failure means the client is gone.
+pub(crate) fn read_failed(error: &axum::Error) -> Stop {
+    let too_big = std::error::Error::source(error)
+        .and_then(|e| e.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+    if too_big {
+        tracing::info!("websocket frame over {MAX_MESSAGE_BYTES} bytes refused (1009)");
+        Stop::Close(CLOSE_TOO_BIG, TOO_BIG_REASON)
+    } else {
+        Stop::Gone
+    }
+}
+
+/// The reason sent with close 1009 (at most 123 bytes, as a close reason must be).
+const TOO_BIG_REASON: &str = "frame or message too large: at most 1048576 bytes";
 
 /// Sends a text frame within [`SEND_TIMEOUT`]; gives up early on shutdown.
 pub(crate) async fn send_text(

@@ -9,22 +9,28 @@
 //! | `rest_e2e`, `rest_golden` | the REST API end to end, and the Python original's recorded cases replayed |
 //! | `request_ids` | the `x-request-id` of every route |
 //! | `auth_builtin` | built-in manager authentication |
-//! | `ws_manager`, `ws_bot`, `ws_bot_delivery`, `ws_auth`, `ws_bad_input`, `ws_slow` | the websockets |
+//! | `auth_bounds` | logins under load: parallel guesses and floods (429) |
+//! | `serve_limits` | `support_server::serve`: header-read and idle timeouts, the connection cap |
+//! | `ws_manager`, `ws_bot`, `ws_bot_delivery`, `ws_auth`, `ws_bad_input`, `ws_slow`, `ws_too_big` | the websockets |
 //! | `hub_broker` | two instances over the Postgres and Redis hubs |
+//! | `hub_frozen` | a frozen Redis broker holds no request beyond the publish timeout |
 //! | `console_browser` | the manager console in headless Chromium |
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
+mod auth_bounds;
 mod auth_builtin;
 mod bad_input;
 mod console_browser;
 mod contract;
 mod health;
 mod hub_broker;
+mod hub_frozen;
 mod request_ids;
 mod rest_e2e;
 mod rest_golden;
 mod rest_links;
+mod serve_limits;
 mod storage;
 mod ws_auth;
 mod ws_bad_input;
@@ -32,3 +38,4 @@ mod ws_bot;
 mod ws_bot_delivery;
 mod ws_manager;
 mod ws_slow;
+mod ws_too_big;
