@@ -42,6 +42,10 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// still get a polite `too_large` error.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// Close code 1002: a frame that breaks the websocket protocol.
+pub(crate) const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// Close code 1007: a text frame that is not UTF-8.
+pub(crate) const CLOSE_INVALID_PAYLOAD: u16 = 1007;
 /// Close code 1009: a frame or message over [`MAX_MESSAGE_BYTES`].
 pub(crate) const CLOSE_TOO_BIG: u16 = 1009;
 
@@ -137,17 +141,28 @@ pub(crate) enum Stop {
 }
 
 /// How a connection ends after a failed read: a frame or message over [`MAX_MESSAGE_BYTES`]
-/// gets close 1009 with a reason (tungstenite refuses it, but sends no close frame itself);
-/// any other failure means the client is gone.
+/// gets close 1009 with a reason; a frame that breaks the protocol (reserved bits, an unknown
+/// opcode, a fragmented or oversized control frame) gets 1002, a text frame that is not UTF-8
+/// gets 1007 (RFC 6455, 7.4.1). tungstenite refuses all of these but sends no close frame
+/// itself, so without this the client saw the connection drop without a reason. Any other
+/// failure means the client is gone.
 pub(crate) fn read_failed(error: &axum::Error) -> Stop {
-    let too_big = std::error::Error::source(error)
-        .and_then(|e| e.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
-    if too_big {
-        tracing::info!("websocket frame over {MAX_MESSAGE_BYTES} bytes refused (1009)");
-        Stop::Close(CLOSE_TOO_BIG, TOO_BIG_REASON)
-    } else {
-        Stop::Gone
+    let refused =
+        std::error::Error::source(error).and_then(|e| e.downcast_ref::<tungstenite::Error>());
+    match refused {
+        Some(tungstenite::Error::Capacity(_)) => {
+            tracing::info!("websocket frame over {MAX_MESSAGE_BYTES} bytes refused (1009)");
+            Stop::Close(CLOSE_TOO_BIG, TOO_BIG_REASON)
+        }
+        Some(tungstenite::Error::Protocol(violation)) => {
+            tracing::info!(%violation, "websocket protocol violation (1002)");
+            Stop::Close(CLOSE_PROTOCOL_ERROR, "protocol error")
+        }
+        Some(tungstenite::Error::Utf8(_)) => {
+            tracing::info!("websocket text frame not UTF-8 (1007)");
+            Stop::Close(CLOSE_INVALID_PAYLOAD, "text frame is not valid UTF-8")
+        }
+        _ => Stop::Gone,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Websocket frames over the protocol cap (1 MiB, issue 15): refused as their header arrives,
-//! never buffered, with close 1009 and a reason.
+//! never buffered, with close 1009 and a reason. And frames that break the protocol get 1002,
+//! text that is not UTF-8 1007, never a silent drop.
 
 use std::time::Duration;
 
@@ -96,6 +97,64 @@ async fn an_oversized_frame_is_refused_with_1009_as_its_header_arrives() {
         "an_oversized_frame_is_refused_with_1009: 20 connections announcing 16 MiB frames; \
          process RSS {before} KiB before, {after} KiB after"
     );
+    // The server still serves.
+    drop(s.manager_ws(&session).await);
+}
+
+/// Writes raw bytes (a hand-made frame) to the socket, bypassing the client's own checks.
+async fn write_raw(ws: &mut Ws, bytes: &[u8]) {
+    let raw = ws.get_mut();
+    raw.write_all(bytes).await.unwrap();
+    raw.flush().await.unwrap();
+}
+
+/// A masked frame with this first byte (FIN, RSV bits, opcode) and payload (mask 0: the payload
+/// goes as it is).
+fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![first, 0x80 | u8::try_from(payload.len()).unwrap()];
+    frame.extend_from_slice(&[0, 0, 0, 0]);
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Each protocol violation closes the manager's and the bot's connection with its code and a
+/// reason, rather than dropping it silently.
+#[tokio::test]
+async fn protocol_violations_get_1002_and_bad_utf8_1007() {
+    let s = TestServer::default_server().await;
+    let (_, session) = s.manager("anna").await;
+    let cases: [(&str, Vec<u8>, CloseCode); 4] = [
+        (
+            "a reserved bit set",
+            masked(0x80 | 0x40 | 0x1, b"{}"),
+            CloseCode::Protocol,
+        ),
+        (
+            "an unknown data opcode",
+            masked(0x80 | 0x3, b"{}"),
+            CloseCode::Protocol,
+        ),
+        ("a fragmented ping", masked(0x9, b"p"), CloseCode::Protocol),
+        (
+            "a text frame of invalid UTF-8",
+            masked(0x80 | 0x1, &[0xff, 0xfe, 0xfd]),
+            CloseCode::Invalid,
+        ),
+    ];
+    for kind in ["manager", "bot"] {
+        for (what, frame, expected) in &cases {
+            let mut ws = match kind {
+                "manager" => s.manager_ws(&session).await,
+                _ => s.bot_ws(None).await,
+            };
+            write_raw(&mut ws, frame).await;
+            let (code, reason) = close_frame(&mut ws)
+                .await
+                .unwrap_or_else(|| panic!("{kind}, {what}: no close frame"));
+            assert_eq!(code, *expected, "{kind}, {what}: {reason}");
+            assert!(!reason.is_empty(), "{kind}, {what}: a reason");
+        }
+    }
     // The server still serves.
     drop(s.manager_ws(&session).await);
 }
