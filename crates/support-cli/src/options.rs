@@ -164,6 +164,17 @@ pub struct Options {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub publish_timeout_ms: u64,
+    /// How many of the newest manager events are kept for reconnecting consoles to resume from;
+    /// a console further behind reloads. With `--hub local` they are kept in memory, with a
+    /// broker in the database (shared by every instance).
+    #[arg(
+        long,
+        env = "SUPPORT_EVENT_LOG_CAPACITY",
+        value_name = "EVENTS",
+        default_value_t = support_server::config::DEFAULT_EVENT_LOG_CAPACITY,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub event_log_capacity: u64,
 }
 
 /// The format of the program's log lines.
@@ -202,6 +213,7 @@ impl std::fmt::Debug for Options {
             .field("max_connections", &self.max_connections)
             .field("login_memory_mib", &self.login_memory_mib)
             .field("publish_timeout_ms", &self.publish_timeout_ms)
+            .field("event_log_capacity", &self.event_log_capacity)
             .finish()
     }
 }

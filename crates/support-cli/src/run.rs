@@ -65,7 +65,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .ops_listener(options.ops_bind.is_some())
         .contract(true)
         .password_hashing(hashing_limits(options.login_memory_mib))
-        .publish_timeout(Duration::from_millis(options.publish_timeout_ms));
+        .publish_timeout(Duration::from_millis(options.publish_timeout_ms))
+        .event_log_capacity(options.event_log_capacity);
     if !options.no_metrics {
         builder = builder.metrics(metrics::install_prometheus()?);
     }

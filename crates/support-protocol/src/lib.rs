@@ -14,6 +14,7 @@
 //! | [`bot_event`] | extension: the bot websocket's delivery mode, [`BotEvent`], [`DeliveryOffer`] |
 //! | [`client_event`] | manager → server websocket events: [`ClientEvent`] |
 //! | [`server_event`] | server → client websocket events: [`ServerEvent`] |
+//! | [`resume`] | extension: resumable manager events, [`Sequenced`], [`Resumed`], [`ResyncRequired`] |
 //! | [`validate`] | the title and text limits: [`validate_title`], [`validate_text`] |
 //! | `schema` | feature `schema`: JSON Schemas of every wire type (`schemars::JsonSchema`), the websocket events' document |
 //!
@@ -42,6 +43,7 @@ mod event_codec;
 pub mod ids;
 pub mod message;
 pub mod rest;
+pub mod resume;
 #[cfg(feature = "schema")]
 #[cfg_attr(docsrs, doc(cfg(feature = "schema")))]
 pub mod schema;
@@ -60,6 +62,7 @@ pub use event_codec::DecodeError;
 pub use ids::{ManagerId, MessageId, TelegramId, TicketId};
 pub use message::{Message, Sender};
 pub use rest::{ErrorBody, Listing, NewMessage, NewTicket, Page, TicketFilter, TicketPatch};
+pub use resume::{Resumed, ResyncRequired, Sequenced};
 pub use server_event::{
     ErrorCode, ErrorEvent, MessageDelivery, MessageList, MessageNew, MessageViewed, ServerEvent,
     TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,

@@ -6,7 +6,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::event_codec::tagged;
-use crate::{DeliveryOffer, DeliveryProceed, ManagerId, Message, TelegramUser, Ticket, TicketId};
+use crate::{
+    DeliveryOffer, DeliveryProceed, ManagerId, Message, Resumed, ResyncRequired, TelegramUser,
+    Ticket, TicketId,
+};
 
 /// `ticket.created`: a ticket was opened \[W5\]; sent to every manager.
 ///
@@ -363,6 +366,10 @@ pub enum ServerEvent {
     DeliveryProceed(DeliveryProceed),
     /// `error` (extension).
     Error(ErrorEvent),
+    /// `resumed` (extension, manager websocket: [`crate::resume`]).
+    Resumed(Resumed),
+    /// `resync_required` (extension, manager websocket: [`crate::resume`]).
+    ResyncRequired(ResyncRequired),
     /// A `type` this version does not know, kept as raw JSON \[C3\].
     Unknown(Value),
 }
@@ -382,6 +389,8 @@ impl ServerEvent {
             Self::DeliveryOffer(_) => DeliveryOffer::TYPE,
             Self::DeliveryProceed(_) => DeliveryProceed::TYPE,
             Self::Error(_) => ErrorEvent::TYPE,
+            Self::Resumed(_) => Resumed::TYPE,
+            Self::ResyncRequired(_) => ResyncRequired::TYPE,
             Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
         }
     }
@@ -407,6 +416,8 @@ impl Serialize for ServerEvent {
             Self::DeliveryOffer(p) => tagged(serializer, DeliveryOffer::TYPE, p),
             Self::DeliveryProceed(p) => tagged(serializer, DeliveryProceed::TYPE, p),
             Self::Error(p) => tagged(serializer, ErrorEvent::TYPE, p),
+            Self::Resumed(p) => tagged(serializer, Resumed::TYPE, p),
+            Self::ResyncRequired(p) => tagged(serializer, ResyncRequired::TYPE, p),
             Self::Unknown(raw) => raw.serialize(serializer),
         }
     }
@@ -436,6 +447,8 @@ impl<'de> Deserialize<'de> for ServerEvent {
             DeliveryOffer::TYPE => Self::DeliveryOffer(payload(value)?),
             DeliveryProceed::TYPE => Self::DeliveryProceed(payload(value)?),
             ErrorEvent::TYPE => Self::Error(payload(value)?),
+            Resumed::TYPE => Self::Resumed(payload(value)?),
+            ResyncRequired::TYPE => Self::ResyncRequired(payload(value)?),
             _ => Self::Unknown(value),
         })
     }

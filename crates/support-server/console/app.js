@@ -107,10 +107,13 @@ function startApp(me) {
     renderConnection();
     chat.renderComposer();
   };
-  socket.onOpen = () => {
-    reloadAll();
-    chat.flushViews();
+  socket.onOpen = () => chat.flushViews();
+  // Back after a break, the server replays what was missed (as events) and says so; only a first
+  // connection, or one the server cannot bring up to date, reloads the lists over REST.
+  socket.onResumed = ({ fresh }) => {
+    if (fresh) reloadAll();
   };
+  socket.onResync = () => reloadAll();
   socket.onClose = () => onSocketClosed();
   socket.onEvent = (event) => {
     state.noteEvent(event);

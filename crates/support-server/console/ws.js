@@ -1,15 +1,26 @@
-// The manager websocket with automatic reconnection (exponential backoff with jitter).
+// The manager websocket with automatic reconnection (exponential backoff with jitter) that
+// resumes where it left off: every server event carries `seq`, and a reconnection asks for what
+// came after the last one seen (`?since=`). The server replays it, then says `resumed`; when it
+// cannot (too long away, a restarted server), it says `resync_required` and the page reloads.
 
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 30000;
+/** A server that predates resumable events never answers `since`: reload after this long. */
+const RESUME_ANSWER_MS = 5000;
 
 /**
  * A self-healing websocket. States: `connecting`, `open`, `waiting` (a retry is scheduled),
- * `stopped`. Listeners: `onState(state, info)`, `onEvent(event)`, `onOpen()`, `onClose(code)`.
+ * `stopped`. Listeners: `onState(state, info)`, `onEvent(event)`, `onOpen()`, `onClose(code)`,
+ * `onResumed({ fresh, replayed })` (everything missed has arrived, as events before it; `fresh`
+ * on a first connection, which missed whatever happened before it), `onResync()` (what was
+ * missed cannot be replayed: reload).
  */
 export class ManagerSocket {
   constructor(url) {
     this.url = url;
+    /** The number of the last event seen; null before the first connection answered. */
+    this.seq = null;
+    this.resumeTimer = null;
     this.ws = null;
     this.state = 'stopped';
     this.attempt = 0;
@@ -20,6 +31,8 @@ export class ManagerSocket {
     this.onEvent = () => {};
     this.onOpen = () => {};
     this.onClose = () => {};
+    this.onResumed = () => {};
+    this.onResync = () => {};
     window.addEventListener('online', () => {
       if (this.state === 'waiting') this.reconnectNow();
     });
@@ -39,6 +52,8 @@ export class ManagerSocket {
   /** Closes for good (logout). */
   stop() {
     this.clearTimers();
+    clearTimeout(this.resumeTimer);
+    this.seq = null;
     this.setState('stopped');
     if (this.ws) {
       const ws = this.ws;
@@ -61,11 +76,18 @@ export class ManagerSocket {
     return true;
   }
 
+  /** The URL of the next connection: from the last event seen, or from now on the first. */
+  resumeUrl() {
+    const since = this.seq === null ? 'latest' : String(this.seq);
+    return `${this.url}${this.url.includes('?') ? '&' : '?'}since=${since}`;
+  }
+
   connect() {
     this.setState('connecting');
+    const fresh = this.seq === null;
     let ws;
     try {
-      ws = new WebSocket(this.url);
+      ws = new WebSocket(this.resumeUrl());
     } catch {
       this.scheduleRetry();
       return;
@@ -76,6 +98,10 @@ export class ManagerSocket {
       this.attempt = 0;
       this.setState('open');
       this.onOpen();
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = setTimeout(() => {
+        if (this.ws === ws) this.onResync();
+      }, RESUME_ANSWER_MS);
     });
     ws.addEventListener('message', (msg) => {
       if (this.ws !== ws || typeof msg.data !== 'string') return;
@@ -85,11 +111,22 @@ export class ManagerSocket {
       } catch {
         return;
       }
-      if (event && typeof event === 'object' && typeof event.type === 'string') this.onEvent(event);
+      if (!event || typeof event !== 'object' || typeof event.type !== 'string') return;
+      if (event.type === 'resumed' || event.type === 'resync_required') {
+        // The cursor from now on, even when smaller (the server's database was restored).
+        if (Number.isSafeInteger(event.seq)) this.seq = event.seq;
+        clearTimeout(this.resumeTimer);
+        if (event.type === 'resumed') this.onResumed({ fresh, replayed: event.replayed });
+        else this.onResync();
+        return;
+      }
+      if (Number.isSafeInteger(event.seq) && (this.seq === null || event.seq > this.seq)) this.seq = event.seq;
+      this.onEvent(event);
     });
     ws.addEventListener('close', (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      clearTimeout(this.resumeTimer);
       this.onClose(e.code);
       if (this.state !== 'stopped') this.scheduleRetry(e.code);
     });

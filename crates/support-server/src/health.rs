@@ -25,6 +25,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::hub::EventHub;
 use crate::state::AppState;
 
 /// The liveness path.

@@ -9,7 +9,7 @@ use support_protocol::Timestamp;
 use crate::auth::{BuiltinAuth, ManagerAuth};
 use crate::config::{SupportConfig, normalize_prefix};
 use crate::directory::{AcceptAll, UserDirectory};
-use crate::hub::{DynHub, EventHub, LocalHub};
+use crate::hub::{DynHub, EventHub, LocalHub, SequencedHub};
 use crate::state::{AppState, Inner};
 use crate::storage::{DynStorage, MemoryStorage, Storage};
 
@@ -325,6 +325,14 @@ impl SupportServerBuilder {
         self
     }
 
+    /// How many of the newest manager events are kept for reconnecting managers to resume from
+    /// (default [`DEFAULT_EVENT_LOG_CAPACITY`](crate::config::DEFAULT_EVENT_LOG_CAPACITY)). A
+    /// manager further behind reloads.
+    pub fn event_log_capacity(mut self, events: u64) -> Self {
+        self.config.event_log_capacity = events.max(1);
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> SupportServer {
         let mut config = self.config;
@@ -352,7 +360,13 @@ impl SupportServerBuilder {
         let state = AppState::new(Inner {
             manager_auth,
             builtin_auth,
-            hub: self.hub.unwrap_or_else(|| Arc::new(LocalHub::default())),
+            hub: SequencedHub::new(
+                self.hub.unwrap_or_else(|| Arc::new(LocalHub::default())),
+                storage.clone(),
+                config.event_log_capacity,
+                config.publish_timeout,
+                crate::hub::DEFAULT_CAPACITY,
+            ),
             directory: self.directory.unwrap_or_else(|| Arc::new(AcceptAll)),
             storage,
             config,

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::auth::{BuiltinAuth, ManagerAuth};
 use crate::config::SupportConfig;
 use crate::directory::UserDirectory;
-use crate::hub::DynHub;
+use crate::hub::SequencedHub;
 use crate::metrics::SocketKind;
 use crate::storage::DynStorage;
 
@@ -16,7 +16,7 @@ pub struct AppState(Arc<Inner>);
 
 pub(crate) struct Inner {
     pub(crate) storage: DynStorage,
-    pub(crate) hub: DynHub,
+    pub(crate) hub: SequencedHub,
     pub(crate) manager_auth: Arc<dyn ManagerAuth>,
     /// The built-in authentication when it is the manager auth (serves the login routes).
     pub(crate) builtin_auth: Option<BuiltinAuth>,
@@ -40,8 +40,8 @@ impl AppState {
         &self.0.storage
     }
 
-    /// The event hub.
-    pub fn hub(&self) -> &DynHub {
+    /// The event hub, its events numbered for resumption.
+    pub fn hub(&self) -> &SequencedHub {
         &self.0.hub
     }
 

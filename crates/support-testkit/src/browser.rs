@@ -233,6 +233,27 @@ impl Browser {
         }
     }
 
+    /// Waits until the open chat shows a message whose text is exactly `text`.
+    pub async fn wait_chat_text(&self, what: &str, text: &str) {
+        self.wait_for_with(
+            what,
+            "[...document.querySelectorAll('#message-list .msg-text')].some(e => e.textContent === arguments[0])",
+            vec![Value::from(text)],
+        )
+        .await;
+    }
+
+    /// Waits until the console's connection is live (`true`) or not (`false`), for up to
+    /// `within` (a reconnection waits out the console's backoff).
+    pub async fn wait_live(&self, what: &str, live: bool, within: Duration) {
+        let expr = if live {
+            "document.getElementById('conn').dataset.state === 'open'"
+        } else {
+            "document.getElementById('conn').dataset.state !== 'open'"
+        };
+        self.wait_for_within(what, expr, vec![], within).await;
+    }
+
     /// Clicks the element matching a CSS selector (a real WebDriver click).
     pub async fn click(&self, css: &str) {
         let element = self

@@ -12,6 +12,7 @@
 //! | [`migrations`] | a host application's own sqlx migrations, to share a database with ours |
 //! | [`telegram`] | [`FakeTelegram`]: a fake Telegram Bot API over HTTP, recording every call |
 //! | [`browser`] | [`Driver`] and [`Browser`]: chromedriver and a headless Chromium session |
+//! | [`proxy`] | [`Proxy`]: a TCP proxy whose connections a test cuts, recording request lines |
 //!
 //! Services are optional on a laptop: without `SUPPORT_TEST_POSTGRES_URL` (or Redis's variable,
 //! or chromedriver) the tests that need them print that they are skipped. With the variable set
@@ -21,6 +22,7 @@ pub mod backends;
 pub mod browser;
 pub mod migrations;
 pub mod postgres;
+pub mod proxy;
 pub mod server;
 pub mod services;
 pub mod telegram;
@@ -28,6 +30,7 @@ pub mod ws;
 
 pub use browser::{Browser, Driver, Screen};
 pub use postgres::PgSchema;
+pub use proxy::Proxy;
 pub use server::{BOT_TOKEN, TestServer, delivery_policy};
 pub use telegram::{Call, FakeTelegram, Inject};
 pub use ws::Ws;

@@ -72,6 +72,18 @@ pub async fn recv(ws: &mut Ws) -> Value {
     }
 }
 
+/// The next event as the original server sends it: its `seq` (extension: resumable events),
+/// which must be there, removed.
+pub async fn recv_event(ws: &mut Ws) -> Value {
+    let mut v = recv(ws).await;
+    let seq = v.as_object_mut().and_then(|o| o.remove("seq"));
+    assert!(
+        seq.as_ref().and_then(Value::as_u64).is_some_and(|n| n > 0),
+        "no seq in {v}"
+    );
+    v
+}
+
 /// The next event, which must have this `type`.
 pub async fn recv_type(ws: &mut Ws, kind: &str) -> Value {
     let v = recv(ws).await;

@@ -13,8 +13,8 @@ use super::text::clean_descriptions;
 use crate::{
     AssignTicket, BotEvent, ClientEvent, DeliveryFailed, DeliveryOffer, DeliveryProceed,
     DeliverySending, DeliverySent, ErrorEvent, ListMessages, MarkViewed, MessageDelivery,
-    MessageList, MessageNew, MessageViewed, SendMessage, ServerEvent, TicketAssigned,
-    TicketCreated, TicketUpdated, UserBlocked,
+    MessageList, MessageNew, MessageViewed, Resumed, ResyncRequired, SendMessage, ServerEvent,
+    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,
 };
 
 /// A generator for a contract document: JSON Schema draft 2020-12, the definitions under
@@ -119,12 +119,27 @@ impl JsonSchema for ServerEvent {
             branch::<DeliveryOffer>(generator, DeliveryOffer::TYPE),
             branch::<DeliveryProceed>(generator, DeliveryProceed::TYPE),
             branch::<ErrorEvent>(generator, ErrorEvent::TYPE),
+            branch::<Resumed>(generator, Resumed::TYPE),
+            branch::<ResyncRequired>(generator, ResyncRequired::TYPE),
         ];
-        union(
+        let mut schema = union(
             "An event the server sends on the manager websocket or the bot websocket. Clients \
              ignore a `type` they do not know, and fields they do not know [C3].",
             &branches,
-        )
+        );
+        let seq = json!({
+            "type": "integer",
+            "minimum": 0,
+            "description": "Extension (resumable events): the event's number on the manager \
+                websocket, one more for every event the server publishes; on `resumed` and \
+                `resync_required`, the client's cursor from then on. Absent on the answers \
+                to a client's own requests and on `error`. Reconnect with `?since=<seq>` to \
+                be replayed what came after it."
+        });
+        if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+            properties.insert("seq".to_owned(), seq);
+        }
+        schema
     }
 }
 

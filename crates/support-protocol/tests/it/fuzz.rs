@@ -135,6 +135,8 @@ const TYPES: &[&str] = &[
     "delivery.offer",
     "delivery.proceed",
     "error",
+    "resumed",
+    "resync_required",
     "delivery.sending",
     "delivery.sent",
     "delivery.failed",

@@ -235,6 +235,20 @@ fn type_constants_match_the_wire_names() {
             }),
             ErrorEvent::TYPE,
         ),
+        (
+            ServerEvent::Resumed(Resumed {
+                seq: 1,
+                replayed: 0,
+            }),
+            Resumed::TYPE,
+        ),
+        (
+            ServerEvent::ResyncRequired(ResyncRequired {
+                seq: 1,
+                detail: String::new(),
+            }),
+            ResyncRequired::TYPE,
+        ),
     ];
     for (event, name) in server {
         assert_eq!(serde_json::to_value(&event).unwrap()["type"], name);

@@ -25,7 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::SupportConfig;
 use crate::error::ApiError;
-use crate::hub::{Audience, HubEvent};
+use crate::hub::{Audience, EventHub, HubEvent};
 use crate::state::AppState;
 
 /// The `Allow` of the list endpoints.

@@ -84,6 +84,10 @@ impl EventHub for LocalHub {
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
         self.sender.subscribe()
     }
+
+    fn spans_instances(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

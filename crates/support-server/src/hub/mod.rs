@@ -14,6 +14,10 @@
 //! | Postgres LISTEN/NOTIFY | `PgHub` | `postgres` |
 //! | Redis pub/sub | `RedisHub` | `redis` |
 //!
+//! The server wraps whichever hub it is given in a [`SequencedHub`], which numbers every event
+//! through an event log so that a manager who reconnects can resume where it left off
+//! (extension, SPEC-NOTES).
+//!
 //! [`open`] picks one by URL (`local`, `postgres://...`, `redis://...`), as a program's `--hub`
 //! flag does.
 
@@ -23,6 +27,7 @@ mod local;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+mod sequenced;
 
 use std::sync::Arc;
 
@@ -39,6 +44,7 @@ pub use self::postgres::{DEFAULT_PG_CHANNEL, PgHub};
 pub use self::redis::{DEFAULT_REDIS_CHANNEL, RedisHub};
 pub use by_url::open;
 pub use local::{DEFAULT_CAPACITY, LocalHub};
+pub use sequenced::{REPLAY_LIMIT, Replay, SequencedHub};
 
 /// Who receives an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +81,10 @@ pub struct HubEvent {
     /// from instances of an older version, which brokers may still carry during an upgrade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<Timestamp>,
+    /// Its number in the event log ([`SequencedHub`]), sent to managers as `seq`; `None` before
+    /// the log numbered it, or when the log could not be written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
 }
 
 impl HubEvent {
@@ -84,6 +94,7 @@ impl HubEvent {
             audience,
             event,
             published_at: Some(Timestamp::now()),
+            seq: None,
         }
     }
 }
@@ -131,6 +142,14 @@ pub trait EventHub: Send + Sync + 'static {
     /// `RedisHub` sends a `PING` on its publishing connection.
     async fn ping(&self) -> Result<(), HubError> {
         Ok(())
+    }
+
+    /// Whether events cross to other server instances (a broker). Then the event log behind
+    /// resumable events lives in storage, shared by every instance, and each instance puts
+    /// what arrives back in number order ([`SequencedHub`]). The default is `true`, the safe
+    /// answer for a hub this crate does not know; [`LocalHub`] answers `false`.
+    fn spans_instances(&self) -> bool {
+        true
     }
 }
 

@@ -19,6 +19,8 @@
 //! | `support_storage_commit_seconds` | histogram | `backend` (`sqlite`, `postgres`) | a message write's commit (SQLite: one group commit) |
 //! | `support_storage_commit_batch_size` | histogram | `backend` | messages per commit (SQLite's group commit; 1 on Postgres) |
 //! | `support_deliveries_total` | counter | `outcome` (`sent`, `retried`, `failed`), `reason` | replies' delivery reports |
+//! | `support_event_log_failures_total` | counter | | events the event log could not number (sent unnumbered, not replayable) |
+//! | `support_event_replays_total` | counter | `outcome` (`resumed`, `resync`) | reconnecting managers' resumptions |
 //! | `support_login_failures_total` | counter | `reason` (`credentials`, `throttled`, `busy`) | refused manager logins (`busy`: password checks saturated) |
 //!
 //! Every label has a bounded set of values: `route` is the route's pattern
@@ -69,6 +71,10 @@ pub const COMMIT_SECONDS: &str = "support_storage_commit_seconds";
 pub const COMMIT_BATCH: &str = "support_storage_commit_batch_size";
 /// `support_deliveries_total`.
 pub const DELIVERIES: &str = "support_deliveries_total";
+/// `support_event_log_failures_total`.
+pub const EVENT_LOG_FAILURES: &str = "support_event_log_failures_total";
+/// `support_event_replays_total`.
+pub const EVENT_REPLAYS: &str = "support_event_replays_total";
 /// `support_login_failures_total`.
 pub const LOGIN_FAILURES: &str = "support_login_failures_total";
 
@@ -116,6 +122,14 @@ pub fn describe() {
         "Delivery reports of manager replies: sent, retried or failed, by reason."
     );
     describe_counter!(LOGIN_FAILURES, "Refused manager logins, by reason.");
+    describe_counter!(
+        EVENT_LOG_FAILURES,
+        "Events the event log could not number: sent unnumbered, not replayable."
+    );
+    describe_counter!(
+        EVENT_REPLAYS,
+        "Reconnecting managers resumed from the event log, or told to reload, by outcome."
+    );
 }
 
 /// Which websocket a connection is.
@@ -175,6 +189,22 @@ pub(crate) fn event_published(label: &'static str, published: bool) {
     } else {
         ::metrics::counter!(EVENT_PUBLISH_FAILURES).increment(1);
     }
+}
+
+/// The broker refused an event or did not take it in time.
+pub(crate) fn event_broker_failure() {
+    ::metrics::counter!(EVENT_PUBLISH_FAILURES).increment(1);
+}
+
+/// `events` events could not be numbered by the event log.
+pub(crate) fn event_log_failure(events: usize) {
+    ::metrics::counter!(EVENT_LOG_FAILURES).increment(events as u64);
+}
+
+/// A reconnecting manager was replayed what it missed (`resumed`) or told to reload
+/// (`resync`).
+pub(crate) fn event_replay(outcome: &'static str) {
+    ::metrics::counter!(EVENT_REPLAYS, "outcome" => outcome).increment(1);
 }
 
 /// The event's `type` as a label, without allocating (this runs for every event).

@@ -16,6 +16,7 @@
 //! | [`TicketStore`] | Telegram users, tickets, messages, the bot's reply cursor |
 //! | [`ManagerStore`] | manager accounts and login sessions |
 //! | [`DeliveryStore`] | each reply's delivery to Telegram (leases, retries), blocked users, languages |
+//! | [`EventStore`] | the numbered, bounded log of manager events that reconnecting managers resume from |
 //! | [`Storage`] | all of the above, plus the backend's name and a graceful close |
 //!
 //! The router holds an `Arc<dyn Storage>` ([`DynStorage`]), so it does not care which backend
@@ -40,6 +41,7 @@ mod by_url;
 pub mod conformance;
 mod deliveries;
 mod error;
+mod events;
 mod managers;
 mod memory;
 mod records;
@@ -54,8 +56,9 @@ use async_trait::async_trait;
 pub use by_url::open;
 pub use deliveries::{DeliveryChange, DeliveryStore, DeliveryUpdate};
 pub use error::{StorageError, StorageResult};
+pub use events::{EventSlice, EventStore};
 pub use managers::ManagerStore;
-pub use memory::MemoryStorage;
+pub use memory::{EventRing, MemoryStorage};
 pub use records::{
     AssignOutcome, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord, TicketChanges,
     TicketQuery, WrittenMessage,
@@ -69,10 +72,10 @@ pub use sql::SqliteStorage;
 pub use tickets::TicketStore;
 
 /// The persistence the server needs: every concept's store, a name and a close. Object safe:
-/// use it as `Arc<dyn Storage>` ([`DynStorage`]). Bring [`TicketStore`], [`ManagerStore`] and
-/// [`DeliveryStore`] into scope to call their methods on it.
+/// use it as `Arc<dyn Storage>` ([`DynStorage`]). Bring [`TicketStore`], [`ManagerStore`],
+/// [`DeliveryStore`] and [`EventStore`] into scope to call their methods on it.
 #[async_trait]
-pub trait Storage: TicketStore + ManagerStore + DeliveryStore {
+pub trait Storage: TicketStore + ManagerStore + DeliveryStore + EventStore {
     /// A short name for logs (`"sqlite"`, `"postgres"`, `"memory"`).
     fn backend_name(&self) -> &'static str;
 

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::{CLOSE_GOING_AWAY, CLOSE_INTERNAL, Stop, finish, refuse, send_text, upgrade_or_error};
 use crate::auth::{bearer_token, is_bot_token};
 use crate::error::ApiError;
-use crate::hub::HubEvent;
+use crate::hub::{EventHub, HubEvent};
 use crate::state::AppState;
 
 /// Replies read from storage per query while catching up: large enough that a reconnect after

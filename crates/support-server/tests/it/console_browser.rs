@@ -12,10 +12,10 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 use support_protocol::Sender;
 use support_testkit::ws::{recv_until, send};
-use support_testkit::{Browser, Driver, Screen, TestServer};
+use support_testkit::{Browser, Driver, Screen, TestServer, WAIT};
 
 /// One browser test at a time.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const ANNA: (&str, &str) = ("anna", "correct horse battery");
 const XSS: &str = "<img src=x onerror=alert(1)>";
@@ -404,19 +404,13 @@ async fn console_reconnects_after_server_restart() {
 
     b.click(&format!("#ticket-list .ticket-item[data-id=\"{before}\"]"))
         .await;
-    b.wait_for(
-        "the chat of the ticket from before",
-        "[...document.querySelectorAll('#message-list .msg-text')].some(e => e.textContent === 'hello')",
-    )
-    .await;
+    b.wait_chat_text("the chat of the ticket from before", "hello")
+        .await;
 
     let addr = site.addr;
     site.stop().await;
-    b.wait_for(
-        "the page to notice the server is gone",
-        "document.getElementById('conn').dataset.state !== 'open'",
-    )
-    .await;
+    b.wait_live("the page to notice the server is gone", false, WAIT)
+        .await;
     b.screenshot("desktop-reconnecting").await;
     // While it is down, nothing is typed or clicked: the page must come back by itself.
     site = TestServer::sqlite_at(&dir.path().join("support.sqlite3"), Some(addr)).await;
@@ -425,20 +419,16 @@ async fn console_reconnects_after_server_restart() {
     site.user_message(before, "while you were away").await;
     // Backoff: 1 s, 2 s, 4 s (±20 %); the server was down for well under a second, but allow for
     // a slow machine missing a retry or two.
-    b.wait_for_within(
-        "the page to reconnect by itself",
-        "document.getElementById('conn').dataset.state === 'open'",
-        vec![],
-        std::time::Duration::from_secs(20),
-    )
-    .await;
+    let reconnect = std::time::Duration::from_secs(20);
+    b.wait_live("the page to reconnect by itself", true, reconnect)
+        .await;
     assert!(
         b.js("return document.getElementById('login').hidden").await == true,
         "the session survived the restart (it is in SQLite)"
     );
-    b.wait_for(
+    b.wait_chat_text(
         "the message written during the outage, in the open chat",
-        "[...document.querySelectorAll('#message-list .msg-text')].some(e => e.textContent === 'while you were away')",
+        "while you were away",
     )
     .await;
     let after = site

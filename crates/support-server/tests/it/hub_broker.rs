@@ -19,7 +19,7 @@ use support_server::hub::{DEFAULT_CAPACITY, DynHub};
 use support_server::storage::DynStorage;
 
 use support_testkit::services::{postgres_url, redis_url};
-use support_testkit::ws::{id, recv, recv_type, send, silent};
+use support_testkit::ws::{id, recv_event, recv_type, send, silent};
 use support_testkit::{BOT_TOKEN, EVENT_WAIT, PgSchema, TestServer, unique};
 
 /// Two instances over the given storages and hubs.
@@ -66,7 +66,7 @@ async fn scenario(a: &TestServer, b: &TestServer) {
     send(&mut boris_ws, json!({"type": "ticket.assign", "id": t})).await;
     for ws in [&mut anna_ws, &mut boris_ws] {
         assert_eq!(
-            recv(ws).await,
+            recv_event(ws).await,
             json!({"type": "ticket.assigned", "id": t, "support_manager": boris_id})
         );
         silent(ws).await;

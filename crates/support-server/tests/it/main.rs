@@ -11,10 +11,11 @@
 //! | `auth_builtin` | built-in manager authentication |
 //! | `auth_bounds` | logins under load: parallel guesses and floods (429) |
 //! | `serve_limits` | `support_server::serve`: header-read and idle timeouts, the connection cap |
-//! | `ws_manager`, `ws_bot`, `ws_bot_delivery`, `ws_auth`, `ws_bad_input`, `ws_slow`, `ws_too_big` | the websockets |
+//! | `ws_manager`, `ws_bot`, `ws_bot_delivery`, `ws_auth`, `ws_bad_input`, `ws_slow`, `ws_too_big`, `ws_resume` | the websockets |
 //! | `hub_broker` | two instances over the Postgres and Redis hubs |
 //! | `hub_frozen` | a frozen Redis broker holds no request beyond the publish timeout |
 //! | `console_browser` | the manager console in headless Chromium |
+//! | `console_resume` | the console resuming after a dropped connection, without a reload |
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
@@ -22,6 +23,7 @@ mod auth_bounds;
 mod auth_builtin;
 mod bad_input;
 mod console_browser;
+mod console_resume;
 mod contract;
 mod health;
 mod hub_broker;
@@ -37,5 +39,6 @@ mod ws_bad_input;
 mod ws_bot;
 mod ws_bot_delivery;
 mod ws_manager;
+mod ws_resume;
 mod ws_slow;
 mod ws_too_big;

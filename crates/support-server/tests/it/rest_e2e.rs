@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support_protocol::{ServerEvent, TelegramId};
 use support_server::SupportServer;
-use support_server::hub::{Audience, HubEvent};
+use support_server::hub::{Audience, EventHub, HubEvent};
 
 use support_testkit::TestServer;
 use support_testkit::backends::backends;

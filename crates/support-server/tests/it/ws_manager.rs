@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use support_testkit::ws::{id, recv, recv_type, send, silent};
+use support_testkit::ws::{id, recv, recv_event, recv_type, send, silent};
 use support_testkit::{SILENCE, TestServer, Ws};
 
 /// Reads one `ticket.created` on every socket.
@@ -25,8 +25,9 @@ async fn ticket_created_reaches_every_connection_once() {
 
     let ticket = s.create_ticket(1001, "have a prob").await;
     for ws in [&mut a1, &mut a2, &mut b] {
-        let event = recv(ws).await;
-        // Key order as in the original: type first, then the ticket as REST answered it.
+        let event = recv_event(ws).await;
+        // Key order as in the original: type first, then the ticket as REST answered it (and
+        // the extension `seq` last, removed here).
         assert_eq!(
             event.to_string(),
             json!({"type": "ticket.created", "ticket": ticket}).to_string()
@@ -58,7 +59,7 @@ async fn deliveries_follow_the_current_assignment() {
     // Anna assigns from tab 1: every connection (hers and Boris's) learns it, once.
     send(&mut a1, json!({"type": "ticket.assign", "id": t})).await;
     for ws in [&mut a1, &mut a2, &mut b] {
-        let e = recv(ws).await;
+        let e = recv_event(ws).await;
         assert_eq!(
             e.to_string(),
             json!({"type": "ticket.assigned", "id": t, "support_manager": anna_id}).to_string()

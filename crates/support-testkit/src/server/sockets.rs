@@ -24,6 +24,20 @@ impl TestServer {
         .expect("manager websocket connects")
     }
 
+    /// A manager websocket as [`Self::manager_ws`], resuming: `?since={since}` (a number or
+    /// `latest`).
+    pub async fn manager_ws_since(&self, session: &str, since: &str) -> Ws {
+        connect(
+            &self.ws_url(&format!("/ws/support/manager/?since={since}")),
+            &[
+                ("cookie", format!("support_session={session}")),
+                ("origin", self.origin()),
+            ],
+        )
+        .await
+        .expect("manager websocket connects")
+    }
+
     /// The bot websocket with the bot token, from `cursor` (replies with a larger id come).
     pub async fn bot_ws(&self, cursor: Option<i64>) -> Ws {
         let path = match cursor {

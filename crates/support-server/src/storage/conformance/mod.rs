@@ -21,6 +21,7 @@
 
 mod concurrency;
 mod deliveries;
+mod events;
 mod managers;
 mod messages;
 mod tickets;
@@ -40,6 +41,7 @@ pub use deliveries::{
     blocked_users_and_languages, deliveries_claimed_once, deliveries_lifecycle,
     deliveries_sending_is_exclusive, resolution_notices_claimed_once,
 };
+pub use events::{event_log_concurrent_appends, event_log_numbers_and_slices};
 pub use managers::{
     deactivation_ends_sessions, expired_sessions_are_purged, managers_upsert_and_lookup,
     password_change_ends_sessions, sessions_expire,
@@ -116,6 +118,12 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("resolution_notices_claimed_once", |s| {
         Box::pin(resolution_notices_claimed_once(s))
     }),
+    ("event_log_numbers_and_slices", |s| {
+        Box::pin(event_log_numbers_and_slices(s))
+    }),
+    ("event_log_concurrent_appends", |s| {
+        Box::pin(event_log_concurrent_appends(s))
+    }),
 ];
 
 /// Runs `suite` on `storage` in a task of its own (so a failing suite still lets the store
@@ -163,6 +171,8 @@ macro_rules! storage_conformance_tests {
             deliveries_claimed_once,
             deliveries_sending_is_exclusive,
             resolution_notices_claimed_once,
+            event_log_numbers_and_slices,
+            event_log_concurrent_appends,
         );
     };
     (@each $runner:expr; $($suite:ident),* $(,)?) => {

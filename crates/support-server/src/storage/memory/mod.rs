@@ -1,9 +1,12 @@
 //! The in-memory backend: everything in one `Mutex`, for tests and demos. Nothing survives a
 //! restart. `TicketStore` here; `DeliveryStore` in `deliveries.rs`, `ManagerStore` in
-//! `managers.rs`.
+//! `managers.rs`, the event log in `events.rs`.
 
 mod deliveries;
+mod events;
 mod managers;
+
+pub use self::events::EventRing;
 
 use self::deliveries::Schedule;
 
@@ -61,6 +64,8 @@ pub(super) struct State {
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     state: Mutex<State>,
+    /// The event log (its own lock: appends never wait for a ticket write).
+    events: EventRing,
 }
 
 impl MemoryStorage {
@@ -152,6 +157,21 @@ fn page<T>(items: impl Iterator<Item = T>, limit: Option<u64>, offset: u64) -> V
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .collect(),
         None => skipped.collect(),
+    }
+}
+
+#[async_trait]
+impl super::EventStore for MemoryStorage {
+    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+        self.events.append_events(payloads).await
+    }
+
+    async fn events_after(&self, after: u64, limit: u32) -> StorageResult<super::EventSlice> {
+        self.events.events_after(after, limit).await
+    }
+
+    async fn trim_events(&self, keep: u64) -> StorageResult<()> {
+        self.events.trim_events(keep).await
     }
 }
 

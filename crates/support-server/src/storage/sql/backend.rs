@@ -22,6 +22,7 @@ use crate::storage::{NewMessageRecord, StorageResult, WrittenMessage};
 /// | ticket counters ([`TICKET_COUNTERS`](Self::TICKET_COUNTERS)) | `unread_count` a column kept by triggers | both computed per read |
 /// | clock ([`push_now`](Self::push_now)) | the process clock, read under the write lock | the database clock |
 /// | new messages ([`insert_message`](Self::insert_message)) | group commit of concurrent inserts | one statement; replies under the reply lock |
+/// | event numbers ([`append_events`](Self::append_events)) | `AUTOINCREMENT` on the one writer | a counter row updated by the inserting statement |
 /// | migrations ([`MIGRATIONS`](Self::MIGRATIONS), [`begin_migration`](Self::begin_migration)) | `migrations/sqlite/`, `BEGIN IMMEDIATE` | `migrations/postgres/`, an advisory lock across instances |
 pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// The sqlx database.
@@ -90,6 +91,12 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
         &self,
         new: NewMessageRecord,
     ) -> impl Future<Output = StorageResult<WrittenMessage>> + Send;
+
+    /// Appends events to `support_events` as consecutive numbers, committed when the future
+    /// completes, and returns the first number. Appends commit in number order (see
+    /// [`EventStore::append_events`](crate::storage::EventStore::append_events)).
+    fn append_events(&self, payloads: &[String])
+    -> impl Future<Output = StorageResult<u64>> + Send;
 
     /// Flushes and closes every connection.
     fn close(&self) -> impl Future<Output = ()> + Send;

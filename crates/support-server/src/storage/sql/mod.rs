@@ -7,7 +7,7 @@
 //! | `rows.rs` | the tables' columns, `FromRow` rows and their mapping to the wire types |
 //! | `statement.rs` | [`Statement`](statement::Statement): SQL text and arguments built at run time |
 //! | `queries.rs` | the shared statements and helpers (filters, the first message, a ticket) |
-//! | `tickets.rs`, `managers.rs`, `deliveries.rs` | [`TicketStore`](super::TicketStore), [`ManagerStore`](super::ManagerStore) and [`DeliveryStore`](super::DeliveryStore), once for both |
+//! | `tickets.rs`, `managers.rs`, `deliveries.rs`, `events.rs` | [`TicketStore`](super::TicketStore), [`ManagerStore`](super::ManagerStore), [`DeliveryStore`](super::DeliveryStore) and [`EventStore`](super::EventStore), once for both |
 //! | `migrate.rs` | the migration runner and our own `support_schema_migrations` table |
 //! | `sqlite/` | [`SqliteStorage`]: two pools, `BEGIN IMMEDIATE`, group commit (`batch.rs`) |
 //! | `postgres/` | [`PostgresStorage`]: one pool, row locks, the reply lock |
@@ -24,6 +24,7 @@
 
 mod backend;
 mod deliveries;
+mod events;
 mod managers;
 mod migrate;
 #[cfg(feature = "postgres")]
@@ -49,7 +50,7 @@ use super::Storage;
 impl<B> Storage for B
 where
     B: SqlBackend,
-    B: super::TicketStore + super::ManagerStore + super::DeliveryStore,
+    B: super::TicketStore + super::ManagerStore + super::DeliveryStore + super::EventStore,
 {
     fn backend_name(&self) -> &'static str {
         B::NAME

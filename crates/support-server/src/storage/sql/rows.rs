@@ -68,6 +68,25 @@ pub(super) fn db(err: sqlx::Error) -> StorageError {
     StorageError::backend(err)
 }
 
+/// The first of the numbers an event append returned, checked to be `expected` consecutive
+/// numbers (the log's promise: no gaps, no sharing).
+pub(super) fn first_of(numbers: &[i64], expected: usize) -> StorageResult<u64> {
+    let (Some(min), Some(max)) = (numbers.iter().min(), numbers.iter().max()) else {
+        return Ok(0);
+    };
+    let span = usize::try_from(max - min).ok().map(|s| s + 1);
+    if numbers.len() != expected || span != Some(expected) || *min < 1 {
+        return Err(StorageError::Backend(
+            format!(
+                "event log: {expected} events appended but numbers {min}..={max} ({} of them) came back",
+                numbers.len()
+            )
+            .into(),
+        ));
+    }
+    Ok(u64::try_from(*min).unwrap_or(0))
+}
+
 /// Whether a write failed on a foreign key (a message to an absent ticket); only the Postgres
 /// backend asks.
 #[cfg(feature = "postgres")]

@@ -23,7 +23,7 @@ use support_protocol::{ManagerId, Sender, Timestamp};
 
 use super::SqlBackend;
 use super::migrate::{Migration, migrate};
-use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, is_foreign_key_violation};
+use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, first_of, is_foreign_key_violation};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
 
@@ -152,6 +152,23 @@ impl SqlBackend for PostgresStorage {
         let written = self.insert_message_now(new).await;
         crate::metrics::storage_commit("postgres", started.elapsed(), 1);
         written
+    }
+
+    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+        // One statement: the counter row's update and the inserts commit together, and the row
+        // lock orders concurrent appends from every instance (the migration says why).
+        let seqs: Vec<i64> = sqlx::query_scalar(&format!(
+            "WITH n AS (UPDATE support_event_counter SET last = last + cardinality($1::TEXT[]) \
+             WHERE id = 1 RETURNING last) \
+             INSERT INTO support_events (seq, payload, created_at) \
+             SELECT n.last - cardinality($1::TEXT[]) + p.ord, p.payload, {CLOCK_MICROS} \
+             FROM n, unnest($1::TEXT[]) WITH ORDINALITY AS p(payload, ord) RETURNING seq"
+        ))
+        .bind(payloads)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        first_of(&seqs, payloads.len())
     }
 
     async fn close(&self) {

@@ -24,7 +24,7 @@ use support_protocol::Timestamp;
 
 use super::SqlBackend;
 use super::migrate::{Migration, migrate};
-use super::rows::db;
+use super::rows::{db, first_of};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
 
@@ -164,6 +164,34 @@ impl SqlBackend for SqliteStorage {
         // Group commit: many concurrent messages share one statement and one fsync, and the
         // audience comes from that same statement.
         self.messages.insert(new).await
+    }
+
+    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+        if payloads.is_empty() {
+            return Ok(0);
+        }
+        // The one writer serializes every write of this process, and the statement commits on
+        // its own: numbers commit in order. Rowids follow the VALUES order.
+        let mut numbers = Vec::with_capacity(payloads.len());
+        let mut conn = self.writer.acquire().await.map_err(db)?;
+        // 2 bound values per row stay far below SQLite's 32,766 variables.
+        for chunk in payloads.chunks(4096) {
+            let mut qb = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO support_events (payload, created_at) ",
+            );
+            let now = Timestamp::now().unix_micros();
+            qb.push_values(chunk, |mut row, payload| {
+                row.push_bind(payload.as_str()).push_bind(now);
+            });
+            qb.push(" RETURNING seq");
+            let seqs: Vec<i64> = qb
+                .build_query_scalar()
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db)?;
+            numbers.extend(seqs);
+        }
+        first_of(&numbers, payloads.len())
     }
 
     async fn close(&self) {
