@@ -101,6 +101,22 @@ pub(crate) fn start_printing(db: &str, extra: &[&str]) -> (Server, Vec<String>) 
     (Server(Some(child)), lines)
 }
 
+/// Kills the server with SIGKILL (`Child::kill` on unix): no shutdown of any kind runs, as in a
+/// power cut or an OOM kill. Returns once the process is gone.
+pub(crate) fn sigkill(mut server: Server) {
+    let mut child = server.0.take().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The `--database` URL of a Postgres schema: the test database's URL with the schema as the
+/// connections' `search_path`, so the program's tables live (and are dropped) with the schema.
+#[cfg(feature = "postgres")]
+pub(crate) fn schema_database(pg: &str, schema: &support_testkit::PgSchema) -> String {
+    let separator = if pg.contains('?') { '&' } else { '?' };
+    format!("{pg}{separator}options[search_path]={}", schema.name)
+}
+
 pub(crate) fn sigterm_and_wait(mut server: Server) {
     let mut child = server.0.take().unwrap();
     let pid = child.id().to_string();
