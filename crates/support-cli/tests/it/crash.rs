@@ -13,7 +13,6 @@
 //! reproduced in kind, not byte for byte).
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -385,9 +384,4 @@ async fn all_pages(http: &reqwest::Client, url: &str) -> Vec<Value> {
             return items;
         }
     }
-}
-
-/// A line on stderr, shown even when the test passes (libtest captures `eprintln!`).
-fn say(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
 }
