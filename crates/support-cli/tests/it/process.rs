@@ -1,8 +1,11 @@
-//! Running the program as a subprocess: start it, read what it prints, stop it.
+//! Running the program as a subprocess: start it, read what it prints, stop it (or kill it);
+//! and a `redis-server` of a test's own, to kill and restart as a broker outage.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -65,6 +68,12 @@ pub(crate) fn address_in(line: &str) -> String {
 /// Starts the server with `extra` arguments and returns it with its start-up lines, up to and
 /// including the one naming the health endpoints.
 pub(crate) fn start_printing(db: &str, extra: &[&str]) -> (Server, Vec<String>) {
+    start_logging_to(db, extra, Stdio::inherit())
+}
+
+/// [`start_printing`] with the program's log lines (stderr) sent to `log`: a test that makes the
+/// program log on purpose (a broker outage) keeps them out of the test output.
+pub(crate) fn start_logging_to(db: &str, extra: &[&str], log: Stdio) -> (Server, Vec<String>) {
     let mut child = program()
         .args([
             "--bind",
@@ -79,7 +88,7 @@ pub(crate) fn start_printing(db: &str, extra: &[&str]) -> (Server, Vec<String>) 
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(log)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -99,6 +108,30 @@ pub(crate) fn start_printing(db: &str, extra: &[&str]) -> (Server, Vec<String>) 
     // Keep draining the rest, as a terminal would.
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     (Server(Some(child)), lines)
+}
+
+/// Kills the server with SIGKILL (`Child::kill` on unix): no shutdown of any kind runs, as in a
+/// power cut or an OOM kill. Returns once the process is gone.
+pub(crate) fn sigkill(mut server: Server) {
+    let mut child = server.0.take().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The `--database` URL of a Postgres schema: the test database's URL with the schema as the
+/// connections' `search_path`, so the program's tables live (and are dropped) with the schema.
+#[cfg(feature = "postgres")]
+pub(crate) fn schema_database(pg: &str, schema: &support_testkit::PgSchema) -> String {
+    let separator = if pg.contains('?') { '&' } else { '?' };
+    format!("{pg}{separator}options[search_path]={}", schema.name)
+}
+
+/// Whether the server process is still running: it has not exited (nor been restarted).
+pub(crate) fn running(server: &mut Server) -> bool {
+    server
+        .0
+        .as_mut()
+        .is_some_and(|child| child.try_wait().unwrap().is_none())
 }
 
 pub(crate) fn sigterm_and_wait(mut server: Server) {
@@ -167,4 +200,98 @@ pub(crate) async fn bot_post(
         .json()
         .await
         .unwrap()
+}
+
+/// A line on stderr, shown even when the test passes (libtest captures `eprintln!`, not what is
+/// written to the stream directly).
+pub(crate) fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// `redis-server` on the `PATH`. Without it: a failure under `CI` (where Redis is installed),
+/// else `None` after a line saying why the test is skipped.
+#[cfg(feature = "redis")]
+pub(crate) fn redis_server_binary(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .map(|dir| dir.join("redis-server"))
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        assert!(
+            !support_testkit::services::in_ci(),
+            "{test}: redis-server not found and CI is set"
+        );
+        support_testkit::services::skipped(test, "redis-server not found on the PATH");
+    }
+    found
+}
+
+/// A `redis-server` of a test's own, without persistence; killed on drop.
+#[cfg(feature = "redis")]
+pub(crate) struct Redis {
+    bin: PathBuf,
+    pub(crate) port: u16,
+    child: Option<Child>,
+}
+
+#[cfg(feature = "redis")]
+impl Redis {
+    /// Starts it on a free port (one the kernel just gave out, released for Redis to take).
+    pub(crate) fn start(bin: PathBuf) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let child = None;
+        let mut redis = Self { bin, port, child };
+        redis.restart();
+        redis
+    }
+
+    /// Starts the server on its port and returns once it answers PING.
+    pub(crate) fn restart(&mut self) {
+        let child = Command::new(&self.bin)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = Instant::now() + support_testkit::WAIT;
+        while !self.pong() {
+            let exited = self.child.as_mut().unwrap().try_wait().unwrap();
+            assert!(exited.is_none(), "redis-server exited at start: {exited:?}");
+            assert!(Instant::now() < deadline, "redis-server does not answer");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn pong(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let mut answer = [0u8; 7];
+        stream
+            .set_read_timeout(Some(support_testkit::WAIT))
+            .unwrap();
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut answer).is_ok()
+            && &answer == b"+PONG\r\n"
+    }
+
+    /// SIGKILL: the broker vanishes mid-stream, connections cut without a goodbye.
+    pub(crate) fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

@@ -120,8 +120,7 @@ async fn two_instances_share_the_database_and_the_hub() {
     };
     // Dropped at the end, or when the test fails.
     let schema = PgSchema::create_named(&pg, "support_program_").await;
-    let separator = if pg.contains('?') { '&' } else { '?' };
-    let db = format!("{pg}{separator}options[search_path]={}", schema.name);
+    let db = schema_database(&pg, &schema);
     let mut hubs = vec![("postgres", db.clone())];
     if cfg!(feature = "redis")
         && let Some(redis) = redis_url(test)
