@@ -160,6 +160,15 @@ pub(crate) async fn manager_socket(
     http: &reqwest::Client,
     addr: &str,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    manager_socket_since(http, addr, None).await
+}
+
+/// [`manager_socket`], resuming from `since` (`?since=`: a number or `latest`) when given.
+pub(crate) async fn manager_socket_since(
+    http: &reqwest::Client,
+    addr: &str,
+    since: Option<&str>,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let login = http
         .post(format!("http://{addr}/support/auth/login/"))
         .header("origin", format!("http://{addr}"))
@@ -176,7 +185,10 @@ pub(crate) async fn manager_socket(
         .unwrap()
         .to_owned();
     support_testkit::ws::connect(
-        &format!("ws://{addr}/ws/support/manager/"),
+        &match since {
+            Some(since) => format!("ws://{addr}/ws/support/manager/?since={since}"),
+            None => format!("ws://{addr}/ws/support/manager/"),
+        },
         &[("cookie", cookie), ("origin", format!("http://{addr}"))],
     )
     .await
