@@ -5,7 +5,7 @@
 //! | path | answers |
 //! |---|---|
 //! | [`HEALTHZ_PATH`] | the process is up: always `200 {"status":"ok"}` |
-//! | [`READYZ_PATH`] | the storage answers a query ([`Storage::ping`](crate::storage::Storage::ping)) and the hub's broker answers ([`EventHub::ping`](crate::hub::EventHub::ping); the in-process hub always does): `200 {"status":"ok","checks":{"storage":"ok","hub":"ok"}}`, else `503` with `"status":"unavailable"`, the failing parts in `"failing"` and `"unavailable"` in `"checks"` |
+//! | [`READYZ_PATH`] | the storage answers a query ([`Storage::ping`](crate::storage::Storage::ping)) and the hub's broker answers ([`EventHub::ping`]; the in-process hub always does): `200 {"status":"ok","checks":{"storage":"ok","hub":"ok"}}`, else `503` with `"status":"unavailable"`, the failing parts in `"failing"` and `"unavailable"` in `"checks"` |
 //!
 //! Neither needs credentials, so neither says more than which part fails: the error itself is
 //! logged (`warn`). Each check gives up after [`CHECK_TIMEOUT`] (a hung database is not ready).

@@ -58,7 +58,7 @@ pub use deliveries::{DeliveryChange, DeliveryStore, DeliveryUpdate};
 pub use error::{StorageError, StorageResult};
 pub use events::{EventSlice, EventStore};
 pub use managers::ManagerStore;
-pub use memory::{EventRing, MemoryStorage};
+pub use memory::{EVENT_RING_MAX_BYTES, EventRing, MemoryStorage};
 pub use records::{
     AssignOutcome, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord, TicketChanges,
     TicketQuery, WrittenMessage,

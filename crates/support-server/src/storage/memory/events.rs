@@ -9,7 +9,12 @@ use support_protocol::Timestamp;
 
 use crate::storage::{EventSlice, EventStore, StorageResult};
 
-/// An [`EventStore`] in memory. Nothing survives the process, so its numbers start at the
+/// The most bytes of event JSON an [`EventRing`] holds, whatever its event capacity: 10,000
+/// events of 4,096 Cyrillic characters would otherwise be 80 MB. The oldest go first.
+pub const EVENT_RING_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// An [`EventStore`] in memory, bounded by [`EVENT_RING_MAX_BYTES`] as well as by what the hub
+/// trims. Nothing survives the process, so its numbers start at the
 /// start time in microseconds since the epoch: a client holding a number from an earlier process
 /// is always behind the new log's start and is told to resync, never replayed another process's
 /// events under its old numbers (that would take an earlier process appending more than one
@@ -25,21 +30,27 @@ struct Ring {
     /// The number of `events[0]`.
     first: u64,
     events: VecDeque<String>,
+    /// The bytes of `events`.
+    bytes: usize,
+    max_bytes: usize,
 }
 
 impl EventRing {
     /// An empty log numbered from now.
     pub fn new() -> Self {
         let start = u64::try_from(Timestamp::now().unix_micros()).unwrap_or(1);
-        Self::starting_at(start)
+        Self::starting_at(start, EVENT_RING_MAX_BYTES)
     }
 
-    /// An empty log whose first event gets `first` (tests).
-    pub fn starting_at(first: u64) -> Self {
+    /// An empty log whose first event gets `first`, holding at most `max_bytes` of JSON
+    /// (tests).
+    pub fn starting_at(first: u64, max_bytes: usize) -> Self {
         Self {
             inner: Mutex::new(Ring {
                 first: first.max(1),
                 events: VecDeque::new(),
+                bytes: 0,
+                max_bytes,
             }),
         }
     }
@@ -61,6 +72,19 @@ impl Ring {
     fn last(&self) -> u64 {
         self.first + self.events.len() as u64 - 1
     }
+
+    /// Drops the oldest events while more than `keep` or more than the byte budget are held;
+    /// the newest always stays.
+    fn trim(&mut self, keep: usize) {
+        while self.events.len() > keep.max(1)
+            || (self.bytes > self.max_bytes && self.events.len() > 1)
+        {
+            if let Some(oldest) = self.events.pop_front() {
+                self.bytes -= oldest.len();
+                self.first += 1;
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -68,7 +92,9 @@ impl EventStore for EventRing {
     async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
         let mut ring = self.lock();
         let number = ring.last() + 1;
+        ring.bytes += payloads.iter().map(String::len).sum::<usize>();
         ring.events.extend(payloads.iter().cloned());
+        ring.trim(usize::MAX);
         Ok(number)
     }
 
@@ -92,13 +118,40 @@ impl EventStore for EventRing {
     }
 
     async fn trim_events(&self, keep: u64) -> StorageResult<()> {
-        let mut ring = self.lock();
-        // The newest event always stays, as in the SQL backends.
-        let keep = usize::try_from(keep.max(1)).unwrap_or(usize::MAX);
-        while ring.events.len() > keep {
-            ring.events.pop_front();
-            ring.first += 1;
-        }
+        self.lock()
+            .trim(usize::try_from(keep).unwrap_or(usize::MAX));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_byte_budget_drops_the_oldest_events_but_never_the_newest() {
+        let ring = EventRing::starting_at(10, 25);
+        let ten = "x".repeat(10);
+        let first = ring
+            .append_events(&[ten.clone(), ten.clone()])
+            .await
+            .unwrap();
+        assert_eq!(first, 10);
+        ring.append_events(std::slice::from_ref(&ten))
+            .await
+            .unwrap();
+        let slice = ring.events_after(0, 10).await.unwrap();
+        assert_eq!(
+            (slice.first, slice.last),
+            (Some(11), 12),
+            "30 bytes > 25: the oldest went"
+        );
+        ring.append_events(&["y".repeat(100)]).await.unwrap();
+        let slice = ring.events_after(0, 10).await.unwrap();
+        assert_eq!(
+            slice.events,
+            vec![(13, "y".repeat(100))],
+            "alone over budget, still kept"
+        );
     }
 }

@@ -6,7 +6,7 @@ mod deliveries;
 mod events;
 mod managers;
 
-pub use self::events::EventRing;
+pub use self::events::{EVENT_RING_MAX_BYTES, EventRing};
 
 use self::deliveries::Schedule;
 
