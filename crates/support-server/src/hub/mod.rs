@@ -134,6 +134,17 @@ pub trait EventHub: Send + Sync + 'static {
     /// broker (or, in process, queued for the fan-out task); delivery to sockets happens off
     /// this path. Events published one after the other are delivered in that order.
     async fn publish(&self, event: HubEvent) -> Result<(), HubError>;
+
+    /// Publishes several events, in order, as one hand-over where the broker allows it (one
+    /// Redis pipeline, one Postgres statement): the server's appender hands over each batch of
+    /// events this way. The default publishes them one by one; on an error, events after the
+    /// failed one may not have been published.
+    async fn publish_many(&self, events: Vec<HubEvent>) -> Result<(), HubError> {
+        for event in events {
+            self.publish(event).await?;
+        }
+        Ok(())
+    }
     /// A receiver of every event published from now on, on any instance.
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>>;
 

@@ -140,6 +140,34 @@ async fn listen(mut listener: PgListener, pool: PgPool, local: LocalHub) {
     }
 }
 
+impl PgHub {
+    /// The notification's payload: the event's JSON, or `@<id>` of the row holding it when it is
+    /// too large for a notification.
+    async fn payload(&self, event: &HubEvent) -> Result<String, HubError> {
+        let json = serde_json::to_string(event).map_err(broker)?;
+        if json.len() <= INLINE_MAX_BYTES {
+            return Ok(json);
+        }
+        let pool = &self.inner.pool;
+        let ttl = i64::try_from(REFERENCE_TTL.as_secs()).unwrap_or(i64::MAX);
+        sqlx::query(
+            "DELETE FROM support_hub_events \
+             WHERE created_at < now() - ($1::BIGINT * INTERVAL '1 second')",
+        )
+        .bind(ttl)
+        .execute(pool)
+        .await
+        .map_err(broker)?;
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO support_hub_events (payload) VALUES ($1) RETURNING id")
+                .bind(json)
+                .fetch_one(pool)
+                .await
+                .map_err(broker)?;
+        Ok(format!("@{id}"))
+    }
+}
+
 /// An inline JSON payload, or `@<id>` of a stored one.
 async fn decode(pool: &PgPool, payload: &str) -> Result<HubEvent, HubError> {
     if let Some(id) = payload.strip_prefix('@') {
@@ -161,35 +189,33 @@ async fn decode(pool: &PgPool, payload: &str) -> Result<HubEvent, HubError> {
 #[async_trait]
 impl EventHub for PgHub {
     async fn publish(&self, event: HubEvent) -> Result<(), HubError> {
-        let json = serde_json::to_string(&event).map_err(broker)?;
-        let pool = &self.inner.pool;
-        let payload = if json.len() <= INLINE_MAX_BYTES {
-            json
-        } else {
-            let ttl = i64::try_from(REFERENCE_TTL.as_secs()).unwrap_or(i64::MAX);
-            sqlx::query(
-                "DELETE FROM support_hub_events \
-                 WHERE created_at < now() - ($1::BIGINT * INTERVAL '1 second')",
-            )
-            .bind(ttl)
-            .execute(pool)
-            .await
-            .map_err(broker)?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO support_hub_events (payload) VALUES ($1) RETURNING id",
-            )
-            .bind(json)
-            .fetch_one(pool)
-            .await
-            .map_err(broker)?;
-            format!("@{id}")
-        };
+        let payload = self.payload(&event).await?;
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(&self.inner.channel)
             .bind(payload)
-            .execute(pool)
+            .execute(&self.inner.pool)
             .await
             .map_err(broker)?;
+        Ok(())
+    }
+
+    /// One statement for the whole batch. Postgres evaluates the `pg_notify` calls after the
+    /// `ORDER BY` (since 9.6, volatile functions in the select list run after sorting), and
+    /// delivers a transaction's notifications in the order they were sent.
+    async fn publish_many(&self, events: Vec<HubEvent>) -> Result<(), HubError> {
+        let mut payloads = Vec::with_capacity(events.len());
+        for event in &events {
+            payloads.push(self.payload(event).await?);
+        }
+        sqlx::query(
+            "SELECT pg_notify($1, p) FROM unnest($2::TEXT[]) WITH ORDINALITY AS t(p, o) \
+             ORDER BY o",
+        )
+        .bind(&self.inner.channel)
+        .bind(payloads)
+        .execute(&self.inner.pool)
+        .await
+        .map_err(broker)?;
         Ok(())
     }
 

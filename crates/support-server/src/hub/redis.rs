@@ -178,6 +178,26 @@ impl EventHub for RedisHub {
         Ok(())
     }
 
+    /// One pipeline: one round trip for the whole batch, in order on the one connection.
+    async fn publish_many(&self, events: Vec<HubEvent>) -> Result<(), HubError> {
+        let mut pipe = redis::pipe();
+        for event in &events {
+            let payload =
+                serde_json::to_string(event).map_err(|e| HubError::Broker(Box::new(e)))?;
+            pipe.cmd("PUBLISH")
+                .arg(&self.inner.channel)
+                .arg(payload)
+                .ignore();
+        }
+        let mut conn = self.publisher().await?;
+        let result: redis::RedisResult<()> = pipe.query_async(&mut conn).await;
+        if let Err(err) = result {
+            *self.inner.publisher.lock().await = None;
+            return Err(broker(err));
+        }
+        Ok(())
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
         self.inner.local.subscribe()
     }

@@ -29,7 +29,7 @@ pub trait EventStore: Send + Sync + 'static {
     /// returns, and returns the first one's number. Concurrent appends, from this process or
     /// another sharing the database, never share or skip a number, and a number is visible to
     /// [`EventStore::events_after`] only once every smaller number is.
-    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64>;
+    async fn append_events(&self, payloads: Vec<String>) -> StorageResult<u64>;
 
     /// At most `limit` events numbered above `after`, in order, with the log's bounds.
     async fn events_after(&self, after: u64, limit: u32) -> StorageResult<EventSlice>;

@@ -264,8 +264,8 @@ fn numbered_json(event: &HubEvent) -> String {
     }
 }
 
-/// The JSON of the most recent hub event (with its number), shared by every connection: a `ticket.created`
-/// reaching 10,000 managers is serialized once, not 10,000 times, and each connection sends a
+/// The JSON of the most recent hub event (with its number), shared by every connection: a
+/// `ticket.created` reaching 10,000 managers is serialized once, not 10,000 times, and each connection sends a
 /// reference-counted copy. One slot suffices because every connection receives the events in
 /// the same order; a connection that lags behind re-serializes (and refills the slot), which is
 /// only slower, never wrong. The `Weak` keeps the event's allocation, so a new event cannot

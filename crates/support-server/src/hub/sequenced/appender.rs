@@ -4,6 +4,12 @@
 //! Batched: it takes every event waiting (up to [`BATCH`]) and appends them in one statement,
 //! so under load the log costs one commit per batch, not per event. The request that published
 //! an event does not wait for any of this (it returns once the event is queued).
+//!
+//! With a broker, a second task hands the numbered batches to it (one pipeline or statement per
+//! batch), so appending the next batch overlaps publishing the last: a batch waits for one
+//! commit or one broker round trip, whichever is longer, not for both. Publishing one batch at a
+//! time keeps this instance's events in number order on the broker (the sequencer would
+//! restore the order anyway).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +33,7 @@ pub(super) struct Appender {
     pub(super) log: Arc<dyn EventStore>,
     pub(super) capacity: u64,
     pub(super) publish_timeout: Duration,
-    /// The sequencer's wake-up (hubs spanning instances only).
+    /// The sequencer's wake-up: hubs spanning instances only (`None`: the in-process hub).
     pub(super) nudge: Option<Arc<Notify>>,
     pub(super) events: mpsc::Receiver<HubEvent>,
     pub(super) stop: CancellationToken,
@@ -38,7 +44,17 @@ pub(super) async fn run(mut task: Appender) {
     // Trim a few times per `capacity` events: the log stays within 1.25 × capacity.
     let trim_every = (task.capacity / 4).clamp(1, 4_096);
     let mut since_trim = 0_u64;
-    let mut broker_down_until: Option<Instant> = None;
+    // With a broker, numbered batches go to the publishing task; it ends when this one does.
+    let publisher = task.nudge.clone().map(|nudge| {
+        let (batches, numbered) = mpsc::channel(PUBLISH_QUEUE);
+        tokio::spawn(publish(Publisher {
+            hub: task.hub.clone(),
+            publish_timeout: task.publish_timeout,
+            nudge,
+            batches: numbered,
+        }));
+        batches
+    });
     loop {
         let received = tokio::select! {
             () = task.stop.cancelled() => return,
@@ -55,27 +71,59 @@ pub(super) async fn run(mut task: Appender) {
                 tracing::warn!(error = %err, "event log: trimming failed; retried later");
             }
         }
-        for event in batch.drain(..) {
-            let sequenced = event.seq.is_some();
-            if broker_down_until.is_some_and(|until| Instant::now() < until) {
-                skipped(task.nudge.as_deref(), sequenced);
-                continue;
-            }
-            let published = tokio::time::timeout(task.publish_timeout, task.hub.publish(event));
-            match published.await {
-                Ok(Ok(())) => broker_down_until = None,
-                failed => {
-                    match failed {
-                        Ok(Err(err)) => tracing::error!(error = %err, "publishing an event failed"),
-                        _ => tracing::error!(
-                            "publishing an event timed out; the event hub's broker is slow or \
-                             unreachable"
-                        ),
-                    }
-                    crate::metrics::event_broker_failure();
-                    broker_down_until = Some(Instant::now() + BROKER_RETRY);
-                    skipped(task.nudge.as_deref(), sequenced);
+        match &publisher {
+            Some(batches) => {
+                let numbered = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if batches.send(numbered).await.is_err() {
+                    return;
                 }
+            }
+            // The in-process hub: publishing only queues for its fan-out task, nothing to
+            // overlap or to bound.
+            None => {
+                for event in batch.drain(..) {
+                    if let Err(err) = task.hub.publish(event).await {
+                        tracing::error!(error = %err, "publishing an event failed");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Numbered batches waiting for the broker; the appender waits when it is this far ahead.
+const PUBLISH_QUEUE: usize = 64;
+
+struct Publisher {
+    hub: DynHub,
+    publish_timeout: Duration,
+    nudge: Arc<Notify>,
+    batches: mpsc::Receiver<Vec<HubEvent>>,
+}
+
+/// Hands numbered batches to the broker, one at a time, in order.
+async fn publish(mut task: Publisher) {
+    let mut broker_down_until: Option<Instant> = None;
+    while let Some(events) = task.batches.recv().await {
+        let unnumbered = events.iter().filter(|e| e.seq.is_none()).count();
+        if broker_down_until.is_some_and(|until| Instant::now() < until) {
+            skipped(&task.nudge, unnumbered);
+            continue;
+        }
+        let published = tokio::time::timeout(task.publish_timeout, task.hub.publish_many(events));
+        match published.await {
+            Ok(Ok(())) => broker_down_until = None,
+            failed => {
+                match failed {
+                    Ok(Err(err)) => tracing::error!(error = %err, "publishing events failed"),
+                    _ => tracing::error!(
+                        "publishing events timed out; the event hub's broker is slow or \
+                         unreachable"
+                    ),
+                }
+                crate::metrics::event_broker_failure();
+                broker_down_until = Some(Instant::now() + BROKER_RETRY);
+                skipped(&task.nudge, unnumbered);
             }
         }
     }
@@ -88,7 +136,7 @@ async fn number(log: &dyn EventStore, batch: &mut [HubEvent]) {
         .iter()
         .map(|event| serde_json::to_string(event).unwrap_or_default())
         .collect();
-    match log.append_events(&payloads).await {
+    match log.append_events(payloads).await {
         Ok(first) => {
             for (i, event) in batch.iter_mut().enumerate() {
                 event.seq = Some(first + i as u64);
@@ -105,12 +153,15 @@ async fn number(log: &dyn EventStore, batch: &mut [HubEvent]) {
     }
 }
 
-/// An event the broker did not take: it is in the log, so this instance's sequencer reads it
-/// from there now (the others within their poll interval). An unnumbered one is lost to
-/// every other instance.
-fn skipped(nudge: Option<&Notify>, sequenced: bool) {
-    match nudge {
-        Some(nudge) if sequenced => nudge.notify_one(),
-        _ => tracing::warn!("an event the broker did not take could not be recovered from the log"),
+/// Events the broker did not take: they are in the log, so this instance's sequencer reads
+/// them from there now (the others within their poll interval). The `unnumbered` ones (the log
+/// could not be written either) are lost to every other instance.
+fn skipped(nudge: &Notify, unnumbered: usize) {
+    nudge.notify_one();
+    if unnumbered > 0 {
+        tracing::warn!(
+            events = unnumbered,
+            "events neither the broker nor the event log took are lost to other instances"
+        );
     }
 }

@@ -151,7 +151,8 @@ impl SequencedHub {
         &self.inner.log
     }
 
-    /// The newest number in the log (0 before the first event).
+    /// The newest number in the log: 0 before the first event in storage; an in-memory log
+    /// starts from its start time (see [`EventRing`]).
     pub async fn position(&self) -> Result<u64, HubError> {
         let slice = self
             .inner

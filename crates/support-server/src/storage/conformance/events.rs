@@ -17,7 +17,7 @@ pub async fn event_log_numbers_and_slices(s: DynStorage) {
     let before = empty.last;
 
     let payloads: Vec<String> = (1..=3).map(|i| format!("{{\"e\":{i}}}")).collect();
-    let n = s.append_events(&payloads).await.unwrap();
+    let n = s.append_events(payloads.clone()).await.unwrap();
     assert_eq!(n, before + 1, "the first number follows the last");
     let all = s.events_after(before, 10).await.unwrap();
     assert_eq!(
@@ -56,7 +56,7 @@ pub async fn event_log_numbers_and_slices(s: DynStorage) {
         "the newest stays"
     );
 
-    let m = s.append_events(&["{}".to_owned()]).await.unwrap();
+    let m = s.append_events(vec!["{}".to_owned()]).await.unwrap();
     assert_eq!(m, n + 3, "numbering continues after a trim, nothing reused");
 }
 
@@ -92,7 +92,7 @@ pub async fn event_log_concurrent_appends(s: DynStorage) {
                     let payloads: Vec<String> = (0..1 + (w + round) % 3)
                         .map(|i| format!("w{w}-r{round}-{i}"))
                         .collect();
-                    let first = s.append_events(&payloads).await.unwrap();
+                    let first = s.append_events(payloads.clone()).await.unwrap();
                     for (i, p) in payloads.into_iter().enumerate() {
                         mine.push((first + i as u64, p));
                     }

@@ -89,11 +89,11 @@ impl Ring {
 
 #[async_trait]
 impl EventStore for EventRing {
-    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+    async fn append_events(&self, payloads: Vec<String>) -> StorageResult<u64> {
         let mut ring = self.lock();
         let number = ring.last() + 1;
         ring.bytes += payloads.iter().map(String::len).sum::<usize>();
-        ring.events.extend(payloads.iter().cloned());
+        ring.events.extend(payloads);
         ring.trim(usize::MAX);
         Ok(number)
     }
@@ -133,20 +133,18 @@ mod tests {
         let ring = EventRing::starting_at(10, 25);
         let ten = "x".repeat(10);
         let first = ring
-            .append_events(&[ten.clone(), ten.clone()])
+            .append_events(vec![ten.clone(), ten.clone()])
             .await
             .unwrap();
         assert_eq!(first, 10);
-        ring.append_events(std::slice::from_ref(&ten))
-            .await
-            .unwrap();
+        ring.append_events(vec![ten.clone()]).await.unwrap();
         let slice = ring.events_after(0, 10).await.unwrap();
         assert_eq!(
             (slice.first, slice.last),
             (Some(11), 12),
             "30 bytes > 25: the oldest went"
         );
-        ring.append_events(&["y".repeat(100)]).await.unwrap();
+        ring.append_events(vec!["y".repeat(100)]).await.unwrap();
         let slice = ring.events_after(0, 10).await.unwrap();
         assert_eq!(
             slice.events,

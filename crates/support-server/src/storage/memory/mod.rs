@@ -162,7 +162,7 @@ fn page<T>(items: impl Iterator<Item = T>, limit: Option<u64>, offset: u64) -> V
 
 #[async_trait]
 impl super::EventStore for MemoryStorage {
-    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+    async fn append_events(&self, payloads: Vec<String>) -> StorageResult<u64> {
         self.events.append_events(payloads).await
     }
 

@@ -95,8 +95,10 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// Appends events to `support_events` as consecutive numbers, committed when the future
     /// completes, and returns the first number. Appends commit in number order (see
     /// [`EventStore::append_events`](crate::storage::EventStore::append_events)).
-    fn append_events(&self, payloads: &[String])
-    -> impl Future<Output = StorageResult<u64>> + Send;
+    fn append_events(
+        &self,
+        payloads: Vec<String>,
+    ) -> impl Future<Output = StorageResult<u64>> + Send;
 
     /// Flushes and closes every connection.
     fn close(&self) -> impl Future<Output = ()> + Send;

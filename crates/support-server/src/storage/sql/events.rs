@@ -20,7 +20,7 @@ where
     String: Column<DB>,
     Option<i64>: Column<DB>,
 {
-    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+    async fn append_events(&self, payloads: Vec<String>) -> StorageResult<u64> {
         SqlBackend::append_events(self, payloads).await
     }
 

@@ -50,6 +50,11 @@ const CLOCK_MICROS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::B
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
     pool: PgPool,
+    /// One connection of its own for the event log's appends: the server's appender numbers
+    /// every event through it, and behind the requests queueing for `pool` under load each
+    /// batch of events waited as long as a request (measured: (b) under load p50 15 → 36 ms).
+    /// Opened on first use, with the same options.
+    events: PgPool,
 }
 
 impl PostgresStorage {
@@ -74,7 +79,12 @@ impl PostgresStorage {
     /// Uses an existing pool (shared with the host, for example) and applies the migrations.
     pub async fn from_pool(pool: PgPool) -> StorageResult<Self> {
         Self::migrate(&pool).await?;
-        Ok(Self { pool })
+        let events = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy_with((*pool.connect_options()).clone());
+        Ok(Self { pool, events })
     }
 
     /// Applies our migrations to the database of `pool` (what [`Self::from_pool`] does first).
@@ -154,7 +164,8 @@ impl SqlBackend for PostgresStorage {
         written
     }
 
-    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+    async fn append_events(&self, payloads: Vec<String>) -> StorageResult<u64> {
+        let count = payloads.len();
         // One statement: the counter row's update and the inserts commit together, and the row
         // lock orders concurrent appends from every instance (the migration says why).
         let seqs: Vec<i64> = sqlx::query_scalar(&format!(
@@ -165,13 +176,14 @@ impl SqlBackend for PostgresStorage {
              FROM n, unnest($1::TEXT[]) WITH ORDINALITY AS p(payload, ord) RETURNING seq"
         ))
         .bind(payloads)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.events)
         .await
         .map_err(db)?;
-        first_of(&seqs, payloads.len())
+        first_of(&seqs, count)
     }
 
     async fn close(&self) {
+        self.events.close().await;
         self.pool.close().await;
     }
 }

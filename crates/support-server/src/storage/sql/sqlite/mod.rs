@@ -166,7 +166,7 @@ impl SqlBackend for SqliteStorage {
         self.messages.insert(new).await
     }
 
-    async fn append_events(&self, payloads: &[String]) -> StorageResult<u64> {
+    async fn append_events(&self, payloads: Vec<String>) -> StorageResult<u64> {
         if payloads.is_empty() {
             return Ok(0);
         }
