@@ -4,6 +4,7 @@
 //! | backend | type | where |
 //! |---|---|---|
 //! | a local directory (embedded, zero set-up) | [`LocalBlobStore`] | always |
+//! | any `object_store` (S3, GCS, Azure, ...), for several instances | `ObjectBlobStore` | `object-store` |
 //!
 //! What every backend promises:
 //! - **Content-addressed.** A blob's key is `sha256:<64 hex digits>` of its bytes, computed while
@@ -15,9 +16,12 @@
 //! - **Bounded.** `put` stops reading once the body passes its `limit` and keeps nothing of it
 //!   ([`BlobError::TooLarge`]); an empty body is refused ([`BlobError::Empty`]); a body that
 //!   fails halfway ([`BlobError::Body`]) leaves nothing behind either.
-//! - **Durable.** `put` returns once the blob is on disk (fsynced) under its final name.
+//! - **Durable.** `put` returns once the blob is stored under its final name (on disk: fsynced;
+//!   in an object store: the upload completed).
 
 mod local;
+#[cfg(feature = "object-store")]
+mod object;
 
 use std::pin::Pin;
 
@@ -26,6 +30,9 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 pub use local::LocalBlobStore;
+#[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+pub use object::{ObjectBlobStore, PART_BYTES, PARTS_IN_FLIGHT};
 
 /// A stream of a blob's bytes (a request body, a download from Telegram, a stored file).
 pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
