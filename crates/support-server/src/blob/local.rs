@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::{BlobError, BlobKey, BlobStore, ByteStream, StoredBlob};
@@ -50,29 +49,21 @@ impl LocalBlobStore {
         self.root.join("sha256").join(&hex[..2]).join(&hex[2..])
     }
 
-    /// Writes `body` to `file` while hashing and counting it.
+    /// Writes `body` to `file` while hashing and counting it, then fsyncs it.
     async fn write(
         file: &mut tokio::fs::File,
         mut body: ByteStream,
         limit: u64,
     ) -> Result<([u8; 32], u64), BlobError> {
-        let mut hasher = Sha256::new();
-        let mut size = 0_u64;
+        let mut metered = super::Metered::new(limit);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(BlobError::Body)?;
-            size += chunk.len() as u64;
-            if size > limit {
-                return Err(BlobError::TooLarge { limit });
-            }
-            hasher.update(&chunk);
+            let chunk = metered.take(chunk)?;
             file.write_all(&chunk).await.map_err(BlobError::Store)?;
         }
-        if size == 0 {
-            return Err(BlobError::Empty);
-        }
+        let written = metered.finish()?;
         file.flush().await.map_err(BlobError::Store)?;
         file.sync_all().await.map_err(BlobError::Store)?;
-        Ok((hasher.finalize().into(), size))
+        Ok(written)
     }
 }
 

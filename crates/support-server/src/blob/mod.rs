@@ -111,6 +111,48 @@ pub enum BlobError {
     Store(#[source] std::io::Error),
 }
 
+/// The bounds every backend applies to a body as it reads it: the SHA-256 and size so far,
+/// `TooLarge` at the first chunk past the limit, `Body` for a failing body, `Empty` at the end
+/// of an empty one. Each backend loops over the body, calling [`Metered::take`] on every chunk
+/// before writing it, then [`Metered::finish`].
+pub(crate) struct Metered {
+    hasher: sha2::Sha256,
+    size: u64,
+    limit: u64,
+}
+
+impl Metered {
+    pub(crate) fn new(limit: u64) -> Self {
+        use sha2::Digest;
+        Self {
+            hasher: sha2::Sha256::new(),
+            size: 0,
+            limit,
+        }
+    }
+
+    /// Counts and hashes one chunk of the body, or says why the body is refused.
+    pub(crate) fn take(&mut self, chunk: std::io::Result<Bytes>) -> Result<Bytes, BlobError> {
+        use sha2::Digest;
+        let chunk = chunk.map_err(BlobError::Body)?;
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(BlobError::TooLarge { limit: self.limit });
+        }
+        self.hasher.update(&chunk);
+        Ok(chunk)
+    }
+
+    /// The body's digest and size, once it has ended.
+    pub(crate) fn finish(self) -> Result<([u8; 32], u64), BlobError> {
+        use sha2::Digest;
+        if self.size == 0 {
+            return Err(BlobError::Empty);
+        }
+        Ok((self.hasher.finalize().into(), self.size))
+    }
+}
+
 /// Where attachments' bytes live. Object safe: use it as `Arc<dyn BlobStore>`.
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {

@@ -16,7 +16,6 @@ use futures_util::{StreamExt, TryStreamExt};
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::{BlobError, BlobKey, BlobStore, ByteStream, StoredBlob};
@@ -58,28 +57,20 @@ impl ObjectBlobStore {
         self.prefix.clone().join("sha256").join(key.hex())
     }
 
-    /// Uploads `body` to `writer` while hashing and counting it.
+    /// Uploads `body` to `writer` while hashing and counting it, then completes the upload.
     async fn upload(
         writer: &mut BufWriter,
         mut body: ByteStream,
         limit: u64,
     ) -> Result<([u8; 32], u64), BlobError> {
-        let mut hasher = Sha256::new();
-        let mut size = 0_u64;
+        let mut metered = super::Metered::new(limit);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(BlobError::Body)?;
-            size += chunk.len() as u64;
-            if size > limit {
-                return Err(BlobError::TooLarge { limit });
-            }
-            hasher.update(&chunk);
+            let chunk = metered.take(chunk)?;
             writer.put(chunk).await.map_err(store_error)?;
         }
-        if size == 0 {
-            return Err(BlobError::Empty);
-        }
+        let written = metered.finish()?;
         writer.shutdown().await.map_err(BlobError::Store)?;
-        Ok((hasher.finalize().into(), size))
+        Ok(written)
     }
 }
 
