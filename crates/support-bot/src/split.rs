@@ -90,6 +90,18 @@ fn apply<'a>(stack: &mut Vec<Open<'a>>, atom: Atom<'a>) {
     }
 }
 
+/// Appends `atom` to `piece`, tracking the open tags; a closing tag with nothing open to close
+/// (its opening tag was shed) is dropped, so every piece stays balanced.
+fn emit<'a>(piece: &mut String, open: &mut Vec<Open<'a>>, atom: Atom<'a>) {
+    if let Atom::Close(raw) = atom
+        && !open.iter().any(|o| o.name == tag_name(&raw[1..]))
+    {
+        return;
+    }
+    piece.push_str(atom.raw());
+    apply(open, atom);
+}
+
 fn closing(stack: &[Open<'_>]) -> String {
     stack
         .iter()
@@ -147,6 +159,14 @@ pub fn split_html(html: &str, limit: usize) -> Vec<String> {
                 _ => {}
             }
         }
+        // A piece must take one atom to make progress; when the tags reopened around it leave
+        // no room for even that one (two nested 28-unit links in 64 units), the innermost
+        // reopened tag is shed: the text loses that formatting here rather than the piece
+        // exceeding the limit. Its closing tag later is dropped with it (`emit`).
+        if end == start + 1 && len + units(&closing(&stack)) > limit && !prefix_stack.is_empty() {
+            prefix_stack.pop();
+            continue;
+        }
         let (cut, cut_stack) = if end == atoms.len() {
             (end, stack)
         } else {
@@ -162,8 +182,9 @@ pub fn split_html(html: &str, limit: usize) -> Vec<String> {
             }
         };
         let mut piece = prefix;
+        let mut open = prefix_stack.clone();
         for atom in &atoms[start..cut] {
-            piece.push_str(atom.raw());
+            emit(&mut piece, &mut open, *atom);
         }
         piece.push_str(&closing(&cut_stack));
         if !visible_is_blank(&piece) {
@@ -238,6 +259,16 @@ mod tests {
         }
         let visible: String = parts.concat().replace("<b>", "").replace("</b>", "");
         assert_eq!(visible, text.replace("<b>", "").replace("</b>", ""));
+    }
+
+    #[test]
+    fn tags_too_long_to_reopen_are_shed_rather_than_the_limit_passed() {
+        // Found by the fuzz harness: two nested links leave no room in 64 units for their text.
+        let link = "<a href=\"tg://user?id=1001\">";
+        let html = format!("{link}{link}\u{10000}</a></a>");
+        let pieces = split_html(&html, 64);
+        assert!(pieces.iter().all(|p| units(p) <= 64), "{pieces:?}");
+        assert_eq!(pieces, [format!("{link}\u{10000}</a>")]);
     }
 
     #[test]
