@@ -126,6 +126,7 @@ impl SupportClient {
             user_id: user,
             title,
             text: Some(text.clone()),
+            attachments: Vec::new(),
         };
         let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
         let answer: Answer<Ticket> = self.call(Method::POST, "tickets/", &[], Some(body)).await?;
@@ -198,6 +199,7 @@ impl SupportClient {
         let body = NewMessage {
             text: validate_text(text)?,
             sender: None,
+            attachments: Vec::new(),
         };
         let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
         let answer = self

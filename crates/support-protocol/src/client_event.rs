@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::event_codec::{DecodeError, Fields, tagged};
-use crate::{MessageId, TicketId};
+use crate::{MessageId, NewAttachment, TicketId};
 
 /// `ticket.assign`: assign the ticket to me \[W1\].
 ///
@@ -69,7 +69,11 @@ impl MarkViewed {
 /// ```
 /// use support_protocol::{ClientEvent, SendMessage, TicketId};
 /// let e = ClientEvent::from_json(r#"{"type":"ticket.message.new","ticket_id":16,"text":"hi"}"#).unwrap();
-/// assert_eq!(e, ClientEvent::MessageNew(SendMessage { ticket_id: TicketId::new(16), text: "hi".into() }));
+/// assert_eq!(e, ClientEvent::MessageNew(SendMessage { ticket_id: TicketId::new(16), text: "hi".into(), attachments: vec![] }));
+/// // Extension: files uploaded before, by their upload ids.
+/// let e = ClientEvent::from_json(r#"{"type":"ticket.message.new","ticket_id":16,"text":"","attachments":[{"upload":3}]}"#).unwrap();
+/// let ClientEvent::MessageNew(send) = e else { panic!() };
+/// assert_eq!(send.attachments.len(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -82,6 +86,10 @@ pub struct SendMessage {
         schemars(schema_with = "crate::schema::lenient_text")
     )]
     pub text: String,
+    /// Extension: attachments (earlier uploads of this manager), at most
+    /// [`MAX_ATTACHMENTS`](crate::attachment::MAX_ATTACHMENTS); then `text` may be empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<NewAttachment>,
 }
 
 impl SendMessage {
@@ -185,6 +193,7 @@ impl ClientEvent {
             SendMessage::TYPE => Self::MessageNew(SendMessage {
                 ticket_id: TicketId::new(fields.id("ticket_id")?),
                 text: fields.text("text")?,
+                attachments: fields.opt_list("attachments")?,
             }),
             ListMessages::TYPE => Self::MessageList(ListMessages {
                 ticket_id: TicketId::new(fields.id("ticket_id")?),

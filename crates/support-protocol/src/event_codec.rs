@@ -127,6 +127,24 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional JSON array of `T` (absent or null: empty), each element read strictly.
+    pub(crate) fn opt_list<T: serde::de::DeserializeOwned>(
+        &self,
+        field: &str,
+    ) -> Result<Vec<T>, DecodeError> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    <T as serde::Deserialize>::deserialize(item)
+                        .map_err(|e| self.invalid(field, &e.to_string()))
+                })
+                .collect(),
+            Some(_) => Err(self.invalid(field, "must be a list")),
+        }
+    }
+
     /// A text: a JSON string, or a number read as its decimal string.
     pub(crate) fn text(&self, field: &str) -> Result<String, DecodeError> {
         match self.map.get(field) {

@@ -115,6 +115,17 @@ typed_id!(
     "telegram id"
 );
 
+typed_id!(
+    /// Extension: the id of an attachment (an uploaded file, or a file a message carries).
+    ///
+    /// ```
+    /// use support_protocol::AttachmentId;
+    /// assert_eq!(serde_json::from_str::<AttachmentId>("7").unwrap(), AttachmentId::new(7));
+    /// ```
+    AttachmentId,
+    "attachment id"
+);
+
 /// Deserializes an `i64` from a JSON integer, an integral float, or a string holding an integer.
 struct LenientI64(&'static str);
 

@@ -10,6 +10,7 @@
 //! | [`ticket`] | [`Ticket`], [`TelegramUser`], [`SupportManager`] |
 //! | [`message`] | [`Message`], [`Sender`] |
 //! | [`rest`] | REST bodies ([`NewTicket`], [`NewMessage`], [`TicketPatch`]), [`TicketFilter`], [`Page`], [`Listing`], [`ErrorBody`] |
+//! | [`attachment`] | extension: files and other media of a message, [`Attachment`], [`NewAttachment`] |
 //! | [`delivery`] | extension: a reply's [`Delivery`] to Telegram |
 //! | [`bot_event`] | extension: the bot websocket's delivery mode, [`BotEvent`], [`DeliveryOffer`] |
 //! | [`client_event`] | manager → server websocket events: [`ClientEvent`] |
@@ -36,6 +37,7 @@
 //! This crate does no I/O.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod attachment;
 pub mod bot_event;
 pub mod client_event;
 pub mod delivery;
@@ -52,6 +54,10 @@ pub mod ticket;
 pub mod time;
 pub mod validate;
 
+pub use attachment::{
+    Attachment, AttachmentKind, Contact, Degrees, Location, MAX_ATTACHMENTS, NewAttachment,
+    TelegramFile,
+};
 pub use bot_event::{
     BotEvent, DeliveryFailed, DeliveryOffer, DeliveryProceed, DeliverySending, DeliverySent,
     FailureKind,
@@ -59,7 +65,7 @@ pub use bot_event::{
 pub use client_event::{AssignTicket, ClientEvent, ListMessages, MarkViewed, SendMessage};
 pub use delivery::{Delivery, DeliveryState};
 pub use event_codec::DecodeError;
-pub use ids::{ManagerId, MessageId, TelegramId, TicketId};
+pub use ids::{AttachmentId, ManagerId, MessageId, TelegramId, TicketId};
 pub use message::{Message, Sender};
 pub use rest::{ErrorBody, Listing, NewMessage, NewTicket, Page, TicketFilter, TicketPatch};
 pub use resume::{Resumed, ResyncRequired, Sequenced};
@@ -70,7 +76,8 @@ pub use server_event::{
 pub use ticket::{SupportManager, TelegramUser, Ticket};
 pub use time::{Timestamp, TimestampError};
 pub use validate::{
-    TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_text, validate_title,
+    TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_caption, validate_text,
+    validate_title,
 };
 
 /// Crate-wide result alias for fallible conversions.

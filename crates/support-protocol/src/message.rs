@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Delivery, MessageId, TicketId, Timestamp};
+use crate::{Attachment, Delivery, MessageId, TicketId, Timestamp};
 
 /// Who wrote a message: the Telegram user or a support manager.
 ///
@@ -68,8 +68,9 @@ pub struct Message {
     pub created_at: Timestamp,
     /// Who wrote it.
     pub sender: Sender,
-    /// The text (1..=4096 characters, trimmed).
-    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 4096)))]
+    /// The text (1..=4096 characters, trimmed). Extension: empty for a file sent without a
+    /// caption (a message with `attachments`).
+    #[cfg_attr(feature = "schema", schemars(length(max = 4096)))]
     pub text: String,
     /// Whether the other side has seen it. Manager messages are created viewed.
     #[serde(default)]
@@ -80,4 +81,8 @@ pub struct Message {
     /// written before deliveries existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// Extension: the files, location or contact the message carries, in order (absent when
+    /// none; see [`crate::attachment`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }

@@ -3,14 +3,14 @@
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::{ManagerId, Sender, TelegramId};
+use crate::{ManagerId, NewAttachment, Sender, TelegramId};
 
 /// `POST {mount}/tickets/` body \[R2\]. `text` is this implementation's extension: when present, the
 /// ticket and its first user message are created in one transaction.
 ///
 /// ```
 /// use support_protocol::{NewTicket, TelegramId};
-/// let body = NewTicket { user_id: TelegramId::new(1001), title: "Help".into(), text: None };
+/// let body = NewTicket { user_id: TelegramId::new(1001), title: "Help".into(), text: None, attachments: vec![] };
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"user_id":1001,"title":"Help"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +32,9 @@ pub struct NewTicket {
         schemars(schema_with = "crate::schema::lenient_text")
     )]
     pub text: Option<String>,
+    /// Extension: the first message's attachments (then `text` may be empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// `POST {mount}/tickets/{id}/messages/` body \[R6\].
@@ -39,6 +42,7 @@ pub struct NewTicket {
 /// ```
 /// use support_protocol::NewMessage;
 /// let body: NewMessage = serde_json::from_str(r#"{"text": "hello"}"#).unwrap();
+/// assert!(body.attachments.is_empty());
 /// assert_eq!(body.text, "hello");
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"text":"hello"}"#);
 /// ```
@@ -56,6 +60,10 @@ pub struct NewMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(with = "Sender"))]
     pub sender: Option<Sender>,
+    /// Extension: the message's attachments, at most [`MAX_ATTACHMENTS`](crate::attachment::MAX_ATTACHMENTS)
+    /// (then `text` may be empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// `PATCH {mount}/tickets/{id}/` body \[R4\]: the writable fields, each optional.

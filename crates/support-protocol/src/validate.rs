@@ -89,6 +89,22 @@ pub fn validate_text(text: &str) -> Result<String, ValidationError> {
     validate(text, TEXT_MAX_CHARS)
 }
 
+/// Trims the text of a message that carries attachments: like [`validate_text`], but it may be
+/// empty (a file sent without a caption).
+///
+/// ```
+/// use support_protocol::validate_caption;
+/// assert_eq!(validate_caption("  ").unwrap(), "");
+/// assert_eq!(validate_caption(" look ").unwrap(), "look");
+/// assert!(validate_caption(&"x".repeat(4097)).is_err());
+/// ```
+pub fn validate_caption(text: &str) -> Result<String, ValidationError> {
+    match validate(text, TEXT_MAX_CHARS) {
+        Err(ValidationError::Blank) => Ok(String::new()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

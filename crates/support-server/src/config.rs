@@ -81,6 +81,9 @@ pub struct SupportConfig {
     /// How many of the newest manager events the event log keeps for reconnecting managers to
     /// resume from (see [`crate::hub::SequencedHub`]); default [`DEFAULT_EVENT_LOG_CAPACITY`].
     pub event_log_capacity: u64,
+    /// Attachments: the largest file, how many upload at once, how long an unsent upload is
+    /// kept (see [`crate::attachments`]).
+    pub attachments: crate::attachments::AttachmentLimits,
 }
 
 /// The default [`SupportConfig::event_log_capacity`]: 10,000 events, minutes of a busy desk's
@@ -110,6 +113,7 @@ impl Default for SupportConfig {
             password_hashing: HashingLimits::default(),
             publish_timeout: DEFAULT_PUBLISH_TIMEOUT,
             event_log_capacity: DEFAULT_EVENT_LOG_CAPACITY,
+            attachments: crate::attachments::AttachmentLimits::default(),
         }
     }
 }
@@ -142,6 +146,7 @@ impl fmt::Debug for SupportConfig {
             .field("password_hashing", &self.password_hashing)
             .field("publish_timeout", &self.publish_timeout)
             .field("event_log_capacity", &self.event_log_capacity)
+            .field("attachments", &self.attachments)
             .finish()
     }
 }

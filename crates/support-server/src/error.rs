@@ -35,12 +35,20 @@ pub enum ApiError {
     /// 413 `{"detail": ...}`.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 413 `{"detail": ...}` for an uploaded file over the limit, which the text names (in
+    /// bytes).
+    #[error("file larger than {0} bytes")]
+    FileTooLarge(u64),
     /// 415 `{"detail": "Unsupported media type \"X\" in request."}`.
     #[error("unsupported media type {0}")]
     UnsupportedMediaType(String),
     /// 429 `{"detail": ...}` with `Retry-After` seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
+    /// 503 `{"detail": ...}`: a part the request needs is missing or busy (no blob store, too
+    /// many uploads at once).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// 503: the storage failed; logged, and the client gets a generic message.
     #[error("storage failure: {0}")]
     Storage(#[from] StorageError),
@@ -68,6 +76,10 @@ impl ApiError {
             Self::Forbidden(d) => (StatusCode::FORBIDDEN, ErrorBody::detail(d.clone())),
             Self::NotFound(d) => (StatusCode::NOT_FOUND, ErrorBody::detail(d.clone())),
             Self::Conflict(d) => (StatusCode::CONFLICT, ErrorBody::detail(d.clone())),
+            Self::Unavailable(d) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorBody::detail(d.clone()),
+            ),
             Self::MethodNotAllowed(m) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorBody::detail(format!("Method \"{m}\" not allowed.")),
@@ -75,6 +87,13 @@ impl ApiError {
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorBody::detail("Request body is too large."),
+            ),
+            Self::FileTooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorBody::detail(format!(
+                    "The file is larger than the limit of {}.",
+                    human_size(*limit)
+                )),
             ),
             Self::UnsupportedMediaType(t) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -94,6 +113,16 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 ErrorBody::detail("No Message matches the given query."),
             ),
+            Self::Storage(StorageError::UploadUnavailable(id)) => (
+                StatusCode::BAD_REQUEST,
+                ErrorBody::fields([(
+                    "attachments",
+                    format!(
+                        "Upload {id} is not available: it is not yours, was already sent or was \
+                         removed. Upload the file again."
+                    ),
+                )]),
+            ),
             Self::Storage(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorBody::detail("The support service is temporarily unavailable."),
@@ -107,7 +136,9 @@ impl IntoResponse for ApiError {
         if let Self::Storage(err) = &self
             && !matches!(
                 err,
-                StorageError::TicketNotFound(_) | StorageError::MessageNotFound(_)
+                StorageError::TicketNotFound(_)
+                    | StorageError::MessageNotFound(_)
+                    | StorageError::UploadUnavailable(_)
             )
         {
             tracing::error!(error = %err, "storage failure");
@@ -138,6 +169,37 @@ pub(crate) fn json_body<T: serde::Serialize>(value: &T) -> Response {
             tracing::error!(error = %err, "serializing a response failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// A size for people: `20 MiB`, `512 KiB`, `900 bytes` (binary units, one decimal when not
+/// whole).
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if (value.fract()).abs() < 0.05 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn human_sizes() {
+        assert_eq!(super::human_size(900), "900 bytes");
+        assert_eq!(super::human_size(20 * 1024 * 1024), "20 MiB");
+        assert_eq!(super::human_size(1536), "1.5 KiB");
     }
 }
 

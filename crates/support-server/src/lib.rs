@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`storage`] | the [`Storage`](storage::Storage) trait; SQLite, Postgres and memory backends; [`storage::open`] by URL |
 //! | [`hub`] | the [`EventHub`](hub::EventHub): events to websocket connections on every instance; [`hub::open`] by URL |
+//! | [`attachments`] | files, locations and contacts in messages: upload and download routes, their limits |
 //! | [`blob`] | [`BlobStore`](blob::BlobStore): attachments' bytes, content-addressed and streamed; a local directory |
 //! | [`auth`] | manager authentication ([`ManagerAuth`](auth::ManagerAuth)) and bot tokens |
 //! | [`request_id`] | the `x-request-id` of every request, in its responses and log lines |
@@ -29,6 +30,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
+pub mod attachments;
 pub mod auth;
 pub mod blob;
 pub mod config;

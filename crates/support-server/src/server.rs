@@ -7,6 +7,7 @@ use axum::Router;
 use support_protocol::Timestamp;
 
 use crate::auth::{BuiltinAuth, ManagerAuth};
+use crate::blob::BlobStore;
 use crate::config::{SupportConfig, normalize_prefix};
 use crate::directory::{AcceptAll, UserDirectory};
 use crate::hub::{DynHub, EventHub, LocalHub, SequencedHub};
@@ -118,6 +119,28 @@ impl SupportServer {
         })
     }
 
+    /// Starts the task that deletes uploads no message claimed within
+    /// [`AttachmentLimits::unsent_ttl`](crate::attachments::AttachmentLimits::unsent_ttl), and
+    /// the blobs no attachment uses any more, every `every`; it ends at shutdown.
+    pub fn spawn_upload_purge(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let shutdown = state.shutdown_token().clone();
+            let mut ticks = tokio::time::interval(every.max(Duration::from_millis(1)));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = ticks.tick() => {}
+                }
+                let deleted = crate::attachments::purge::purge_once(&state).await;
+                if deleted > 0 {
+                    tracing::debug!(deleted, "unused blobs of unsent uploads deleted");
+                }
+            }
+        })
+    }
+
     /// Flushes and closes the storage.
     pub async fn close(&self) {
         self.state.storage().close().await;
@@ -134,6 +157,7 @@ pub struct SupportServerBuilder {
     manager_auth: Option<Arc<dyn ManagerAuth>>,
     builtin_auth: Option<BuiltinAuth>,
     directory: Option<Arc<dyn UserDirectory>>,
+    blobs: Option<Arc<dyn BlobStore>>,
     config: SupportConfig,
 }
 
@@ -333,6 +357,27 @@ impl SupportServerBuilder {
         self
     }
 
+    /// Where attachments' bytes are kept (a [`LocalBlobStore`](crate::blob::LocalBlobStore)
+    /// directory, or an object store for several instances). Without one, the server still
+    /// records attachments Telegram holds, but refuses uploads (503) and serves no files.
+    pub fn blob_store(mut self, store: impl BlobStore) -> Self {
+        self.blobs = Some(Arc::new(store));
+        self
+    }
+
+    /// [`SupportServerBuilder::blob_store`], already shared.
+    pub fn shared_blob_store(mut self, store: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(store);
+        self
+    }
+
+    /// The attachments' bounds: the largest file, uploads at once, how long an unsent upload
+    /// is kept.
+    pub fn attachment_limits(mut self, limits: crate::attachments::AttachmentLimits) -> Self {
+        self.config.attachments = limits;
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> SupportServer {
         let mut config = self.config;
@@ -347,6 +392,7 @@ impl SupportServerBuilder {
         let storage = self
             .storage
             .unwrap_or_else(|| Arc::new(MemoryStorage::new()));
+        let config_turns = config.attachments.concurrent_uploads;
         let (manager_auth, builtin_auth) = match (self.manager_auth, self.builtin_auth) {
             (Some(auth), builtin) => (auth, builtin),
             (None, _) => {
@@ -373,6 +419,8 @@ impl SupportServerBuilder {
             shutdown: tokio_util::sync::CancellationToken::new(),
             managers_open: Default::default(),
             bots_open: Default::default(),
+            blobs: self.blobs,
+            upload_turns: tokio::sync::Semaphore::new(config_turns.max(1)),
         });
         SupportServer { state }
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::auth::{BuiltinAuth, ManagerAuth};
+use crate::blob::BlobStore;
 use crate::config::SupportConfig;
 use crate::directory::UserDirectory;
 use crate::hub::SequencedHub;
@@ -28,6 +29,10 @@ pub(crate) struct Inner {
     pub(crate) managers_open: AtomicUsize,
     /// Bot websockets open on this instance.
     pub(crate) bots_open: AtomicUsize,
+    /// Where attachments' bytes live; `None`: uploads are refused (503).
+    pub(crate) blobs: Option<Arc<dyn BlobStore>>,
+    /// Turns for uploads streaming at once (`AttachmentLimits::concurrent_uploads`).
+    pub(crate) upload_turns: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -78,6 +83,15 @@ impl AppState {
             SocketKind::Manager => &self.0.managers_open,
             SocketKind::Bot => &self.0.bots_open,
         }
+    }
+
+    /// The blob store of attachments, if the server has one.
+    pub fn blobs(&self) -> Option<&Arc<dyn BlobStore>> {
+        self.0.blobs.as_ref()
+    }
+
+    pub(crate) fn upload_turns(&self) -> &tokio::sync::Semaphore {
+        &self.0.upload_turns
     }
 
     /// The shutdown signal shared by long-lived tasks (websockets).

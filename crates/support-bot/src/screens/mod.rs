@@ -116,6 +116,7 @@ pub(crate) mod fixtures {
             viewed: false,
             ticket: TicketId::new(7),
             delivery: None,
+            attachments: Vec::new(),
         }
     }
 }

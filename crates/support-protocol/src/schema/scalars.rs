@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::{ManagerId, MessageId, TelegramId, TicketId, Timestamp};
+use crate::{AttachmentId, ManagerId, MessageId, TelegramId, TicketId, Timestamp};
 
 /// What a timestamp looks like when this implementation writes it \[C4\].
 pub(crate) const TIMESTAMP_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$";
@@ -58,6 +58,7 @@ macro_rules! id_schema {
 
 id_schema!(TicketId, "ticket id", true);
 id_schema!(MessageId, "message id", true);
+id_schema!(AttachmentId, "attachment id", true);
 id_schema!(ManagerId, "manager id", true);
 id_schema!(TelegramId, "Telegram user id", false);
 

@@ -185,6 +185,7 @@ fn type_constants_match_the_wire_names() {
         viewed: false,
         ticket: TicketId::new(2),
         delivery: None,
+        attachments: Vec::new(),
     };
     let t: Ticket = serde_json::from_str(
         r#"{"id":1,"user":{"telegram_id":5},"support_manager":null,"created_at":"2026-11-24T13:14:51.951697Z","title":"t"}"#,
@@ -273,6 +274,7 @@ fn type_constants_match_the_wire_names() {
             ClientEvent::MessageNew(SendMessage {
                 ticket_id: TicketId::new(1),
                 text: "x".into(),
+                attachments: Vec::new(),
             }),
             SendMessage::TYPE,
         ),

@@ -37,6 +37,7 @@ pub(crate) fn message() -> impl Strategy<Value = Message> {
             viewed,
             ticket: TicketId::new(ticket),
             delivery: None,
+            attachments: Vec::new(),
         })
 }
 
@@ -134,7 +135,8 @@ pub(crate) fn client_event() -> impl Strategy<Value = ClientEvent> {
         })),
         (any::<i64>(), text()).prop_map(|(t, text)| ClientEvent::MessageNew(SendMessage {
             ticket_id: TicketId::new(t),
-            text
+            text,
+            attachments: Vec::new(),
         })),
         any::<i64>().prop_map(|t| ClientEvent::MessageList(ListMessages {
             ticket_id: TicketId::new(t)
@@ -171,8 +173,8 @@ proptest! {
 
     #[test]
     fn rest_bodies(user in any::<i64>(), title in text(), txt in proptest::option::of(text()), resolved in proptest::option::of(any::<bool>())) {
-        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone() });
-        rt(&NewMessage { text: title, sender: Some(Sender::User) });
+        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone(), attachments: Vec::new() });
+        rt(&NewMessage { text: title, sender: Some(Sender::User), attachments: Vec::new() });
         rt(&TicketPatch { title: txt, resolved });
         rt(&TicketFilter { user_id: Some(TelegramId::new(user)), resolved, ..Default::default() });
     }

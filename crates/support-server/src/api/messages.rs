@@ -5,13 +5,15 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use support_protocol::{
-    ManagerId, Message, MessageId, MessageNew, Sender, ServerEvent, Ticket, validate_text,
+    ManagerId, Message, MessageId, MessageNew, Sender, ServerEvent, Ticket, validate_caption,
+    validate_text,
 };
 
 use super::body::Body;
 use super::fields::{self, Errors, REQUIRED};
 use super::paging::{Paging, envelope, query_pairs};
 use super::{parse_id, publish};
+use crate::attachments::{self, input::ResolveError};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, json_body};
 use crate::hub::Audience;
@@ -72,11 +74,19 @@ pub(crate) async fn create(
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let mut errors = Errors::default();
+    // Extension: with attachments the text may be empty or absent (a file without a caption).
+    let attachments = attachments::input::from_json(fields::get(&body, "attachments"))
+        .map_err(|e| errors.add("attachments", e))
+        .unwrap_or_default();
     let text = match fields::get(&body, "text") {
+        None if !attachments.is_empty() => Some(String::new()),
         None => {
             errors.add("text", REQUIRED);
             None
         }
+        Some(v) if !attachments.is_empty() => fields::char_field(v, validate_caption)
+            .map_err(|e| errors.add("text", e))
+            .ok(),
         Some(v) => fields::char_field(v, validate_text)
             .map_err(|e| errors.add("text", e))
             .ok(),
@@ -104,6 +114,11 @@ pub(crate) async fn create(
         .map_err(|e| errors.add("language_code", e))
         .ok()
         .flatten();
+    let attachments = if errors.is_empty() {
+        resolve_attachments(&state, &caller, attachments, &mut errors).await?
+    } else {
+        Vec::new()
+    };
     let Some(text) = text.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors.0));
     };
@@ -117,6 +132,7 @@ pub(crate) async fn create(
             text,
             viewed: allowed == Sender::Supp,
             manager,
+            attachments,
         })
         .await?;
     let message = written.message;
@@ -134,6 +150,23 @@ pub(crate) async fn create(
         crate::delivery::user_wrote(&state, id, language.as_deref()).await;
     }
     Ok((StatusCode::CREATED, json_body(&message)).into_response())
+}
+
+/// Checks and completes a body's attachments; a refusal becomes an `attachments` field error.
+pub(crate) async fn resolve_attachments(
+    state: &AppState,
+    caller: &Caller,
+    inputs: Vec<support_protocol::NewAttachment>,
+    errors: &mut Errors,
+) -> ApiResult<Vec<crate::storage::NewAttachmentRecord>> {
+    match attachments::input::resolve(state, caller, inputs).await {
+        Ok(records) => Ok(records),
+        Err(ResolveError::Invalid(message)) => {
+            errors.add("attachments", message);
+            Ok(Vec::new())
+        }
+        Err(ResolveError::Storage(err)) => Err(err.into()),
+    }
 }
 
 /// `POST {mount}/tickets/{id}/messages/{message_id}/retry/` (extension, managers only): a failed

@@ -32,6 +32,10 @@ use crate::state::AppState;
 const LIST_ALLOW: &str = "GET, POST, HEAD, OPTIONS";
 /// The `Allow` of a reply's retry (extension).
 const RETRY_ALLOW: &str = "POST";
+/// The `Allow` of the upload endpoint (extension).
+const UPLOAD_ALLOW: &str = "POST";
+/// The `Allow` of a file (extension).
+const FILE_ALLOW: &str = "GET, HEAD";
 /// The `Allow` of a ticket.
 const DETAIL_ALLOW: &str = "GET, PUT, PATCH, HEAD, OPTIONS";
 
@@ -115,7 +119,25 @@ pub(crate) fn routes(config: &SupportConfig) -> Router<AppState> {
         axum::routing::post(messages::retry).fallback(meta::method_not_allowed(RETRY_ALLOW)),
     )
     .route_layer(allow(RETRY_ALLOW));
-    let mut router = list.merge(detail).merge(messages).merge(retry);
+    let upload = both(
+        Router::new(),
+        &format!("{mount}/attachments"),
+        axum::routing::post(crate::attachments::upload::create)
+            .fallback(meta::method_not_allowed(UPLOAD_ALLOW)),
+    )
+    .route_layer(allow(UPLOAD_ALLOW));
+    let file = both(
+        Router::new(),
+        &format!("{mount}/attachments/{{id}}"),
+        get(crate::attachments::download::get).fallback(meta::method_not_allowed(FILE_ALLOW)),
+    )
+    .route_layer(allow(FILE_ALLOW));
+    let mut router = list
+        .merge(detail)
+        .merge(messages)
+        .merge(retry)
+        .merge(upload)
+        .merge(file);
     if !mount.is_empty() {
         // Unknown routes under the mount are JSON 404s; at the root the host owns the fallback.
         router = router.route(&format!("{mount}/{{*rest}}"), any(meta::not_found));

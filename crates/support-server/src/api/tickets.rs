@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use support_protocol::{
     ManagerId, Sender, ServerEvent, TelegramId, Ticket, TicketCreated, TicketUpdated,
-    validate_text, validate_title,
+    validate_caption, validate_text, validate_title,
 };
 
 use super::body::Body;
@@ -90,7 +90,7 @@ pub(crate) async fn list(
 /// one transaction.
 pub(crate) async fn create(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Body(body): Body,
 ) -> ApiResult<Response> {
     let mut errors = Errors::default();
@@ -122,8 +122,16 @@ pub(crate) async fn create(
             .map_err(|e| errors.add("resolved", e))
             .unwrap_or(false),
     };
+    // Extension: the first message's attachments; with them its text may be empty.
+    let attachments = crate::attachments::input::from_json(fields::get(&body, "attachments"))
+        .map_err(|e| errors.add("attachments", e))
+        .unwrap_or_default();
     let text = match fields::get(&body, "text") {
+        None if !attachments.is_empty() => Some(String::new()),
         None => None,
+        Some(v) if !attachments.is_empty() => fields::char_field(v, validate_caption)
+            .map_err(|e| errors.add("text", e))
+            .ok(),
         Some(v) => fields::char_field(v, validate_text)
             .map_err(|e| errors.add("text", e))
             .ok(),
@@ -143,6 +151,11 @@ pub(crate) async fn create(
             ),
         );
     }
+    let first_attachments = if errors.is_empty() {
+        super::messages::resolve_attachments(&state, &caller, attachments, &mut errors).await?
+    } else {
+        Vec::new()
+    };
     let (Some(user_id), Some(title), true) = (user_id, title, errors.is_empty()) else {
         return Err(ApiError::Validation(errors.0));
     };
@@ -153,6 +166,7 @@ pub(crate) async fn create(
             title,
             resolved,
             first_message: text,
+            first_attachments,
         })
         .await?;
     publish(

@@ -21,6 +21,9 @@
 //! | `support_deliveries_total` | counter | `outcome` (`sent`, `retried`, `failed`), `reason` | replies' delivery reports |
 //! | `support_event_log_failures_total` | counter | | events the event log could not number (sent unnumbered, not replayable) |
 //! | `support_event_replays_total` | counter | `outcome` (`resumed`, `resync`) | reconnecting managers' resumptions |
+//! | `support_uploads_total` | counter | | attachments uploaded and stored |
+//! | `support_upload_bytes_total` | counter | | bytes of the stored uploads |
+//! | `support_uploads_purged_total` | counter | | unsent uploads deleted after their time |
 //! | `support_login_failures_total` | counter | `reason` (`credentials`, `throttled`, `busy`) | refused manager logins (`busy`: password checks saturated) |
 //!
 //! Every label has a bounded set of values: `route` is the route's pattern
@@ -75,6 +78,12 @@ pub const DELIVERIES: &str = "support_deliveries_total";
 pub const EVENT_LOG_FAILURES: &str = "support_event_log_failures_total";
 /// `support_event_replays_total`.
 pub const EVENT_REPLAYS: &str = "support_event_replays_total";
+/// `support_uploads_total`.
+pub const UPLOADS: &str = "support_uploads_total";
+/// `support_upload_bytes_total`.
+pub const UPLOAD_BYTES: &str = "support_upload_bytes_total";
+/// `support_uploads_purged_total`.
+pub const UPLOADS_PURGED: &str = "support_uploads_purged_total";
 /// `support_login_failures_total`.
 pub const LOGIN_FAILURES: &str = "support_login_failures_total";
 
@@ -122,6 +131,9 @@ pub fn describe() {
         "Delivery reports of manager replies: sent, retried or failed, by reason."
     );
     describe_counter!(LOGIN_FAILURES, "Refused manager logins, by reason.");
+    describe_counter!(UPLOADS, "Attachments uploaded and stored.");
+    describe_counter!(UPLOAD_BYTES, Unit::Bytes, "Bytes of the stored uploads.");
+    describe_counter!(UPLOADS_PURGED, "Unsent uploads deleted after their time.");
     describe_counter!(
         EVENT_LOG_FAILURES,
         "Events the event log could not number: sent unnumbered, not replayable."
@@ -199,6 +211,17 @@ pub(crate) fn event_broker_failure() {
 /// `events` events could not be numbered by the event log.
 pub(crate) fn event_log_failure(events: usize) {
     ::metrics::counter!(EVENT_LOG_FAILURES).increment(events as u64);
+}
+
+/// An upload of `bytes` was stored.
+pub(crate) fn upload_stored(bytes: u64) {
+    ::metrics::counter!(UPLOADS).increment(1);
+    ::metrics::counter!(UPLOAD_BYTES).increment(bytes);
+}
+
+/// `count` unsent uploads were deleted.
+pub(crate) fn uploads_purged(count: usize) {
+    ::metrics::counter!(UPLOADS_PURGED).increment(count as u64);
 }
 
 /// A reconnecting manager was replayed what it missed (`resumed`) or told to reload

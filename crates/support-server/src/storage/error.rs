@@ -1,6 +1,6 @@
 //! [`StorageError`], what every storage method can fail with.
 
-use support_protocol::{ManagerId, MessageId, TicketId};
+use support_protocol::{AttachmentId, ManagerId, MessageId, TicketId};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +15,10 @@ pub enum StorageError {
     /// The manager does not exist.
     #[error("manager {0} not found")]
     ManagerNotFound(ManagerId),
+    /// An attachment to claim is not an upload of this uploader waiting for a message (absent,
+    /// another's, or already sent); nothing was written.
+    #[error("upload {0} is not available")]
+    UploadUnavailable(AttachmentId),
     /// A uniqueness rule was broken (e.g. a manager username taken).
     #[error("conflict: {0}")]
     Conflict(String),

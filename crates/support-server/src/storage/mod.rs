@@ -16,6 +16,7 @@
 //! | [`TicketStore`] | Telegram users, tickets, messages, the bot's reply cursor |
 //! | [`ManagerStore`] | manager accounts and login sessions |
 //! | [`DeliveryStore`] | each reply's delivery to Telegram (leases, retries), blocked users, languages |
+//! | [`AttachmentStore`] | uploads and the attachments of messages, where their bytes are |
 //! | [`EventStore`] | the numbered, bounded log of manager events that reconnecting managers resume from |
 //! | [`Storage`] | all of the above, plus the backend's name and a graceful close |
 //!
@@ -35,6 +36,7 @@
 //!   order, so a cursor (the last reply id seen) never skips a reply committed later with a
 //!   smaller id.
 
+mod attachments;
 mod by_url;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -53,6 +55,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use attachments::{AttachmentStore, NewAttachmentRecord, StoredAttachment, Uploader};
 pub use by_url::open;
 pub use deliveries::{DeliveryChange, DeliveryStore, DeliveryUpdate};
 pub use error::{StorageError, StorageResult};
@@ -73,9 +76,11 @@ pub use tickets::TicketStore;
 
 /// The persistence the server needs: every concept's store, a name and a close. Object safe:
 /// use it as `Arc<dyn Storage>` ([`DynStorage`]). Bring [`TicketStore`], [`ManagerStore`],
-/// [`DeliveryStore`] and [`EventStore`] into scope to call their methods on it.
+/// [`DeliveryStore`], [`EventStore`] and [`AttachmentStore`] into scope to call their methods on it.
 #[async_trait]
-pub trait Storage: TicketStore + ManagerStore + DeliveryStore + EventStore {
+pub trait Storage:
+    TicketStore + ManagerStore + DeliveryStore + EventStore + AttachmentStore
+{
     /// A short name for logs (`"sqlite"`, `"postgres"`, `"memory"`).
     fn backend_name(&self) -> &'static str;
 

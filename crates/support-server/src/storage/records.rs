@@ -1,6 +1,7 @@
 //! The values the storage traits take and give besides the wire types: what to create, how to
 //! filter, what an assignment did, a manager with credentials.
 
+use super::NewAttachmentRecord;
 use support_protocol::{
     ManagerId, Message, Sender, SupportManager, TelegramId, TelegramUser, Ticket, TicketId,
 };
@@ -16,6 +17,8 @@ pub struct NewTicketRecord {
     pub resolved: bool,
     /// The validated first user message, created in the same transaction \[R2\].
     pub first_message: Option<String>,
+    /// The first message's attachments (with them, `first_message` may be empty).
+    pub first_attachments: Vec<NewAttachmentRecord>,
 }
 
 /// A message to create.
@@ -32,18 +35,25 @@ pub struct NewMessageRecord {
     pub viewed: bool,
     /// The manager who wrote it, for `sender = supp`.
     pub manager: Option<ManagerId>,
+    /// Its attachments, in order (with them, `text` may be empty).
+    pub attachments: Vec<NewAttachmentRecord>,
 }
 
 impl NewMessageRecord {
     /// The first message of a new ticket: from the user, not viewed. (The SQL layer's.)
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    pub(crate) fn first_of(ticket: TicketId, text: String) -> Self {
+    pub(crate) fn first_of(
+        ticket: TicketId,
+        text: String,
+        attachments: Vec<NewAttachmentRecord>,
+    ) -> Self {
         Self {
             ticket,
             sender: Sender::User,
             text,
             viewed: false,
             manager: None,
+            attachments,
         }
     }
 }

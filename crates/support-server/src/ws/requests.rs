@@ -11,10 +11,12 @@
 
 use support_protocol::{
     ClientEvent, DecodeError, ErrorCode, ErrorEvent, ManagerId, MessageList, MessageNew,
-    MessageViewed, Sender, ServerEvent, Ticket, TicketAssigned, TicketId, validate_text,
+    MessageViewed, Sender, ServerEvent, Ticket, TicketAssigned, TicketId, validate_caption,
+    validate_text,
 };
 
 use crate::api::publish;
+use crate::attachments::input::ResolveError;
 use crate::hub::Audience;
 use crate::state::AppState;
 use crate::storage::{AssignOutcome, NewMessageRecord, StorageError};
@@ -51,6 +53,14 @@ fn storage_error(err: &StorageError, request: &str) -> ServerEvent {
             "No Message matches the given query.",
             Some(request),
         ),
+        StorageError::UploadUnavailable(upload) => error(
+            ErrorCode::InvalidField,
+            format!(
+                "attachments: Upload {upload} is not available: it is not yours, was already \
+                 sent or was removed. Upload the file again."
+            ),
+            Some(request),
+        ),
         StorageError::ManagerNotFound(_) => error(
             ErrorCode::Forbidden,
             "Your manager account is not known to the support storage.",
@@ -78,7 +88,9 @@ pub(super) async fn handle(state: &AppState, me: ManagerId, text: &str) -> Vec<S
     let kind = request.type_name().to_owned();
     let result = match request {
         ClientEvent::Assign(a) => assign(state, me, a.id, a.force).await,
-        ClientEvent::MessageNew(m) => message_new(state, me, m.ticket_id, &m.text).await,
+        ClientEvent::MessageNew(m) => {
+            message_new(state, me, m.ticket_id, &m.text, m.attachments).await
+        }
         ClientEvent::MessageViewed(v) => viewed(state, me, v.ticket_id, v.message_id).await,
         ClientEvent::MessageList(l) => list(state, l.ticket_id).await,
         ClientEvent::Unknown(_) => Err(Box::new(error(
@@ -154,9 +166,21 @@ async fn assign(state: &AppState, me: ManagerId, id: TicketId, force: bool) -> A
 
 /// \[W3\] `ticket.message.new`: validated as over REST, stored as the manager's reply, published
 /// once to the ticket's audience \[W4\].
-async fn message_new(state: &AppState, me: ManagerId, id: TicketId, text: &str) -> Answer {
+async fn message_new(
+    state: &AppState,
+    me: ManagerId,
+    id: TicketId,
+    text: &str,
+    attachments: Vec<support_protocol::NewAttachment>,
+) -> Answer {
     const REQUEST: &str = "ticket.message.new";
-    let text = validate_text(text).map_err(|e| {
+    // Extension: with attachments the text may be empty (a file without a caption).
+    let validate = if attachments.is_empty() {
+        validate_text
+    } else {
+        validate_caption
+    };
+    let text = validate(text).map_err(|e| {
         Box::new(error(
             ErrorCode::InvalidField,
             format!("text: {}", e.message()),
@@ -165,6 +189,22 @@ async fn message_new(state: &AppState, me: ManagerId, id: TicketId, text: &str) 
     })?;
     let ticket = ticket(state, id, REQUEST).await?;
     check_holder(&ticket, me, REQUEST)?;
+    // The manager's own uploads only, as over REST.
+    let caller = crate::auth::Caller::Manager(crate::auth::AuthenticatedManager {
+        id: me,
+        via_cookie: false,
+    });
+    let attachments = match crate::attachments::input::resolve(state, &caller, attachments).await {
+        Ok(records) => records,
+        Err(ResolveError::Invalid(message)) => {
+            return Err(Box::new(error(
+                ErrorCode::InvalidField,
+                format!("attachments: {message}"),
+                Some(REQUEST),
+            )));
+        }
+        Err(ResolveError::Storage(err)) => return Err(Box::new(storage_error(&err, REQUEST))),
+    };
     let message = state
         .storage()
         .create_message(NewMessageRecord {
@@ -173,6 +213,7 @@ async fn message_new(state: &AppState, me: ManagerId, id: TicketId, text: &str) 
             text,
             viewed: true,
             manager: Some(me),
+            attachments,
         })
         .await
         .map_err(|e| Box::new(storage_error(&e, REQUEST)))?;

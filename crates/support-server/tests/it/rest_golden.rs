@@ -278,6 +278,7 @@ impl Replay {
                             text: data["text"].as_str().unwrap().to_owned(),
                             viewed: true,
                             manager: Some(manager),
+                            attachments: Vec::new(),
                         })
                         .await
                         .unwrap();

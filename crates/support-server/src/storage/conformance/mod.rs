@@ -195,6 +195,7 @@ fn new_ticket(user: i64, title: &str) -> NewTicketRecord {
         title: title.to_owned(),
         resolved: false,
         first_message: None,
+        first_attachments: Vec::new(),
     }
 }
 
@@ -205,6 +206,7 @@ fn user_message(ticket: TicketId, text: &str) -> NewMessageRecord {
         text: text.to_owned(),
         viewed: false,
         manager: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -215,6 +217,7 @@ fn supp_message(ticket: TicketId, text: &str, manager: ManagerId) -> NewMessageR
         text: text.to_owned(),
         viewed: true,
         manager: Some(manager),
+        attachments: Vec::new(),
     }
 }
 

@@ -59,6 +59,7 @@ pub async fn ticket_create_get_update(s: DynStorage) {
             title: "Printer on fire".into(),
             resolved: false,
             first_message: Some("It is on fire".into()),
+            first_attachments: Vec::new(),
         })
         .await
         .unwrap();

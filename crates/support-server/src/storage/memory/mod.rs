@@ -1,7 +1,8 @@
 //! The in-memory backend: everything in one `Mutex`, for tests and demos. Nothing survives a
 //! restart. `TicketStore` here; `DeliveryStore` in `deliveries.rs`, `ManagerStore` in
-//! `managers.rs`, the event log in `events.rs`.
+//! `managers.rs`, attachments in `attachments.rs`, the event log in `events.rs`.
 
+mod attachments;
 mod deliveries;
 mod events;
 mod managers;
@@ -15,8 +16,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use support_protocol::{
-    Delivery, ManagerId, Message, MessageId, Sender, TelegramId, TelegramUser, Ticket, TicketId,
-    Timestamp,
+    AttachmentId, Delivery, ManagerId, Message, MessageId, Sender, TelegramId, TelegramUser,
+    Ticket, TicketId, Timestamp,
 };
 
 use super::{
@@ -54,6 +55,8 @@ pub(super) struct State {
     by_ticket: HashMap<TicketId, Vec<MessageId>>,
     managers: BTreeMap<ManagerId, ManagerRecord>,
     sessions: HashMap<String, (ManagerId, Timestamp)>,
+    attachments: BTreeMap<AttachmentId, attachments::AttachmentRow>,
+    next_attachment: i64,
     next_ticket: i64,
     next_message: i64,
     next_manager: i64,
@@ -124,7 +127,11 @@ impl State {
         user
     }
 
-    fn insert_message(&mut self, new: NewMessageRecord) -> Message {
+    /// Inserts a message and its attachments; fails (writing nothing) when an upload to claim
+    /// is not available.
+    fn insert_message(&mut self, mut new: NewMessageRecord) -> StorageResult<Message> {
+        self.check_claims(&new.attachments)?;
+        let news = std::mem::take(&mut new.attachments);
         self.next_message += 1;
         let created_at = Timestamp::now();
         let delivery = (new.sender == Sender::Supp).then(|| Delivery::pending(created_at));
@@ -140,13 +147,16 @@ impl State {
             viewed: new.viewed,
             ticket: new.ticket,
             delivery,
+            attachments: Vec::new(),
         };
+        let mut message = message;
+        message.attachments = self.attach(message.id, news, created_at);
         self.messages.insert(message.id, message.clone());
         self.by_ticket
             .entry(new.ticket)
             .or_default()
             .push(message.id);
-        message
+        Ok(message)
     }
 }
 
@@ -200,6 +210,7 @@ impl TicketStore for MemoryStorage {
         new: NewTicketRecord,
     ) -> StorageResult<(Ticket, Option<Message>)> {
         let mut state = self.lock();
+        state.check_claims(&new.first_attachments)?;
         state.users.entry(new.user_id).or_default();
         state.next_ticket += 1;
         let row = TicketRow {
@@ -211,15 +222,19 @@ impl TicketStore for MemoryStorage {
             resolved: new.resolved,
         };
         state.tickets.insert(row.id, row.clone());
-        let message = new.first_message.map(|text| {
-            state.insert_message(NewMessageRecord {
-                ticket: row.id,
-                sender: Sender::User,
-                text,
-                viewed: false,
-                manager: None,
+        let message = new
+            .first_message
+            .map(|text| {
+                state.insert_message(NewMessageRecord {
+                    ticket: row.id,
+                    sender: Sender::User,
+                    text,
+                    viewed: false,
+                    manager: None,
+                    attachments: new.first_attachments,
+                })
             })
-        });
+            .transpose()?;
         Ok((state.ticket(&row), message))
     }
 
@@ -301,7 +316,7 @@ impl TicketStore for MemoryStorage {
         if !state.tickets.contains_key(&new.ticket) {
             return Err(StorageError::TicketNotFound(new.ticket));
         }
-        Ok(state.insert_message(new))
+        state.insert_message(new)
     }
 
     async fn ticket_manager(&self, id: TicketId) -> StorageResult<Option<Option<ManagerId>>> {
@@ -320,7 +335,7 @@ impl TicketStore for MemoryStorage {
         };
         let user = state.user(user);
         Ok(WrittenMessage {
-            message: state.insert_message(new),
+            message: state.insert_message(new)?,
             assignee,
             user: Some(user),
         })

@@ -8,6 +8,7 @@
 //! | `statement.rs` | [`Statement`](statement::Statement): SQL text and arguments built at run time |
 //! | `queries.rs` | the shared statements and helpers (filters, the first message, a ticket) |
 //! | `tickets.rs`, `managers.rs`, `deliveries.rs`, `events.rs` | [`TicketStore`](super::TicketStore), [`ManagerStore`](super::ManagerStore), [`DeliveryStore`](super::DeliveryStore) and [`EventStore`](super::EventStore), once for both |
+//! | `attachments.rs` | [`AttachmentStore`](super::AttachmentStore), and a message's attachments written in its transaction |
 //! | `migrate.rs` | the migration runner and our own `support_schema_migrations` table |
 //! | `sqlite/` | [`SqliteStorage`]: two pools, `BEGIN IMMEDIATE`, group commit (`batch.rs`) |
 //! | `postgres/` | [`PostgresStorage`]: one pool, row locks, the reply lock |
@@ -22,6 +23,7 @@
 //! struct, its mapping); a column that a write sets also goes into that write in `queries.rs`
 //! or `tickets.rs`.
 
+mod attachments;
 mod backend;
 mod deliveries;
 mod events;
@@ -50,7 +52,11 @@ use super::Storage;
 impl<B> Storage for B
 where
     B: SqlBackend,
-    B: super::TicketStore + super::ManagerStore + super::DeliveryStore + super::EventStore,
+    B: super::TicketStore
+        + super::ManagerStore
+        + super::DeliveryStore
+        + super::EventStore
+        + super::AttachmentStore,
 {
     fn backend_name(&self) -> &'static str {
         B::NAME

@@ -18,12 +18,12 @@
 use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
-use support_protocol::{Message, Ticket, TicketId, Timestamp};
+use support_protocol::{ManagerId, Message, Ticket, TicketId, Timestamp};
 
 use super::SqlBackend;
 use super::rows::{Column, MESSAGE_COLUMNS, MessageRow, TicketRow, db, ticket_select};
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketQuery};
+use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketQuery, WrittenMessage};
 
 /// The statements shared by several methods, for the database of the backend `B`.
 pub(super) struct Queries<B>(PhantomData<B>);
@@ -80,13 +80,15 @@ where
         Ok(found.is_some())
     }
 
-    /// Inserts a message in the caller's write transaction (a new ticket's first message),
-    /// timed `now` (see [`SqlBackend::push_now`]).
+    /// Inserts a message and its attachments in the caller's write transaction (a new ticket's
+    /// first message, a message with attachments), timed `now` (see
+    /// [`SqlBackend::push_now`]). A failed claim of an upload fails it: the caller rolls back.
     pub(super) async fn insert_message_in(
         conn: &mut <DB as Database>::Connection,
-        new: NewMessageRecord,
+        mut new: NewMessageRecord,
         now: Timestamp,
     ) -> StorageResult<Message> {
+        let attachments = std::mem::take(&mut new.attachments);
         let mut st = Statement::<DB>::new(
             "INSERT INTO support_messages \
              (ticket_id, sender, text, viewed, manager_id, created_at) VALUES (",
@@ -105,10 +107,39 @@ where
         st.push(") RETURNING ").push(MESSAGE_COLUMNS);
         let (sql, args) = st.finish()?;
         let row: MessageRow = sqlx::query_as_with(&sql, args)
-            .fetch_one(conn)
+            .fetch_one(&mut *conn)
             .await
             .map_err(db)?;
-        row.into_new_message()
+        let mut message = row.into_new_message()?;
+        super::attachments::attach_in::<B, DB>(conn, &mut message, attachments, now).await?;
+        Ok(message)
+    }
+
+    /// Inserts a message with attachments in the caller's write transaction, with its
+    /// ticket's manager as of the write (the ticket row locked for it, [`SqlBackend::LOCK_ROW`]).
+    /// The path of messages with attachments on both databases: their several statements need
+    /// a transaction, which the single-statement fast paths of text messages avoid.
+    pub(super) async fn insert_with_attachments_in(
+        conn: &mut <DB as Database>::Connection,
+        new: NewMessageRecord,
+        now: Timestamp,
+    ) -> StorageResult<WrittenMessage> {
+        let ticket = new.ticket;
+        let assignee: Option<Option<i64>> = sqlx::query_scalar(&format!(
+            "SELECT support_manager_id FROM support_tickets WHERE id = $1{}",
+            B::LOCK_ROW
+        ))
+        .bind(ticket.get())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+        let assignee = assignee.ok_or(StorageError::TicketNotFound(ticket))?;
+        let message = Self::insert_message_in(conn, new, now).await?;
+        Ok(WrittenMessage {
+            message,
+            assignee: assignee.map(ManagerId::new),
+            user: None,
+        })
     }
 
     /// `WHERE` clauses for the list filters, on the ticket alias `t`.

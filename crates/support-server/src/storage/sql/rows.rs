@@ -44,12 +44,13 @@ pub(super) fn ticket_select<B: SqlBackend>() -> String {
 }
 
 /// The columns of [`MessageRow`], in `support_messages`.
-pub(super) const MESSAGE_COLUMNS: &str = "id, ticket_id, created_at, sender, text, viewed";
+pub(super) const MESSAGE_COLUMNS: &str =
+    "id, ticket_id, created_at, sender, text, viewed, attachments";
 
 /// `SELECT` of messages `m` with their deliveries `d` (a [`DeliveredRow`]); append a
 /// `WHERE`/`ORDER BY` on `m`.
 pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.created_at, m.sender, \
-     m.text, m.viewed, d.state AS d_state, d.attempts AS d_attempts, \
+     m.text, m.viewed, m.attachments, d.state AS d_state, d.attempts AS d_attempts, \
      d.updated_at AS d_updated_at, d.telegram_message_id AS d_telegram_message_id, \
      d.error_code AS d_error_code, d.error AS d_error \
      FROM support_messages m LEFT JOIN support_deliveries d ON d.message_id = m.id";
@@ -94,7 +95,7 @@ pub(super) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
 }
 
-fn timestamp(micros: i64) -> StorageResult<Timestamp> {
+pub(super) fn timestamp(micros: i64) -> StorageResult<Timestamp> {
     Timestamp::from_unix_micros(micros).map_err(StorageError::backend)
 }
 
@@ -204,6 +205,8 @@ pub(super) struct MessageRow {
     sender: String,
     text: String,
     viewed: bool,
+    /// The wire attachments as a JSON array (schema version 6), `NULL` when none.
+    attachments: Option<String>,
 }
 
 from_row!(MessageRow {
@@ -213,6 +216,7 @@ from_row!(MessageRow {
     sender,
     text,
     viewed,
+    attachments,
 });
 
 impl MessageRow {
@@ -231,6 +235,7 @@ impl MessageRow {
             viewed: self.viewed,
             ticket: TicketId::new(self.ticket_id),
             delivery: None,
+            attachments: super::attachments::parse_list(self.id, self.attachments)?,
         })
     }
 

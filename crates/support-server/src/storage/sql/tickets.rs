@@ -81,8 +81,12 @@ where
         let id = TicketId::new(id);
         let message = match new.first_message {
             Some(text) => Some(
-                Queries::<B>::insert_message_in(&mut tx, NewMessageRecord::first_of(id, text), now)
-                    .await?,
+                Queries::<B>::insert_message_in(
+                    &mut tx,
+                    NewMessageRecord::first_of(id, text, new.first_attachments),
+                    now,
+                )
+                .await?,
             ),
             None => None,
         };

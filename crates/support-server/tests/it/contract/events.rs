@@ -16,6 +16,7 @@ fn message(delivery: Option<Delivery>) -> Message {
         viewed: true,
         ticket: TicketId::new(16),
         delivery,
+        attachments: Vec::new(),
     }
 }
 
@@ -126,6 +127,7 @@ fn every_event_we_write_is_in_the_document() {
         ClientEvent::MessageNew(SendMessage {
             ticket_id: TicketId::new(1),
             text: "x".into(),
+            attachments: Vec::new(),
         }),
         ClientEvent::MessageList(ListMessages {
             ticket_id: TicketId::new(1),

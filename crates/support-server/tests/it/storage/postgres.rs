@@ -33,6 +33,7 @@ async fn durable_across_reconnect() {
             title: "keep me".into(),
             resolved: false,
             first_message: Some("first".into()),
+            first_attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -44,6 +45,7 @@ async fn durable_across_reconnect() {
             text: "reply".into(),
             viewed: true,
             manager: Some(anna.id),
+            attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -168,6 +170,7 @@ async fn upgrades_a_version_1_database_keeping_counters_and_events() {
         text: "six".into(),
         viewed: false,
         manager: None,
+        attachments: Vec::new(),
     })
     .await
     .unwrap();
@@ -184,6 +187,7 @@ async fn upgrades_a_version_1_database_keeping_counters_and_events() {
             text: "seven".into(),
             viewed: true,
             manager: None,
+            attachments: Vec::new(),
         })
         .await
         .unwrap();

@@ -66,6 +66,7 @@ async fn durable_across_close_and_reopen() {
             title: "keep me".into(),
             resolved: false,
             first_message: Some("first".into()),
+            first_attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -78,6 +79,7 @@ async fn durable_across_close_and_reopen() {
             text: "reply".into(),
             viewed: true,
             manager: Some(anna.id),
+            attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -112,6 +114,7 @@ async fn durable_across_close_and_reopen() {
             title: "after restart".into(),
             resolved: false,
             first_message: Some("hi".into()),
+            first_attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -133,6 +136,7 @@ async fn acknowledged_writes_are_visible_to_another_connection() {
             title: "no close".into(),
             resolved: false,
             first_message: Some("text".into()),
+            first_attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -157,6 +161,7 @@ async fn migrations_are_idempotent() {
             title: "x".into(),
             resolved: false,
             first_message: None,
+            first_attachments: Vec::new(),
         })
         .await
         .unwrap()
@@ -237,6 +242,7 @@ async fn upgrades_a_version_1_file_keeping_unread_counts() {
         text: "six".into(),
         viewed: false,
         manager: None,
+        attachments: Vec::new(),
     })
     .await
     .unwrap();
@@ -248,6 +254,7 @@ async fn upgrades_a_version_1_file_keeping_unread_counts() {
         text: "seven".into(),
         viewed: true,
         manager: None,
+        attachments: Vec::new(),
     })
     .await
     .unwrap();
@@ -367,6 +374,7 @@ async fn durability_cost_full_vs_normal() {
                 title: "timing".into(),
                 resolved: false,
                 first_message: None,
+                first_attachments: Vec::new(),
             },
         )
         .await
@@ -382,6 +390,7 @@ async fn durability_cost_full_vs_normal() {
                     text: format!("m{i}"),
                     viewed: false,
                     manager: None,
+                    attachments: Vec::new(),
                 },
             )
             .await

@@ -23,6 +23,7 @@ use support_protocol::{ManagerId, Sender, Timestamp};
 
 use super::SqlBackend;
 use super::migrate::{Migration, migrate};
+use super::queries::Queries;
 use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, first_of, is_foreign_key_violation};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
@@ -191,15 +192,22 @@ impl SqlBackend for PostgresStorage {
 impl PostgresStorage {
     /// [`SqlBackend::insert_message`], untimed.
     async fn insert_message_now(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
-        if new.sender == Sender::Supp {
-            // The reply lock is held until commit: an explicit transaction.
+        if new.sender == Sender::Supp || !new.attachments.is_empty() {
+            // The reply lock is held until commit, and a message's attachments commit with it:
+            // an explicit transaction.
             let mut tx = self.pool.begin().await.map_err(db)?;
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(REPLY_LOCK)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            let created = insert_with_audience(&mut tx, &new).await?;
+            if new.sender == Sender::Supp {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(REPLY_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            let created = if new.attachments.is_empty() {
+                insert_with_audience(&mut tx, &new).await?
+            } else {
+                Queries::<Self>::insert_with_attachments_in(&mut tx, new, Timestamp::now()).await?
+            };
             tx.commit().await.map_err(db)?;
             Ok(created)
         } else {

@@ -24,6 +24,7 @@ use support_protocol::Timestamp;
 
 use super::SqlBackend;
 use super::migrate::{Migration, migrate};
+use super::queries::Queries;
 use super::rows::{db, first_of};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
@@ -161,6 +162,15 @@ impl SqlBackend for SqliteStorage {
     }
 
     async fn insert_message(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
+        if !new.attachments.is_empty() {
+            // Several statements (the message, each attachment, the list): a transaction on
+            // the one writer, which orders it with the group commits.
+            let mut tx = self.begin_write().await?;
+            let written =
+                Queries::<Self>::insert_with_attachments_in(&mut tx, new, Timestamp::now()).await?;
+            tx.commit().await.map_err(db)?;
+            return Ok(written);
+        }
         // Group commit: many concurrent messages share one statement and one fsync, and the
         // audience comes from that same statement.
         self.messages.insert(new).await
