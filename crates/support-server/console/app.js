@@ -12,6 +12,7 @@ import { ListView } from './list-view.js';
 import { ShellView } from './shell-view.js';
 import { ConsoleState, LISTS, LIST_PAGE } from './state.js';
 import { errorText } from './templates.js';
+import { readLimits } from './upload-rules.js';
 import { ManagerSocket } from './ws.js';
 
 // ---- Config and wiring -------------------------------------------------------------------------
@@ -27,6 +28,8 @@ function readConfig() {
   return {
     mount: typeof config.mount === 'string' ? config.mount : '/support',
     ws: typeof config.ws === 'string' ? config.ws : '/ws/support/manager/',
+    // What an upload may be (`attachments: { max_bytes, max_per_message }`), checked before sending.
+    limits: readLimits(config),
   };
 }
 
@@ -39,8 +42,9 @@ state.tab = ListView.savedTab();
 const views = {
   shell: new ShellView(),
   list: new ListView(),
-  chat: new ChatView(),
+  chat: new ChatView({ mount: config.mount }),
   composer: new ComposerView(),
+  attach: new AttachView(),
 };
 const { shell, list: listView } = views;
 let socket = null;
@@ -54,6 +58,7 @@ const chat = new ChatController({
   renderSoon,
   selectTab,
   handleEvent,
+  limits: config.limits,
 });
 
 // ---- Session -----------------------------------------------------------------------------------
@@ -63,6 +68,7 @@ function showLogin(message) {
   socket = null;
   state.signOut();
   chat.close(false);
+  chat.forgetUploads();
   shell.showLogin(message);
 }
 
