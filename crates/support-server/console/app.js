@@ -4,6 +4,7 @@
 // controller (chat-controller.js); the rules of the state are in state.js.
 
 import { Api, ApiError } from './api.js';
+import { AttachView } from './attach-view.js';
 import { ChatController } from './chat-controller.js';
 import { ChatView } from './chat-view.js';
 import { ComposerView } from './composer-view.js';

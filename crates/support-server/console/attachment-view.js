@@ -91,7 +91,8 @@ function imageNode(model, onOpenImage) {
     img,
   );
   // A broken image (gone from the server, not fetchable from Telegram) becomes a placeholder.
-  img.addEventListener('error', () => button.replaceWith(placeholder(model, 'broken', t('att.broken', { name }))), {
+  // (No download link in it: the same URL just failed.)
+  img.addEventListener('error', () => button.replaceWith(placeholder({ ...model, url: null }, 'broken', t('att.broken', { name }))), {
     once: true,
   });
   return button;
