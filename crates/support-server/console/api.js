@@ -25,6 +25,23 @@ export function summarize(body) {
   return parts.join('; ');
 }
 
+/**
+ * The message of a refused upload: the `file` field's errors as they are (the only field), else
+ * what `summarize` makes of the body.
+ */
+export function uploadProblem(body) {
+  if (body && typeof body === 'object' && Array.isArray(body.file)) return body.file.join(' ');
+  return summarize(body);
+}
+
+/** An upload the manager cancelled (rejects the promise of `Api.upload`). */
+export class UploadAborted extends Error {
+  constructor() {
+    super('upload cancelled');
+    this.name = 'UploadAborted';
+  }
+}
+
 /** Normalizes a list answer: the paginated envelope, or a plain array (older servers). */
 function page(body) {
   if (Array.isArray(body)) return { count: body.length, next: null, results: body };
@@ -108,9 +125,55 @@ export class Api {
     const query = new URLSearchParams({ limit: String(limit), offset: String(offset) });
     return page(await this.request('GET', `/tickets/${encodeURIComponent(ticketId)}/messages/?${query}`));
   }
-  sendMessage(ticketId, text) {
-    return this.request('POST', `/tickets/${encodeURIComponent(ticketId)}/messages/`, { text });
+  /** A reply over REST; `uploads`: ids of uploaded attachments (sent only when there are some). */
+  sendMessage(ticketId, text, uploads = []) {
+    const body = { text };
+    if (uploads.length) body.attachments = uploads.map((id) => ({ upload: id }));
+    return this.request('POST', `/tickets/${encodeURIComponent(ticketId)}/messages/`, body);
   }
+  // ---- attachments ----
+  /**
+   * Uploads one file (`name`: the file name to give it, else its own) as multipart/form-data.
+   * XMLHttpRequest rather than fetch, for the progress: `onProgress(fraction)` (0…1) as the body
+   * goes out. Returns `{ promise, abort }`: the promise resolves with the attachment the server
+   * stored and rejects with an ApiError (the `file` field's errors as its message) or, after
+   * `abort()`, an UploadAborted.
+   */
+  upload(file, { name, onProgress } = {}) {
+    const xhr = new XMLHttpRequest();
+    const promise = new Promise((resolve, reject) => {
+      xhr.open('POST', `${this.base}/attachments/`);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.addEventListener('progress', (event) => {
+        if (event.lengthComputable && event.total > 0 && onProgress) onProgress(event.loaded / event.total);
+      });
+      xhr.addEventListener('load', () => {
+        let data = null;
+        if ((xhr.getResponseHeader('Content-Type') || '').includes('json')) {
+          try {
+            data = JSON.parse(xhr.responseText);
+          } catch {
+            data = null;
+          }
+        }
+        if (xhr.status >= 200 && xhr.status < 300 && data && typeof data === 'object') {
+          resolve(data);
+          return;
+        }
+        const status = xhr.status >= 200 && xhr.status < 300 ? 502 : xhr.status;
+        const error = new ApiError(status, data, uploadProblem(data) || `HTTP ${status}`);
+        if (status === 401 && this.onUnauthorized) this.onUnauthorized(error);
+        reject(error);
+      });
+      xhr.addEventListener('error', () => reject(new ApiError(0, null, 'network error')));
+      xhr.addEventListener('abort', () => reject(new UploadAborted()));
+      const form = new FormData();
+      form.append('file', file, name || file.name);
+      xhr.send(form);
+    });
+    return { promise, abort: () => xhr.abort() };
+  }
+
   /** Asks for a failed reply to be delivered again (extension); answers the message, pending. */
   retryDelivery(ticketId, messageId) {
     const path = `/tickets/${encodeURIComponent(ticketId)}/messages/${encodeURIComponent(messageId)}/retry/`;

@@ -4,6 +4,7 @@
 // controller (chat-controller.js); the rules of the state are in state.js.
 
 import { Api, ApiError } from './api.js';
+import { AttachView } from './attach-view.js';
 import { ChatController } from './chat-controller.js';
 import { ChatView } from './chat-view.js';
 import { ComposerView } from './composer-view.js';
@@ -12,6 +13,7 @@ import { ListView } from './list-view.js';
 import { ShellView } from './shell-view.js';
 import { ConsoleState, LISTS, LIST_PAGE } from './state.js';
 import { errorText } from './templates.js';
+import { readLimits } from './upload-rules.js';
 import { ManagerSocket } from './ws.js';
 
 // ---- Config and wiring -------------------------------------------------------------------------
@@ -27,6 +29,8 @@ function readConfig() {
   return {
     mount: typeof config.mount === 'string' ? config.mount : '/support',
     ws: typeof config.ws === 'string' ? config.ws : '/ws/support/manager/',
+    // What an upload may be (`attachments: { max_bytes, max_per_message }`), checked before sending.
+    limits: readLimits(config),
   };
 }
 
@@ -39,8 +43,9 @@ state.tab = ListView.savedTab();
 const views = {
   shell: new ShellView(),
   list: new ListView(),
-  chat: new ChatView(),
+  chat: new ChatView({ mount: config.mount }),
   composer: new ComposerView(),
+  attach: new AttachView(),
 };
 const { shell, list: listView } = views;
 let socket = null;
@@ -54,6 +59,7 @@ const chat = new ChatController({
   renderSoon,
   selectTab,
   handleEvent,
+  limits: config.limits,
 });
 
 // ---- Session -----------------------------------------------------------------------------------
@@ -63,6 +69,7 @@ function showLogin(message) {
   socket = null;
   state.signOut();
   chat.close(false);
+  chat.forgetUploads();
   shell.showLogin(message);
 }
 

@@ -1,18 +1,20 @@
 // The controller of the open chat: opening and closing a ticket, history paging, viewed marks,
-// replies (over the websocket, else REST) and their delivery (retrying a failed one), assign /
-// take over and resolve / reopen. It binds the chat and composer views to the state, the REST API
-// and the socket.
+// replies (over the websocket, else REST) with their attachments and their delivery (retrying a
+// failed one), assign / take over and resolve / reopen. It binds the chat and composer views to
+// the state, the REST API and the socket; the uploads are upload-controller.js's.
 
 import { tooLong } from './composer-view.js';
 import { t } from './i18n.js';
-import { MESSAGE_PAGE } from './chat-state.js';
+import { MESSAGE_PAGE, replyFrame } from './chat-state.js';
 import { errorText, managerName } from './templates.js';
+import { UploadController } from './upload-controller.js';
+import { DEFAULT_LIMITS } from './upload-rules.js';
 
 export class ChatController {
   /**
-   * `app`: `state`, `api`, `views` (`shell`, `list`, `chat`, `composer`), `socket()` (the manager
-   * socket or null), `renderLists()`, `renderSoon()` (the lists, once per frame) and
-   * `selectTab(list, focus)`.
+   * `app`: `state`, `api`, `views` (`shell`, `list`, `chat`, `composer`, `attach`), `socket()`
+   * (the manager socket or null), `renderLists()`, `renderSoon()` (the lists, once per frame),
+   * `selectTab(list, focus)` and `limits` (of uploads, upload-rules.js).
    */
   constructor(app) {
     this.app = app;
@@ -23,6 +25,13 @@ export class ChatController {
     this.composer = app.views.composer;
     /** The echo timeout of each pending reply sent over the websocket, by its `temp`. */
     this.timers = new Map();
+    this.uploads = new UploadController({
+      api: this.api,
+      view: app.views.attach,
+      limits: app.limits || DEFAULT_LIMITS,
+      openId: () => this.state.openId,
+      changed: () => this.renderComposer(),
+    });
 
     this.view.bind('older', () => this.loadOlder());
     this.view.bind('jump', () => this.composer.focus());
@@ -49,6 +58,7 @@ export class ChatController {
     if (!state.openChat(id)) return;
     this.view.show();
     this.composer.setText(state.drafts.get(id) || '');
+    this.uploads.switched();
     const known = state.tickets.get(id);
     if (known) this.showListOf(known);
     this.app.renderLists();
@@ -72,6 +82,7 @@ export class ChatController {
   close(focusList) {
     const was = this.state.closeChat();
     this.view.hide();
+    this.uploads.switched();
     this.app.renderLists();
     if (focusList && was !== null && this.view.narrow) this.app.views.list.item(was)?.focus();
   }
@@ -98,7 +109,21 @@ export class ChatController {
   }
 
   renderComposer() {
-    this.composer.render({ enabled: this.state.canReply(this.state.openTicket()), live: this.state.live });
+    const { state } = this;
+    const enabled = state.canReply(state.openTicket());
+    const id = state.openId;
+    this.composer.render({
+      enabled,
+      live: state.live,
+      canSend: id !== null && this.uploads.canSend(id, this.composer.text),
+      uploading: id !== null && this.uploads.busy(id),
+    });
+    this.app.views.attach.setEnabled(enabled);
+  }
+
+  /** Signed out: the uploads of every ticket are cancelled. */
+  forgetUploads() {
+    this.uploads.reset();
   }
 
   /** Everything again (after a language switch). */
@@ -107,6 +132,7 @@ export class ChatController {
     if (!state.chat) return;
     this.view.rerender(state.chat, { ticket: state.openTicket(), me: state.me });
     this.view.renderHistory(state.chat);
+    this.app.views.attach.relabel(this.uploads.queue.of(state.chat.id));
     this.renderHeader();
     this.renderComposer();
   }
@@ -186,14 +212,16 @@ export class ChatController {
 
   // ---- Replies -----------------------------------------------------------------------------------
 
+  /** Sends the reply typed (trimmed) with the finished uploads; text may be empty when there are some. */
   submit(text) {
     const { state } = this;
-    if (!state.canReply(state.openTicket()) || !text) return;
+    if (!state.canReply(state.openTicket()) || !this.uploads.canSend(state.chat.id, text)) return;
     if (tooLong(text)) {
       this.renderComposer();
       return;
     }
-    const pending = state.addPending(text);
+    const attachments = this.uploads.take(state.chat.id);
+    const pending = state.addPending(text, attachments);
     this.composer.setText('');
     this.renderComposer();
     this.view.appendPending(pending);
@@ -206,8 +234,7 @@ export class ChatController {
   deliver(pending) {
     this.clearTimer(pending);
     const socket = this.app.socket();
-    const frame = { type: 'ticket.message.new', ticket_id: pending.ticketId, text: pending.text };
-    const viaWs = Boolean(socket) && socket.send(frame);
+    const viaWs = Boolean(socket) && socket.send(replyFrame(pending));
     this.state.chat.sending(pending, viaWs ? 'ws' : 'rest');
     this.view.replacePending(pending);
     if (viaWs) {
@@ -216,7 +243,11 @@ export class ChatController {
       return;
     }
     this.api
-      .sendMessage(pending.ticketId, pending.text)
+      .sendMessage(
+        pending.ticketId,
+        pending.text,
+        (pending.attachments || []).map((a) => a.id),
+      )
       .then((message) => {
         if (this.state.isOpenChat(message.ticket)) this.app.handleEvent({ type: 'ticket.message.new', message });
         this.discard(pending);

@@ -7,6 +7,22 @@ import { deliveryOf, takeDelivery } from './delivery.js';
 /** Messages per history page. */
 export const MESSAGE_PAGE = 30;
 
+/**
+ * The websocket frame that sends a pending reply: its text, and its uploaded attachments by id
+ * (no `attachments` key at all for a text-only reply, as before attachments existed).
+ */
+export function replyFrame(pending) {
+  const frame = { type: 'ticket.message.new', ticket_id: pending.ticketId, text: pending.text };
+  const attachments = pending.attachments || [];
+  if (attachments.length) frame.attachments = attachments.map((a) => ({ upload: a.id }));
+  return frame;
+}
+
+/** How many attachments a message or a pending reply carries. */
+function attachmentCount(m) {
+  return Array.isArray(m.attachments) ? m.attachments.length : 0;
+}
+
 export class Chat {
   constructor(id) {
     this.id = id;
@@ -126,16 +142,21 @@ export class Chat {
 
   // ---- Replies -----------------------------------------------------------------------------------
 
-  /** A reply was sent (`temp`: its id on the page); it waits, shown as pending, for its echo. */
-  addPending(text, temp) {
+  /**
+   * A reply was sent (`temp`: its id on the page; `attachments`: the uploads it carries, as the
+   * server answered them); it waits, shown as pending, for its echo.
+   */
+  addPending(text, temp, attachments = []) {
     const pending = {
       temp,
       ticketId: this.id,
       text,
+      attachments,
       state: 'sending',
       error: '',
       via: null,
-      // A manager message of this ticket with a larger id and the same text is this reply coming back.
+      // A manager message of this ticket with a larger id, the same text and as many attachments
+      // is this reply coming back.
       afterId: this.messages.length ? this.messages[this.messages.length - 1].id : 0,
     };
     this.pending.push(pending);
@@ -175,7 +196,9 @@ export class Chat {
   /** Removes and returns the pending reply a server message is the echo of, if any. */
   settle(message) {
     if (message.sender !== 'supp') return null;
-    const pending = this.pending.find((p) => p.text === message.text && message.id > p.afterId);
+    const pending = this.pending.find(
+      (p) => p.text === message.text && attachmentCount(p) === attachmentCount(message) && message.id > p.afterId,
+    );
     if (!pending) return null;
     this.dropPending(pending);
     return pending;

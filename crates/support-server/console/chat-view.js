@@ -5,11 +5,15 @@
 import { blockedChip } from './delivery-view.js';
 import { byId, h, icon } from './dom.js';
 import { t } from './i18n.js';
+import { Lightbox } from './lightbox.js';
 import { isBlocked } from './state.js';
 import { daySeparator, errorText, managerName, messageItem, pendingItem } from './templates.js';
 
 export class ChatView {
-  constructor() {
+  /** `mount`: where the support router lives (attachments are under it). */
+  constructor({ mount = '' } = {}) {
+    this.mount = mount;
+    this.lightbox = new Lightbox();
     this.el = {
       app: byId('app'),
       empty: byId('chat-empty'),
@@ -106,6 +110,7 @@ export class ChatView {
 
   /** Shows the "select a ticket" placeholder. */
   hide() {
+    this.lightbox.close();
     this.observer.disconnect();
     this.el.app.dataset.view = 'list';
     this.el.chat.hidden = true;
@@ -228,6 +233,8 @@ export class ChatView {
       me,
       retrying: chat.retrying.has(message.id),
       onRetry: (m) => this.handlers.retryDelivery(m),
+      mount: this.mount,
+      onOpenImage: (model) => this.lightbox.open(model),
     });
   }
 

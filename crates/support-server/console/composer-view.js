@@ -1,5 +1,6 @@
-// The reply box: a textarea that grows with its text, Enter to send, and a hint line that shows
-// the length near the limit or how replies are sent.
+// The reply box: a textarea that grows with its text, Enter to send, a Send button enabled when
+// there is something to send, and a hint line that shows the length near the limit, the uploads
+// to wait for, or how replies are sent. (Attaching files is attach-view.js.)
 
 import { byId, icon } from './dom.js';
 import { t } from './i18n.js';
@@ -53,6 +54,11 @@ export class ComposerView {
     return !this.el.form.hidden;
   }
 
+  /** The text typed (as it is, not trimmed). */
+  get text() {
+    return this.el.reply.value;
+  }
+
   /** Replaces the text (a draft, or '' after sending). */
   setText(text) {
     this.el.reply.value = text;
@@ -68,16 +74,23 @@ export class ComposerView {
     this.el.reply.style.height = `${Math.min(this.el.reply.scrollHeight, 200)}px`;
   }
 
-  /** Shown only when the manager may reply; the hint counts characters near the limit. */
-  render({ enabled, live }) {
+  /**
+   * Shown only when the manager may reply; Send works when there is something to send (`canSend`:
+   * text, or finished uploads and none running); the hint counts characters near the limit, or
+   * asks to wait while files upload (`uploading`).
+   */
+  render({ enabled, live, canSend = true, uploading = false }) {
     const el = this.el;
     el.form.hidden = !enabled;
     el.reply.disabled = !enabled;
-    el.send.disabled = !enabled;
+    el.send.disabled = !enabled || !canSend;
     const length = [...el.reply.value].length;
     if (length > MAX_TEXT - 200) {
       el.hint.textContent = t('chat.tooLong', { n: length });
       el.hint.classList.toggle('is-error', length > MAX_TEXT);
+    } else if (uploading) {
+      el.hint.textContent = t('upload.wait');
+      el.hint.classList.remove('is-error');
     } else {
       el.hint.textContent = live ? t('chat.hint') : t('chat.hintOffline');
       el.hint.classList.remove('is-error');

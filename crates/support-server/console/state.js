@@ -250,10 +250,13 @@ export class ConsoleState {
     else this.drafts.delete(id);
   }
 
-  /** A reply to the open chat is sent: its draft is gone, it is pending until its echo. */
-  addPending(text) {
+  /**
+   * A reply to the open chat is sent (with the attachments uploaded for it): its draft is gone,
+   * it is pending until its echo.
+   */
+  addPending(text, attachments = []) {
     this.drafts.delete(this.chat.id);
-    return this.chat.addPending(text, ++this.tempSeq);
+    return this.chat.addPending(text, ++this.tempSeq, attachments);
   }
 
   // ---- Viewed marks ------------------------------------------------------------------------------

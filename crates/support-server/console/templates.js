@@ -2,6 +2,8 @@
 // All user text goes in as text nodes.
 
 import { ApiError } from './api.js';
+import { hasText } from './attachment-model.js';
+import { attachmentsBlock, pendingAttachments, previewText } from './attachment-view.js';
 import { blockedChip, deliveryBadge, deliveryFailure, deliveryState, previewMark } from './delivery-view.js';
 import { h, icon } from './dom.js';
 import { t, formatClock, formatDay, formatFull, formatShort } from './i18n.js';
@@ -35,14 +37,15 @@ export function ticketItem(ticket, { me, openId, list }) {
   const when = activityOf(ticket);
   const last = ticket.last_message;
   let preview;
-  if (last && typeof last.text === 'string') {
+  if (last && (typeof last.text === 'string' || Array.isArray(last.attachments))) {
     const who = last.sender === 'supp' ? (ticket.support_manager?.id === me?.id ? t('ticket.you') : t('ticket.manager')) : null;
     preview = h(
       'span',
       { class: 'ti-preview' },
       previewMark(last),
       who ? h('span', { class: 'ti-who', text: `${who}: ` }) : null,
-      last.text,
+      // A message of attachments only has no text: `📎 Photo`.
+      hasText(last) ? last.text : previewText(last),
     );
   } else {
     preview = h('span', { class: 'ti-preview', text: t('ticket.user', { id: ticket.user?.telegram_id ?? '?' }) });
@@ -88,9 +91,10 @@ export function dayKeyOf(createdAt) {
 
 /**
  * A message bubble; a manager's reply shows its delivery (`retrying`: its retry request is on its
- * way; `onRetry(message)`: the Retry button of a failed one).
+ * way; `onRetry(message)`: the Retry button of a failed one). Attachments come before the text
+ * (a caption), their URLs under `mount`; `onOpenImage(model)`: a click on an image.
  */
-export function messageItem(message, { ticket, me, retrying = false, onRetry }) {
+export function messageItem(message, { ticket, me, retrying = false, onRetry, mount = '', onOpenImage }) {
   const mine = message.sender === 'supp';
   const senderLabel = mine
     ? ticket?.support_manager?.id === me?.id
@@ -100,17 +104,19 @@ export function messageItem(message, { ticket, me, retrying = false, onRetry }) 
   const isNew = !mine && !message.viewed;
   const delivery = mine ? deliveryState(message) : null;
   const failed = delivery === 'failed' ? ' is-failed' : '';
+  const attachments = attachmentsBlock(message, { mount, onOpenImage });
   return h(
     'li',
     {
-      class: `msg ${mine ? 'msg-supp' : 'msg-user'}${isNew ? ' is-new' : ''}${failed}`,
+      class: `msg ${mine ? 'msg-supp' : 'msg-user'}${isNew ? ' is-new' : ''}${failed}${attachments ? ' has-attachments' : ''}`,
       dataset: { id: String(message.id), day: dayKeyOf(message.created_at), ...(delivery ? { delivery } : {}) },
     },
     h(
       'div',
       { class: 'bubble' },
       h('span', { class: 'visually-hidden', text: `${senderLabel}: ` }),
-      h('p', { class: 'msg-text', text: message.text }),
+      attachments,
+      hasText(message) || !attachments ? h('p', { class: 'msg-text', text: message.text }) : null,
       h(
         'span',
         { class: 'msg-meta' },
@@ -140,10 +146,17 @@ export function pendingItem(pending, { onRetry, onDiscard }) {
         h('button', { type: 'button', class: 'link-btn', text: t('chat.discard'), on: { click: onDiscard } }),
       )
     : h('span', { class: 'msg-status' }, icon('clock', 14), ` ${t('chat.sending')}`);
+  const files = pendingAttachments(pending.attachments);
   return h(
     'li',
     { class: `msg msg-supp pending${failed ? ' is-failed' : ''}`, dataset: { temp: String(pending.temp) } },
-    h('div', { class: 'bubble' }, h('p', { class: 'msg-text', text: pending.text }), h('span', { class: 'msg-meta' }, status)),
+    h(
+      'div',
+      { class: 'bubble' },
+      files,
+      pending.text || !files ? h('p', { class: 'msg-text', text: pending.text }) : null,
+      h('span', { class: 'msg-meta' }, status),
+    ),
   );
 }
 

@@ -32,8 +32,16 @@ test('the state modules import only pure modules', () => {
   assert.deepEqual([...graph('state.js')].sort(), ['chat-state.js', 'delivery.js', 'state.js', 'time.js']);
 });
 
+// What the chat shows of attachments and what may be uploaded is decided without the DOM too.
+const ATTACHMENTS = ['attachment-model.js', 'file-size.js', 'upload-queue.js'];
+
+test('the attachment modules import only pure modules', () => {
+  const all = new Set(ATTACHMENTS.flatMap((name) => [...graph(name)]));
+  assert.deepEqual([...all].sort(), ['attachment-model.js', 'file-size.js', 'upload-queue.js', 'upload-rules.js']);
+});
+
 test('no browser global is used by the state modules', () => {
-  for (const name of graph('state.js')) {
+  for (const name of [...graph('state.js'), ...ATTACHMENTS.flatMap((n) => [...graph(n)])]) {
     const used = BROWSER.filter((global) => new RegExp(`(?<![\\w.])${global}\\b`).test(code(source(name))));
     assert.deepEqual(used, [], `${name} uses ${used.join(', ')}`);
   }
