@@ -195,8 +195,8 @@ pub struct Location {
 pub struct Contact {
     /// The phone number, as Telegram gives it.
     pub phone_number: String,
-    /// First name.
-    #[serde(default)]
+    /// First name (may be empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub first_name: String,
     /// Last name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -88,7 +88,7 @@ pub struct SendMessage {
     pub text: String,
     /// Extension: attachments (earlier uploads of this manager), at most
     /// [`MAX_ATTACHMENTS`](crate::attachment::MAX_ATTACHMENTS); then `text` may be empty.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<NewAttachment>,
 }
 

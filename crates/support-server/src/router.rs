@@ -12,6 +12,7 @@ pub(crate) fn build<S: Clone + Send + Sync + 'static>(state: AppState) -> Router
         mount: config.mount.clone(),
         ws_path: format!("{}/manager/", config.ws_prefix),
         assets_dir: config.console_assets_dir.clone(),
+        attachment_max_bytes: config.attachments.max_bytes,
     });
     let rest = if config.mount.is_empty() {
         rest.merge(console)

@@ -31,7 +31,7 @@ pub mod ws;
 pub use browser::{Browser, Driver, Screen};
 pub use postgres::PgSchema;
 pub use proxy::Proxy;
-pub use server::{BOT_TOKEN, TestServer, delivery_policy};
+pub use server::{As, BOT_TOKEN, TestServer, delivery_policy, png};
 pub use telegram::{Call, FakeTelegram, Inject};
 pub use ws::Ws;
 

@@ -78,16 +78,17 @@ pub(crate) async fn create(
                 kind = Some(requested_kind(text.trim())?);
             }
             Some("file") => {
-                let attachment = store_file(&state, &*blobs, field, kind.take()).await?;
-                // Nothing may follow the file: a second file is refused, not ignored.
-                if multipart.next_field().await.map_err(malformed)?.is_some() {
-                    return Err(ApiError::field("file", "Send one file per upload."));
-                }
-                let (attachment, blob) = attachment;
+                let (attachment, blob) = store_file(&state, &*blobs, field, kind.take()).await?;
+                // Recorded before anything else can fail, so the stored bytes always have a
+                // row: a refused upload's row is never claimed and the purge deletes both.
                 let created = state
                     .storage()
                     .create_upload(owner, attachment, blob)
                     .await?;
+                // Nothing may follow the file: a second file is refused, not ignored.
+                if multipart.next_field().await.map_err(malformed)?.is_some() {
+                    return Err(ApiError::field("file", "Send one file per upload."));
+                }
                 crate::metrics::upload_stored(created.size.unwrap_or(0));
                 return Ok((StatusCode::CREATED, json_body(&created)).into_response());
             }

@@ -48,7 +48,7 @@ use bytes::Bytes;
 /// The Content-Security-Policy of every console response: no inline script or style, no
 /// network beyond our own origin, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
      form-action 'self'";
 
 /// `Cache-Control` of a request for an asset's current versioned URL.
@@ -68,6 +68,9 @@ pub struct ConsoleConfig {
     /// read on every request, instead of the copies embedded at build time. `None` (the
     /// default) serves the embedded files.
     pub assets_dir: Option<PathBuf>,
+    /// The largest file a manager may attach, said to the page so it refuses a larger one
+    /// before uploading it (the server's [`AttachmentLimits::max_bytes`](crate::attachments::AttachmentLimits::max_bytes)).
+    pub attachment_max_bytes: u64,
 }
 
 impl Default for ConsoleConfig {
@@ -77,6 +80,7 @@ impl Default for ConsoleConfig {
             mount: "/support".to_owned(),
             ws_path: "/ws/support/manager/".to_owned(),
             assets_dir: None,
+            attachment_max_bytes: crate::attachments::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -130,9 +134,18 @@ pub fn router<S: Clone + Send + Sync + 'static>(config: ConsoleConfig) -> Router
     let ConsoleConfig {
         ws_path,
         assets_dir,
+        attachment_max_bytes,
         ..
     } = config;
-    let config_json = serde_json::json!({ "mount": mount, "ws": ws_path }).to_string();
+    let config_json = serde_json::json!({
+        "mount": mount,
+        "ws": ws_path,
+        "attachments": {
+            "max_bytes": attachment_max_bytes,
+            "max_per_message": support_protocol::MAX_ATTACHMENTS,
+        },
+    })
+    .to_string();
     let assets_base = format!("{mount}/manager/assets/");
     let files = match assets_dir {
         Some(dir) => Files::Disk {

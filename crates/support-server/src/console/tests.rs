@@ -49,7 +49,7 @@ fn assert_security_headers(response: &Response) {
 fn csp_is_the_agreed_policy() {
     assert_eq!(
         CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
          connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     );
 }
@@ -67,7 +67,7 @@ async fn page_is_served_with_csp_config_and_versioned_assets() {
     assert_security_headers(&response);
     let html = body_text(response).await;
     assert!(html.contains(
-        r#"<meta name="support-config" content="{&quot;mount&quot;:&quot;/support&quot;,&quot;ws&quot;:&quot;/ws/support/manager/&quot;}">"#
+        r#"<meta name="support-config" content="{&quot;mount&quot;:&quot;/support&quot;,&quot;ws&quot;:&quot;/ws/support/manager/&quot;,&quot;attachments&quot;:{&quot;max_bytes&quot;:20971520,&quot;max_per_message&quot;:10}}">"#
     ), "{html}");
     let app_js = assets::find("app.js").unwrap();
     assert!(html.contains(&format!(

@@ -196,6 +196,28 @@ impl Operation {
         self
     }
 
+    /// A `multipart/form-data` body with these parts: `(name, schema, required)`.
+    pub(super) fn multipart(mut self, parts: &[(&str, Value, bool)], description: &str) -> Self {
+        let properties: Map<String, Value> = parts
+            .iter()
+            .map(|(name, schema, _)| ((*name).to_owned(), schema.clone()))
+            .collect();
+        let required: Vec<&str> = parts.iter().filter(|p| p.2).map(|p| p.0).collect();
+        self.map.insert(
+            "requestBody".to_owned(),
+            json!({
+                "description": description,
+                "required": true,
+                "content": {"multipart/form-data": {"schema": {
+                    "type": "object",
+                    "properties": properties,
+                    "required": required,
+                }}},
+            }),
+        );
+        self
+    }
+
     /// An answer with a JSON body.
     pub(super) fn json(mut self, status: u16, description: &str, schema: Value) -> Self {
         self.responses.insert(

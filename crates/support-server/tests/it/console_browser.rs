@@ -355,7 +355,8 @@ async fn console_manager_flow() {
     b.assert_no_alert().await;
     let markup: Value = b
         .js("return {
-            imgs: [...document.images].map(i => i.getAttribute('src')).filter(s => !s.includes('favicon')),
+            imgs: [...document.images].filter(i => i.id !== 'lightbox-image')
+              .map(i => i.getAttribute('src') || '').filter(s => !s.includes('favicon')),
             dataImgs: document.querySelectorAll('#ticket-list img, #chat img, #toasts img').length,
             titleHtml: document.getElementById('chat-title').innerHTML,
           };")

@@ -5,6 +5,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | `attachments` | uploads, messages with attachments both ways, downloads, the clean-up, bad files |
 //! | `storage` | the storage conformance suite on memory, SQLite and Postgres; backend-specific tests |
 //! | `rest_e2e`, `rest_golden` | the REST API end to end, and the Python original's recorded cases replayed |
 //! | `request_ids` | the `x-request-id` of every route |
@@ -19,6 +20,7 @@
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
+mod attachments;
 mod auth_bounds;
 mod auth_builtin;
 mod bad_input;

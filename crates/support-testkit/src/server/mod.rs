@@ -12,7 +12,10 @@ use support_server::auth::{BuiltinAuth, SESSION_TTL, create_or_update_manager};
 use support_server::delivery::DeliveryPolicy;
 use support_server::storage::{DynStorage, ManagerUpsert, SqliteStorage};
 
+mod files;
 mod sockets;
+
+pub use files::{As, png};
 
 use crate::ws::id;
 use crate::{POLL, WAIT};

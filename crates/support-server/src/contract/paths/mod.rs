@@ -1,8 +1,9 @@
 //! The route table of the OpenAPI document: every route the server serves, with the types its
 //! handlers read and write and the statuses they answer: the REST resources (`rest`, after
-//! `api/`), and authentication, the websocket upgrades, the console page, health and the
+//! `api/`), attachments (`attachments`, after `attachments/`), and authentication, the websocket upgrades, the console page, health and the
 //! documents (`others`, after `auth/routes.rs`, `ws/`, `console/`, `health.rs`).
 
+mod attachments;
 mod others;
 mod rest;
 
@@ -76,6 +77,7 @@ pub(super) fn describe(config: &SupportConfig, schemas: &mut Schemas, paths: &mu
     };
     rest::tickets(config, schemas, paths, &common);
     rest::messages(config, schemas, paths, &common);
+    attachments::routes(config, schemas, paths, &common);
     others::auth(config, schemas, paths, &common);
     others::websockets(config, paths, &common);
     others::meta(config, schemas, paths);

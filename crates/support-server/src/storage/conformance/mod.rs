@@ -19,6 +19,7 @@
 //! assume nothing about ids beyond the contract (positive, increasing) and nothing about time
 //! beyond a monotonic clock; the concurrency suites run hundreds of writers at once.
 
+mod attachments;
 mod concurrency;
 mod deliveries;
 mod events;
@@ -33,6 +34,7 @@ use support_protocol::{ManagerId, Sender, TelegramId, Ticket, TicketId};
 
 use crate::storage::{DynStorage, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord};
 
+pub use attachments::{attachments_claimed_once, unsent_uploads_purged};
 pub use concurrency::{
     assignment_is_atomic, concurrent_message_inserts, message_audience, replies_cursor,
     replies_cursor_under_concurrency,
@@ -124,6 +126,12 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("event_log_concurrent_appends", |s| {
         Box::pin(event_log_concurrent_appends(s))
     }),
+    ("attachments_claimed_once", |s| {
+        Box::pin(attachments_claimed_once(s))
+    }),
+    ("unsent_uploads_purged", |s| {
+        Box::pin(unsent_uploads_purged(s))
+    }),
 ];
 
 /// Runs `suite` on `storage` in a task of its own (so a failing suite still lets the store
@@ -173,6 +181,8 @@ macro_rules! storage_conformance_tests {
             resolution_notices_claimed_once,
             event_log_numbers_and_slices,
             event_log_concurrent_appends,
+            attachments_claimed_once,
+            unsent_uploads_purged,
         );
     };
     (@each $runner:expr; $($suite:ident),* $(,)?) => {

@@ -1,0 +1,673 @@
+//! Attachments end to end over HTTP and the websocket: uploads (streamed, checked, bounded),
+//! messages carrying them both ways, downloads with safe headers, the clean-up of unsent
+//! uploads, and every bad input the issue names.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support_server::attachments::AttachmentLimits;
+use support_testkit::ws::{recv_type, send};
+use support_testkit::{As, TestServer, png};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const MIB: u64 = 1024 * 1024;
+const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+fn limits(max_bytes: u64) -> AttachmentLimits {
+    AttachmentLimits {
+        max_bytes,
+        ..AttachmentLimits::default()
+    }
+}
+
+async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    (status, value)
+}
+
+/// Every file under the blob directory's `sha256/` and `tmp/`.
+fn stored_files(s: &TestServer) -> (usize, usize) {
+    let dir = s.blob_dir().unwrap();
+    let count = |d: std::path::PathBuf| walk(&d);
+    (count(dir.join("sha256")), count(dir.join("tmp")))
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| {
+                if e.path().is_dir() {
+                    walk(&e.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    })
+}
+
+#[tokio::test]
+async fn a_managers_picture_reaches_the_chat_and_downloads_safely() {
+    let s = TestServer::with_files(AttachmentLimits::default()).await;
+    let (anna_id, anna) = s.manager("anna").await;
+    let t = s.ticket_with_message(501, "Broken", "see below").await;
+    let mut ws = s.manager_ws(&anna).await;
+    send(&mut ws, json!({"type": "ticket.assign", "id": t})).await;
+    recv_type(&mut ws, "ticket.assigned").await;
+
+    let picture = png(3, 2, [200, 10, 10]);
+    let (status, upload) = json_of(
+        s.upload(
+            As::Manager(&anna),
+            "..\\..\\shot\u{202e}.png",
+            "image/png",
+            picture.clone(),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{upload}");
+    assert_eq!(upload["kind"], "photo");
+    assert_eq!(upload["mime_type"], "image/png");
+    assert_eq!(
+        upload["file_name"], "shot.png",
+        "no directories, no disguising characters"
+    );
+    assert_eq!(upload["size"], json!(picture.len()));
+    assert_eq!(
+        (upload["width"].clone(), upload["height"].clone()),
+        (json!(3), json!(2))
+    );
+    assert_eq!(upload["stored"], true);
+    let upload_id = upload["id"].as_i64().unwrap();
+
+    // Sent without a caption: the text is empty, the event carries the picture.
+    send(
+        &mut ws,
+        json!({"type": "ticket.message.new", "ticket_id": t, "text": "",
+               "attachments": [{"upload": upload_id}]}),
+    )
+    .await;
+    let event = recv_type(&mut ws, "ticket.message.new").await;
+    let message = &event["message"];
+    assert_eq!(message["text"], "");
+    assert_eq!(message["sender"], "supp");
+    assert_eq!(message["attachments"][0]["id"], json!(upload_id));
+    assert_eq!(message["attachments"][0]["kind"], "photo");
+    assert_eq!(message["delivery"]["state"], "pending");
+    // The REST list has it too, and a text message keeps the original's shape (no key).
+    let list = s.messages(t).await;
+    assert_eq!(list[0]["attachments"], message["attachments"]);
+    assert!(list[1].get("attachments").is_none(), "{}", list[1]);
+    let _ = anna_id;
+
+    // The same upload cannot be sent twice.
+    send(
+        &mut ws,
+        json!({"type": "ticket.message.new", "ticket_id": t, "text": "again",
+               "attachments": [{"upload": upload_id}]}),
+    )
+    .await;
+    let error = recv_type(&mut ws, "error").await;
+    assert_eq!(error["code"], "invalid_field", "{error}");
+    assert!(
+        error["detail"].as_str().unwrap().contains("not available"),
+        "{error}"
+    );
+    assert_eq!(
+        s.messages(t).await.as_array().unwrap().len(),
+        2,
+        "nothing written"
+    );
+
+    // The bot downloads it to send it: the bytes, as a picture shown inline, safely.
+    let path = format!("/support/attachments/{upload_id}/");
+    let r = s
+        .authorized(As::Bot, reqwest::Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "image/png");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "default-src 'none'; sandbox");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline; filename=\"shot.png\"")
+    );
+    let etag = h["etag"].to_str().unwrap().to_owned();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), picture.as_slice());
+    let r = s
+        .authorized(As::Manager(&anna), reqwest::Method::GET, &path)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+}
+
+#[tokio::test]
+async fn the_bot_records_user_media_an_album_and_kinds_it_does_not_know() {
+    let s = TestServer::with_files(AttachmentLimits::default()).await;
+    // An album copied by the bot: three uploads, each with Telegram's ids and kind.
+    let mut album = Vec::new();
+    for i in 0..3u8 {
+        let (status, up) = json_of(
+            s.upload(
+                As::Bot,
+                "photo.jpg",
+                "image/png",
+                png(4, 4, [i * 60, 0, 0]),
+                Some("photo"),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{up}");
+        album.push(json!({"upload": up["id"], "kind": "photo",
+            "telegram": {"file_id": format!("AgAC-{i}"), "file_unique_id": format!("u{i}")},
+            "width": 1280, "height": 960}));
+    }
+    let r = s
+        .bot(reqwest::Method::POST, "/support/tickets/")
+        .json(
+            &json!({"user_id": 777, "title": "Album", "text": "three shots", "attachments": album}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, ticket) = json_of(r).await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let t = ticket["id"].as_i64().unwrap();
+    let first = &s.messages(t).await[0];
+    assert_eq!(first["text"], "three shots");
+    let shots = first["attachments"].as_array().unwrap();
+    assert_eq!(shots.len(), 3, "one message, three pictures");
+    assert_eq!(shots[2]["telegram"]["file_id"], "AgAC-2");
+    assert_eq!(
+        shots[0]["width"], 1280,
+        "Telegram's size for the picture it sent"
+    );
+    assert!(shots.iter().all(|a| a["stored"] == true));
+
+    // Media only on Telegram (copying off), a location, a contact, and a kind from a newer
+    // Telegram: recorded as they are, the unknown kind kept for a placeholder.
+    let r = s
+        .bot(reqwest::Method::POST, &format!("/support/tickets/{t}/messages/"))
+        .json(&json!({"attachments": [
+            {"kind": "voice", "telegram": {"file_id": "AwAC-voice"}, "duration": 7, "mime_type": "audio/ogg"},
+            {"kind": "location", "location": {"latitude": 55.75, "longitude": 37.62}},
+            {"kind": "contact", "contact": {"phone_number": "+7 900 000\u{0}", "first_name": "Ann"}},
+            {"kind": "paid_media", "telegram": {"file_id": "X-new"}},
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    let (status, message) = json_of(r).await;
+    assert_eq!(status, StatusCode::CREATED, "{message}");
+    assert_eq!(message["text"], "");
+    let kinds: Vec<&str> = message["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["voice", "location", "contact", "paid_media"]);
+    assert_eq!(
+        message["attachments"][2]["contact"]["phone_number"],
+        "+7 900 000"
+    );
+    assert_eq!(message["attachments"][0]["stored"], false);
+    // A file only Telegram holds: a clear 404, not a broken download.
+    let voice = message["attachments"][0]["id"].as_i64().unwrap();
+    let (status, body) = json_of(
+        s.authorized(
+            As::Bot,
+            reqwest::Method::GET,
+            &format!("/support/attachments/{voice}/"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("only on Telegram"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn uploads_refuse_bad_files_with_clear_errors_and_keep_nothing() {
+    let s = TestServer::with_files(limits(MIB)).await;
+    let (_, anna) = s.manager("anna").await;
+    let me = As::Manager(&anna);
+    let cases: Vec<(&str, reqwest::Response, StatusCode, &str)> = vec![
+        (
+            "empty file",
+            s.upload(me, "empty.txt", "text/plain", Vec::new(), None)
+                .await,
+            StatusCode::BAD_REQUEST,
+            "The submitted file is empty.",
+        ),
+        (
+            "over the limit",
+            s.upload(
+                me,
+                "big.bin",
+                "application/octet-stream",
+                vec![7; 2 * MIB as usize],
+                None,
+            )
+            .await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The file is larger than the limit of 1 MiB.",
+        ),
+        (
+            "a PDF declared as a PNG",
+            s.upload(me, "x.png", "image/png", PDF.to_vec(), None).await,
+            StatusCode::BAD_REQUEST,
+            "The file is declared as image/png, but its content is application/pdf.",
+        ),
+        (
+            "a PDF sent as a photo",
+            s.upload(me, "x.pdf", "application/pdf", PDF.to_vec(), Some("photo"))
+                .await,
+            StatusCode::BAD_REQUEST,
+            "A photo must be a PNG, JPEG, GIF or WebP picture",
+        ),
+        (
+            "a kind without a file",
+            s.upload(
+                me,
+                "x.pdf",
+                "application/pdf",
+                PDF.to_vec(),
+                Some("location"),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "\\\"location\\\" is not a valid choice.",
+        ),
+        (
+            "a control character in the file's name",
+            s.upload(me, "a\u{7}b.pdf", "application/pdf", PDF.to_vec(), None)
+                .await,
+            StatusCode::BAD_REQUEST,
+            "The upload could not be read",
+        ),
+        (
+            "not multipart",
+            s.authorized(me, reqwest::Method::POST, "/support/attachments/")
+                .json(&json!({"file": "x"}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type \\\"application/json\\\" in request.",
+        ),
+        (
+            "no file part",
+            s.authorized(me, reqwest::Method::POST, "/support/attachments/")
+                .multipart(reqwest::multipart::Form::new().text("kind", "document"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "No file was submitted.",
+        ),
+        (
+            "two files",
+            s.authorized(me, reqwest::Method::POST, "/support/attachments/")
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("a.pdf"),
+                        )
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("b.pdf"),
+                        ),
+                )
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "Send one file per upload.",
+        ),
+        (
+            "an unknown part",
+            s.authorized(me, reqwest::Method::POST, "/support/attachments/")
+                .multipart(reqwest::multipart::Form::new().text("path", "/etc/passwd"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "Unexpected form field \\\"path\\\"",
+        ),
+    ];
+    for (what, response, status, needle) in cases {
+        let got = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(got, status, "{what}: {body}");
+        assert!(body.contains(needle), "{what}: {body}");
+        assert!(
+            serde_json::from_str::<Value>(&body).is_ok(),
+            "{what}: JSON error body"
+        );
+    }
+    // Without credentials: refused before anything is read.
+    let r = s
+        .upload(
+            As::Anonymous,
+            "a.pdf",
+            "application/pdf",
+            PDF.to_vec(),
+            None,
+        )
+        .await;
+    assert!(matches!(r.status().as_u16(), 401 | 403), "{}", r.status());
+    // Only the first of two files was stored, recorded as an upload nobody can send (the purge
+    // deletes it); every other refusal left no byte behind.
+    assert_eq!(
+        stored_files(&s),
+        (1, 0),
+        "no refused file left a byte behind"
+    );
+
+    // A body streamed without a length that passes the limit: stopped, nothing kept.
+    let chunks = (0..3).map(|_| Ok::<_, std::io::Error>(vec![1u8; MIB as usize / 2]));
+    let part = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(
+        futures_util::stream::iter(chunks),
+    ))
+    .file_name("stream.bin");
+    let r = s
+        .authorized(me, reqwest::Method::POST, "/support/attachments/")
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(stored_files(&s), (1, 0));
+
+    // A download that fails halfway: the client goes away mid-file. Nothing is kept, and the
+    // server goes on serving.
+    cut_upload(&s, &anna).await;
+    let r = s
+        .upload(me, "fine.pdf", "application/pdf", PDF.to_vec(), None)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        stored_files(&s),
+        (1, 0),
+        "the same PDF again, and no half of the cut one"
+    );
+}
+
+/// Sends half of a declared body by hand and closes the connection.
+async fn cut_upload(s: &TestServer, session: &str) {
+    let boundary = "XyZ";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    );
+    let declared = head.len() + 200_000;
+    let mut stream = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let request = format!(
+        "POST /support/attachments/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {session}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n\r\n{head}"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(&vec![9u8; 100_000]).await.unwrap();
+    stream.shutdown().await.unwrap();
+    // Wait for the server to give up on the body (it answers, or just closes).
+    let mut sink = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut sink)).await;
+}
+
+#[tokio::test]
+async fn uploads_belong_to_their_uploader_and_messages_check_their_attachments() {
+    let s = TestServer::with_files(AttachmentLimits::default()).await;
+    let (_, anna) = s.manager("anna").await;
+    let (_, boris) = s.manager("boris").await;
+    let t = s.ticket_with_message(9, "T", "hi").await;
+    let (_, up) = json_of(
+        s.upload(
+            As::Manager(&anna),
+            "a.pdf",
+            "application/pdf",
+            PDF.to_vec(),
+            None,
+        )
+        .await,
+    )
+    .await;
+    let id = up["id"].as_i64().unwrap();
+    assert_eq!(up["kind"], "document");
+    // Boris can neither see nor send Anna's unsent upload.
+    let r = s
+        .authorized(
+            As::Manager(&boris),
+            reqwest::Method::GET,
+            &format!("/support/attachments/{id}/"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let post = |session: &str, body: Value| {
+        s.authorized(
+            As::Manager(session),
+            reqwest::Method::POST,
+            &format!("/support/tickets/{t}/messages/"),
+        )
+        .json(&body)
+        .send()
+    };
+    let bad: Vec<(&str, Value, &str)> = vec![
+        (
+            "another's upload",
+            json!({"text": "x", "attachments": [{"upload": id}]}),
+            "not available",
+        ),
+        (
+            "a missing upload",
+            json!({"text": "x", "attachments": [{"upload": 999_999}]}),
+            "not available",
+        ),
+        (
+            "a manager naming a Telegram file",
+            json!({"text": "x", "attachments": [{"kind": "photo", "telegram": {"file_id": "A"}}]}),
+            "upload the file first",
+        ),
+        (
+            "eleven",
+            json!({"text": "x", "attachments": vec![json!({"upload": id}); 11]}),
+            "no more than 10",
+        ),
+        (
+            "not a list",
+            json!({"text": "x", "attachments": {"upload": id}}),
+            "Expected a list",
+        ),
+        (
+            "a bad element",
+            json!({"text": "x", "attachments": [{"upload": "abc"}]}),
+            "Attachment 1",
+        ),
+    ];
+    for (what, body, needle) in bad {
+        let (status, answer) = json_of(post(&boris, body).await.unwrap()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {answer}");
+        assert!(
+            answer["attachments"][0].as_str().unwrap().contains(needle),
+            "{what}: {answer}"
+        );
+    }
+    // The same upload twice in one message.
+    let (status, answer) = json_of(
+        post(
+            &anna,
+            json!({"text": "", "attachments": [{"upload": id}, {"upload": id}]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    // A blank text without attachments is still refused, as in the original.
+    let (status, _) = json_of(post(&anna, json!({"text": " "})).await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        s.messages(t).await.as_array().unwrap().len(),
+        1,
+        "nothing written"
+    );
+    // Anna's upload is still hers to send.
+    let (status, m) = json_of(
+        post(
+            &anna,
+            json!({"attachments": [{"upload": id, "file_name": "report.pdf"}]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert_eq!(m["attachments"][0]["file_name"], "report.pdf");
+    // Once sent, every manager may download it: a document, never shown inline.
+    let r = s
+        .authorized(
+            As::Manager(&boris),
+            reqwest::Method::GET,
+            &format!("/support/attachments/{id}/"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; ")
+    );
+    for bad in ["0", "-1", "x", "1.0", "..%2F1"] {
+        let r = s
+            .authorized(
+                As::Manager(&boris),
+                reqwest::Method::GET,
+                &format!("/support/attachments/{bad}/"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_server_without_a_blob_store_says_so() {
+    let s = TestServer::default_server().await;
+    let (_, anna) = s.manager("anna").await;
+    let (status, body) = json_of(
+        s.upload(
+            As::Manager(&anna),
+            "a.pdf",
+            "application/pdf",
+            PDF.to_vec(),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("without a blob store"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn unsent_uploads_are_purged_and_shared_bytes_stay() {
+    let s = TestServer::with_files(AttachmentLimits {
+        unsent_ttl: Duration::ZERO,
+        ..AttachmentLimits::default()
+    })
+    .await;
+    let t = s.ticket_with_message(5, "T", "hi").await;
+    // The same bytes twice: one sent, one left unsent; and other bytes left unsent.
+    let (_, sent) = json_of(
+        s.upload(As::Bot, "a.pdf", "application/pdf", PDF.to_vec(), None)
+            .await,
+    )
+    .await;
+    let r = s
+        .bot(
+            reqwest::Method::POST,
+            &format!("/support/tickets/{t}/messages/"),
+        )
+        .json(&json!({"attachments": [{"upload": sent["id"]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (_, twin) = json_of(
+        s.upload(As::Bot, "b.pdf", "application/pdf", PDF.to_vec(), None)
+            .await,
+    )
+    .await;
+    let (_, lone) = json_of(
+        s.upload(As::Bot, "c.png", "image/png", png(2, 2, [0, 0, 0]), None)
+            .await,
+    )
+    .await;
+    assert_eq!(stored_files(&s).0, 2, "the same bytes are stored once");
+    let purge = s.support.spawn_upload_purge(Duration::from_millis(20));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while stored_files(&s).0 != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lone upload's blob was not purged"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let get = |id: &Value| {
+        s.authorized(
+            As::Bot,
+            reqwest::Method::GET,
+            &format!("/support/attachments/{id}/"),
+        )
+        .send()
+    };
+    assert_eq!(
+        get(&sent["id"]).await.unwrap().status(),
+        200,
+        "the sent file stays"
+    );
+    assert_eq!(
+        get(&twin["id"]).await.unwrap().status(),
+        404,
+        "the unsent twin is gone"
+    );
+    assert_eq!(get(&lone["id"]).await.unwrap().status(), 404);
+    s.support.begin_shutdown();
+    purge.await.unwrap();
+}
