@@ -16,6 +16,7 @@
 //! | `hub_broker` | two instances over the Postgres and Redis hubs |
 //! | `hub_frozen` | a frozen Redis broker holds no request beyond the publish timeout |
 //! | `console_browser` | the manager console in headless Chromium |
+//! | `console_attachments` | attachments in the console: albums, paste and pick, limits, sending |
 //! | `console_resume` | the console resuming after a dropped connection, without a reload |
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
@@ -24,6 +25,7 @@ mod attachments;
 mod auth_bounds;
 mod auth_builtin;
 mod bad_input;
+mod console_attachments;
 mod console_browser;
 mod console_resume;
 mod contract;
