@@ -26,6 +26,9 @@ pub enum Error {
     /// The `--console-dir` directory holds no console.
     #[error("--console-dir {0:?}: no index.html there (expected crates/support-server/console)")]
     ConsoleDir(PathBuf),
+    /// The `--blob-dir` directory could not be created or used.
+    #[error("--blob-dir {0:?}: {1}")]
+    BlobDir(PathBuf, #[source] support_server::blob::BlobError),
     /// The Prometheus recorder could not be installed (`--no-metrics` starts without it).
     #[error("{0} (--no-metrics starts without metrics)")]
     Metrics(#[from] support_server::metrics::MetricsError),

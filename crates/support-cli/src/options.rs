@@ -175,6 +175,25 @@ pub struct Options {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub event_log_capacity: u64,
+    /// Directory where attachments' files are kept (created if missing), named by their
+    /// content's SHA-256. Several instances need one shared directory.
+    #[arg(
+        long,
+        env = "SUPPORT_BLOB_DIR",
+        value_name = "DIR",
+        default_value = "support-blobs"
+    )]
+    pub blob_dir: std::path::PathBuf,
+    /// The largest file users and managers may attach, in MiB (Telegram lets a bot download
+    /// at most 20 MiB).
+    #[arg(
+        long,
+        env = "SUPPORT_MAX_FILE_MIB",
+        value_name = "MIB",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u64).range(1..=2048)
+    )]
+    pub max_file_mib: u64,
 }
 
 /// The format of the program's log lines.
@@ -214,6 +233,8 @@ impl std::fmt::Debug for Options {
             .field("login_memory_mib", &self.login_memory_mib)
             .field("publish_timeout_ms", &self.publish_timeout_ms)
             .field("event_log_capacity", &self.event_log_capacity)
+            .field("blob_dir", &self.blob_dir)
+            .field("max_file_mib", &self.max_file_mib)
             .finish()
     }
 }

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
+use support_server::attachments::AttachmentLimits;
 use support_server::auth::{HashingLimits, MEMORY_PER_HASH};
+use support_server::blob::LocalBlobStore;
 use support_server::serve::{ServeOptions, serve};
 use support_server::{SESSION_PURGE_INTERVAL, SupportServer, hub, metrics, storage};
 
@@ -66,7 +68,16 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .contract(true)
         .password_hashing(hashing_limits(options.login_memory_mib))
         .publish_timeout(Duration::from_millis(options.publish_timeout_ms))
-        .event_log_capacity(options.event_log_capacity);
+        .event_log_capacity(options.event_log_capacity)
+        .blob_store(
+            LocalBlobStore::open(&options.blob_dir)
+                .await
+                .map_err(|e| Error::BlobDir(options.blob_dir.clone(), e))?,
+        )
+        .attachment_limits(AttachmentLimits {
+            max_bytes: options.max_file_mib * 1024 * 1024,
+            ..AttachmentLimits::default()
+        });
     if !options.no_metrics {
         builder = builder.metrics(metrics::install_prometheus()?);
     }
@@ -92,6 +103,8 @@ pub async fn run(options: Options) -> Result<(), Error> {
     let support = builder.build();
     // Expired sessions and bearer tokens: deleted now and every 10 minutes until shutdown.
     let purge = support.spawn_session_purge(SESSION_PURGE_INTERVAL);
+    // Uploads never sent (older than a day) and their files: checked as often.
+    let upload_purge = support.spawn_upload_purge(SESSION_PURGE_INTERVAL);
     let listener = tokio::net::TcpListener::bind(options.bind).await?;
     let addr = listener.local_addr()?;
     let ops_listener = match options.ops_bind {
@@ -151,6 +164,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
     .await?;
     // The purge stops with `begin_shutdown`; let a purge in flight finish before closing.
     let _ = purge.await;
+    let _ = upload_purge.await;
     if let Some(ops) = ops_server {
         let _ = ops.await;
     }

@@ -6,13 +6,16 @@
 //! `--version`, a bad `--hub`, two instances sharing Postgres and a broker hub, and the
 //! operational endpoints (`ops.rs`: health and metrics on their own address), and the
 //! connection limits (`limits.rs`); SIGKILL under 32 writing clients loses and duplicates no
-//! acknowledged write (`crash.rs`); the instances recover from a broker restart (`broker.rs`).
+//! acknowledged write (`crash.rs`); the instances recover from a broker restart (`broker.rs`);
+//! attachments are kept in `--blob-dir` across a restart and bounded by `--max-file-mib`
+//! (`files.rs`).
 #![cfg(unix)]
 // A build without some backend leaves some helpers unused.
 #![cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 
 mod broker;
 mod crash;
+mod files;
 mod limits;
 mod ops;
 mod process;

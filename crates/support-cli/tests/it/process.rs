@@ -29,7 +29,18 @@ pub(crate) async fn next_text(
 
 /// The program, built by cargo for this package's integration tests.
 pub(crate) fn program() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_chatlabs-support-server"))
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    // Each process its own blob directory, under cargo's scratch directory for tests (the
+    // default, `support-blobs` in the working directory, would land in the source tree).
+    let blobs = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "blobs-{}-{}",
+        std::process::id(),
+        STARTED.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatlabs-support-server"));
+    command.env("SUPPORT_BLOB_DIR", blobs);
+    command
 }
 
 /// The server process; killed if a failing test drops it before SIGTERM.
