@@ -9,7 +9,7 @@
 //! ```
 //! use support_protocol::{BotEvent, DeliverySent, MessageId};
 //! let e = BotEvent::from_json(r#"{"type":"delivery.sent","message_id":13,"telegram_message_id":55}"#).unwrap();
-//! assert_eq!(e, BotEvent::Sent(DeliverySent { message_id: MessageId::new(13), telegram_message_id: 55 }));
+//! assert_eq!(e, BotEvent::Sent(DeliverySent { message_id: MessageId::new(13), telegram_message_id: 55, files: vec![] }));
 //! assert_eq!(serde_json::to_string(&e).unwrap(),
 //!     r#"{"type":"delivery.sent","message_id":13,"telegram_message_id":55}"#);
 //! ```
@@ -78,6 +78,21 @@ pub struct DeliverySent {
     pub message_id: MessageId,
     /// Telegram's id of the (first) message sent.
     pub telegram_message_id: i64,
+    /// Extension: the reply's files as Telegram now knows them (sent by upload), so later sends
+    /// reuse Telegram's `file_id` instead of uploading again. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<SentFile>,
+}
+
+/// One file of a reply as Telegram knows it after the bot sent it: the attachment and its
+/// Telegram ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SentFile {
+    /// The attachment.
+    pub id: crate::AttachmentId,
+    /// Telegram's ids of the file.
+    pub telegram: crate::TelegramFile,
 }
 
 impl DeliverySent {
@@ -118,6 +133,10 @@ pub struct DeliveryFailed {
     /// Seconds Telegram asked to wait (429).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
+    /// Extension: the files Telegram took before the failure, as it knows them now, so the
+    /// retry sends them by `file_id` instead of uploading them again. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<SentFile>,
 }
 
 impl DeliveryFailed {

@@ -60,7 +60,7 @@ pub use attachment::{
 };
 pub use bot_event::{
     BotEvent, DeliveryFailed, DeliveryOffer, DeliveryProceed, DeliverySending, DeliverySent,
-    FailureKind,
+    FailureKind, SentFile,
 };
 pub use client_event::{AssignTicket, ClientEvent, ListMessages, MarkViewed, SendMessage};
 pub use delivery::{Delivery, DeliveryState};

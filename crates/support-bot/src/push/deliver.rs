@@ -6,6 +6,7 @@ use support_protocol::{
 use teloxide::types::ChatId;
 use teloxide::{ApiError, RequestError};
 
+use crate::client::SupportClient;
 use crate::handler::after_push;
 use crate::languages::Languages;
 use crate::screens::{reopened_screen, reply_screen, resolved_screen};
@@ -22,6 +23,7 @@ pub(crate) fn chat_of(ticket: &Ticket) -> ChatId {
 /// to it.
 pub(crate) async fn reply(
     bot: &dyn TelegramApi,
+    client: &SupportClient,
     languages: &Languages,
     storage: &SupportStorage,
     offer: &DeliveryOffer,
@@ -29,17 +31,30 @@ pub(crate) async fn reply(
     let texts = languages.pick(offer.ticket.user.language_code.as_deref());
     let screen = reply_screen(texts, &offer.ticket, &offer.message);
     let chat = chat_of(&offer.ticket);
-    match send_html_once(bot, chat, &screen.text, Some(&screen.keyboard)).await {
-        Ok(sent) => {
+    let sent = if offer.message.attachments.is_empty() {
+        send_html_once(bot, chat, &screen.text, Some(&screen.keyboard))
+            .await
+            .map(|sent| (sent.first().map_or(0, |m| i64::from(m.0)), Vec::new()))
+            .map_err(|error| (error, Vec::new()))
+    } else {
+        super::files::send(bot, client, chat, &screen, &offer.message.attachments)
+            .await
+            .map(|sent| (i64::from(sent.first.0), sent.files))
+            .map_err(|failed| (failed.error, failed.files))
+    };
+    match sent {
+        Ok((telegram_message_id, files)) => {
             after_push(storage, chat, offer.ticket.id).await;
             tracing::debug!(ticket = %offer.ticket.id, message = %offer.message.id, "push: reply delivered");
             BotEvent::Sent(DeliverySent {
                 message_id: offer.message.id,
-                telegram_message_id: sent.first().map_or(0, |m| i64::from(m.0)),
+                telegram_message_id,
+                files,
             })
         }
-        Err(e) => {
-            let failed = failure(offer, &e);
+        Err((e, files)) => {
+            let mut failed = failure(offer, &e);
+            failed.files = files;
             tracing::warn!(
                 ticket = %offer.ticket.id,
                 message = %offer.message.id,
@@ -94,5 +109,6 @@ fn failure(offer: &DeliveryOffer, e: &RequestError) -> DeliveryFailed {
         error_code,
         error: e.to_string(),
         retry_after,
+        files: Vec::new(),
     }
 }

@@ -18,6 +18,7 @@
 //! HTTP 500, an older server of ours with a 404), it logs one line and ends \[C2\].
 
 mod deliver;
+mod files;
 mod pacer;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -353,6 +354,7 @@ impl Connection<'_> {
         }
         let listener = self.listener;
         let slot = listener.pacer.reserve(deliver::chat_of(&offer.ticket));
+        let client = listener.client.clone();
         let (bot, languages, storage, pacer) = (
             Arc::clone(&listener.bot),
             Arc::clone(&listener.languages),
@@ -379,7 +381,7 @@ impl Connection<'_> {
                 return;
             }
             pacer.before_send(deliver::chat_of(&offer.ticket)).await;
-            let report = deliver::reply(&*bot, &languages, &storage, &offer).await;
+            let report = deliver::reply(&*bot, &client, &languages, &storage, &offer).await;
             let _ = reports.send((id, report));
         });
         None

@@ -15,10 +15,15 @@ use std::future::Future;
 use std::pin::Pin;
 
 use teloxide::RequestError;
-use teloxide::payloads::{AnswerCallbackQuerySetters, EditMessageTextSetters, SendMessageSetters};
+use teloxide::payloads::{
+    AnswerCallbackQuerySetters, EditMessageTextSetters, SendAnimationSetters, SendAudioSetters,
+    SendDocumentSetters, SendMessageSetters, SendPhotoSetters, SendStickerSetters,
+    SendVideoNoteSetters, SendVideoSetters, SendVoiceSetters,
+};
 use teloxide::requests::{Request, Requester};
 use teloxide::types::{
-    CallbackQueryId, ChatId, InlineKeyboardMarkup, Message, MessageId, ParseMode,
+    CallbackQueryId, ChatId, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaAudio,
+    InputMediaDocument, InputMediaPhoto, InputMediaVideo, Message, MessageId, ParseMode,
 };
 
 /// A boxed, `Send` future of one Telegram call.
@@ -59,6 +64,63 @@ pub(crate) trait TelegramApi: Send + Sync {
 
     /// `editMessageReplyMarkup` without a markup: takes a message's buttons away.
     fn remove_keyboard(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()>;
+
+    /// `sendPhoto`, `sendDocument`, ... (by `kind`) with an optional HTML caption (ignored by
+    /// the kinds that take none) and keyboard.
+    fn send_file(
+        &self,
+        chat: ChatId,
+        kind: FileKind,
+        file: InputFile,
+        caption: Option<String>,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> ApiFuture<'_, Message>;
+
+    /// `sendMediaGroup`: 2–10 files of one [`FileKind::album_family`], no captions.
+    fn send_album(
+        &self,
+        chat: ChatId,
+        files: Vec<(FileKind, InputFile)>,
+    ) -> ApiFuture<'_, Vec<Message>>;
+}
+
+/// How a file is sent to Telegram: its method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    /// `sendPhoto`.
+    Photo,
+    /// `sendDocument`.
+    Document,
+    /// `sendVideo`.
+    Video,
+    /// `sendAnimation`.
+    Animation,
+    /// `sendAudio`.
+    Audio,
+    /// `sendVoice`.
+    Voice,
+    /// `sendVideoNote` (no caption).
+    VideoNote,
+    /// `sendSticker` (no caption).
+    Sticker,
+}
+
+impl FileKind {
+    /// Whether Telegram shows a caption with it.
+    pub(crate) fn takes_caption(self) -> bool {
+        !matches!(self, Self::VideoNote | Self::Sticker)
+    }
+
+    /// Which files Telegram takes together in one album: pictures with videos, documents with
+    /// documents, sounds with sounds; `None` for the kinds no album holds.
+    pub(crate) fn album_family(self) -> Option<u8> {
+        match self {
+            Self::Photo | Self::Video => Some(0),
+            Self::Document => Some(1),
+            Self::Audio => Some(2),
+            _ => None,
+        }
+    }
 }
 
 /// Every teloxide requester whose error is teloxide's own. `Request::Send` is `Send` by
@@ -117,5 +179,64 @@ where
     fn remove_keyboard(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()> {
         let sent = self.edit_message_reply_markup(chat, message).send();
         Box::pin(async move { sent.await.map(drop) })
+    }
+
+    fn send_file(
+        &self,
+        chat: ChatId,
+        kind: FileKind,
+        file: InputFile,
+        caption: Option<String>,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> ApiFuture<'_, Message> {
+        // One macro arm per method: the payloads share setter names, not a trait.
+        macro_rules! with_caption {
+            ($request:expr) => {{
+                let mut request = $request;
+                if let Some(caption) = caption {
+                    request = request.caption(caption).parse_mode(ParseMode::Html);
+                }
+                if let Some(keyboard) = keyboard {
+                    request = request.reply_markup(keyboard);
+                }
+                Box::pin(request.send())
+            }};
+        }
+        macro_rules! without_caption {
+            ($request:expr) => {{
+                let mut request = $request;
+                if let Some(keyboard) = keyboard {
+                    request = request.reply_markup(keyboard);
+                }
+                Box::pin(request.send())
+            }};
+        }
+        match kind {
+            FileKind::Photo => with_caption!(self.send_photo(chat, file)),
+            FileKind::Document => with_caption!(self.send_document(chat, file)),
+            FileKind::Video => with_caption!(self.send_video(chat, file)),
+            FileKind::Animation => with_caption!(self.send_animation(chat, file)),
+            FileKind::Audio => with_caption!(self.send_audio(chat, file)),
+            FileKind::Voice => with_caption!(self.send_voice(chat, file)),
+            FileKind::VideoNote => without_caption!(self.send_video_note(chat, file)),
+            FileKind::Sticker => without_caption!(self.send_sticker(chat, file)),
+        }
+    }
+
+    fn send_album(
+        &self,
+        chat: ChatId,
+        files: Vec<(FileKind, InputFile)>,
+    ) -> ApiFuture<'_, Vec<Message>> {
+        let media: Vec<InputMedia> = files
+            .into_iter()
+            .map(|(kind, file)| match kind {
+                FileKind::Photo => InputMedia::Photo(InputMediaPhoto::new(file)),
+                FileKind::Video => InputMedia::Video(InputMediaVideo::new(file)),
+                FileKind::Audio => InputMedia::Audio(InputMediaAudio::new(file)),
+                _ => InputMedia::Document(InputMediaDocument::new(file)),
+            })
+            .collect();
+        Box::pin(self.send_media_group(chat, media).send())
     }
 }

@@ -17,7 +17,7 @@ use crate::split::{TELEGRAM_MESSAGE_LIMIT, split_html};
 
 mod api;
 
-pub(crate) use api::TelegramApi;
+pub(crate) use api::{FileKind, TelegramApi};
 
 /// How often a request is repeated after `429 Too Many Requests`. Telegram asks for short waits
 /// (seconds), so a few rounds cover a burst without holding a task forever.

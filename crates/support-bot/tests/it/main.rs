@@ -24,4 +24,5 @@ mod languages;
 mod lifecycle;
 mod process;
 mod push;
+mod push_files;
 mod state;

@@ -411,7 +411,8 @@ pub(crate) fn bot_event() -> BoxedStrategy<BotEvent> {
         })),
         (any::<i64>(), any::<i64>()).prop_map(|(id, tg)| BotEvent::Sent(DeliverySent {
             message_id: MessageId::new(id),
-            telegram_message_id: tg
+            telegram_message_id: tg,
+            files: Vec::new(),
         })),
         (
             any::<i64>(),
@@ -427,6 +428,7 @@ pub(crate) fn bot_event() -> BoxedStrategy<BotEvent> {
                     error_code,
                     error,
                     retry_after,
+                    files: Vec::new(),
                 })
             }),
     ]

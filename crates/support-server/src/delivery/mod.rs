@@ -14,8 +14,8 @@ pub(crate) use policy::later;
 pub use policy::{DeliveryPolicy, Outcome};
 
 use support_protocol::{
-    DeliveryFailed, DeliverySent, FailureKind, Message, MessageDelivery, ServerEvent, TelegramId,
-    TelegramUser, TicketId, Timestamp, UserBlocked,
+    DeliveryFailed, DeliverySent, FailureKind, Message, MessageDelivery, MessageId, ServerEvent,
+    TelegramId, TelegramUser, TicketId, Timestamp, UserBlocked,
 };
 
 use crate::api::publish;
@@ -28,13 +28,31 @@ pub(crate) async fn sent(state: &AppState, report: &DeliverySent) -> StorageResu
     let update = DeliveryUpdate::Sent {
         telegram_message_id: report.telegram_message_id,
     };
-    apply(state, report.message_id, update, ("sent", "ok")).await
+    let applied = apply(state, report.message_id, update, ("sent", "ok")).await?;
+    if applied.is_some() {
+        record_files(state, report.message_id, &report.files).await;
+    }
+    Ok(applied)
+}
+
+/// Records Telegram's ids of the files a bot uploaded with a reply (sent, or taken before a
+/// failure), so the next send of them (a retry, the reply offered again) reuses them instead
+/// of uploading again. A failure here is logged: the report itself stands.
+async fn record_files(state: &AppState, message: MessageId, files: &[support_protocol::SentFile]) {
+    if files.is_empty() {
+        return;
+    }
+    let files: Vec<_> = files.iter().map(|f| (f.id, f.telegram.clone())).collect();
+    if let Err(error) = state.storage().record_telegram_files(message, &files).await {
+        tracing::warn!(%error, %message, "recording Telegram's file ids failed");
+    }
 }
 
 /// Applies a bot's `delivery.failed` through the policy. `None` when the id is not a reply
 /// with a delivery.
 pub(crate) async fn failed(state: &AppState, report: &DeliveryFailed) -> StorageResult<Option<()>> {
     let storage = state.storage();
+    record_files(state, report.message_id, &report.files).await;
     // The attempts so far decide between a retry and giving up; the message's ticket is the
     // user to block.
     let Some(message) = storage.get_message(report.message_id).await? else {

@@ -150,6 +150,7 @@ mod tests {
             error_code: Some(500),
             error: "Internal Server Error".into(),
             retry_after: Some(7),
+            files: Vec::new(),
         }
     }
 

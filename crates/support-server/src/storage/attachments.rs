@@ -13,7 +13,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use support_protocol::{Attachment, AttachmentId, ManagerId, MessageId, Timestamp};
+use support_protocol::{Attachment, AttachmentId, ManagerId, MessageId, TelegramFile, Timestamp};
 
 use super::StorageResult;
 
@@ -94,6 +94,15 @@ pub trait AttachmentStore: Send + Sync + 'static {
 
     /// One attachment, sent or not.
     async fn get_attachment(&self, id: AttachmentId) -> StorageResult<Option<StoredAttachment>>;
+
+    /// Records Telegram's ids of a sent message's files (the bot uploaded them): on each
+    /// attachment and in the message's list, so the next send reuses them. Ids that are not
+    /// that message's attachments are ignored.
+    async fn record_telegram_files(
+        &self,
+        message: MessageId,
+        files: &[(AttachmentId, TelegramFile)],
+    ) -> StorageResult<()>;
 
     /// Deletes up to `limit` uploads never sent and made before `before`, and returns how many
     /// it deleted and the blobs (content addresses) that no attachment uses any more, for the

@@ -6,6 +6,8 @@
 
 mod form;
 
+pub use form::Upload;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -31,14 +33,22 @@ pub struct Call {
     pub failed: bool,
     /// When it arrived.
     pub at: Instant,
-    /// The id of the message it made (a successful `sendMessage`).
+    /// The id of the message it made (a successful `sendMessage`, `sendPhoto`, ...; the first
+    /// of a `sendMediaGroup`).
     pub sent_id: Option<i64>,
+    /// The files uploaded with it (`multipart/form-data` parts with a file name).
+    pub uploads: Vec<Upload>,
 }
 
 impl Call {
     /// The `text` of the call's body (empty if none).
     pub fn text(&self) -> &str {
         self.body["text"].as_str().unwrap_or("")
+    }
+
+    /// The `caption` of the call's body (empty if none).
+    pub fn caption(&self) -> &str {
+        self.body["caption"].as_str().unwrap_or("")
     }
 
     /// The id of the message a successful `sendMessage` made (panics for another call).
@@ -49,7 +59,11 @@ impl Call {
 
     /// The `chat_id` of the call's body (0 if none).
     pub fn chat_id(&self) -> i64 {
-        self.body["chat_id"].as_i64().unwrap_or(0)
+        // A form (a call with a file) carries it as text.
+        let id = &self.body["chat_id"];
+        id.as_i64()
+            .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or(0)
     }
 
     /// Callback data of the inline keyboard, row by row.
@@ -255,7 +269,7 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let method = method.to_ascii_lowercase();
-    let body = form::body_json(&headers, &body);
+    let (body, uploads) = form::body_json(&headers, &body);
     if method == "getupdates" {
         return get_updates(&inner, &body).await;
     }
@@ -264,10 +278,16 @@ async fn handle(
         let pos = queue.iter().position(|(m, _)| *m == method);
         pos.and_then(|p| queue.remove(p)).map(|(_, i)| i)
     };
-    let sent_id = (method == "sendmessage" && injected.is_none()).then(|| {
+    let album = if method == "sendmediagroup" {
+        body["media"].as_array().map_or(0, Vec::len)
+    } else {
+        1
+    };
+    let sent_id = (method.starts_with("send") && injected.is_none()).then(|| {
         let mut next = inner.next_message_id.lock().unwrap();
-        *next += 1;
-        *next
+        let first = *next + 1;
+        *next += i64::try_from(album.max(1)).unwrap_or(1);
+        first
     });
     inner.calls.lock().unwrap().push(Call {
         method: method.clone(),
@@ -275,16 +295,47 @@ async fn handle(
         failed: injected.is_some(),
         at: Instant::now(),
         sent_id,
+        uploads: uploads.clone(),
     });
     inner.notify.notify_waiters();
     if let Some(failure) = injected {
         let (status, body) = failure.response();
         return (status, axum::Json(body)).into_response();
     }
-    let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+    let chat_id = body["chat_id"]
+        .as_i64()
+        .or_else(|| body["chat_id"].as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(0);
     let text = body["text"].as_str().unwrap_or("");
     let result = match method.as_str() {
         "sendmessage" => message_json(sent_id.unwrap_or(0), chat_id, text, &body["reply_markup"]),
+        "sendmediagroup" => {
+            let first = sent_id.unwrap_or(0);
+            let items = body["media"].as_array().cloned().unwrap_or_default();
+            Value::Array(
+                items
+                    .iter()
+                    .zip(first..)
+                    .map(|(item, id)| {
+                        let kind = item["type"].as_str().unwrap_or("document");
+                        let mut m = message_json(id, chat_id, "", &Value::Null);
+                        m["media_group_id"] = json!(format!("album-{first}"));
+                        attach_media(&mut m, kind, &item["media"], &uploads, id);
+                        m
+                    })
+                    .collect(),
+            )
+        }
+        send if send.starts_with("send") && media_field(send).is_some() => {
+            let field = media_field(send).unwrap_or("document");
+            let id = sent_id.unwrap_or(0);
+            let mut m = message_json(id, chat_id, "", &body["reply_markup"]);
+            if let Some(caption) = body["caption"].as_str() {
+                m["caption"] = json!(caption);
+            }
+            attach_media(&mut m, field, &body[field], &uploads, id);
+            m
+        }
         "editmessagetext" | "editmessagereplymarkup" => {
             let id = body["message_id"].as_i64().unwrap_or(1);
             message_json(id, chat_id, text, &body["reply_markup"])
@@ -295,6 +346,70 @@ async fn handle(
         _ => json!(true),
     };
     axum::Json(json!({"ok": true, "result": result})).into_response()
+}
+
+/// The field holding the file of a `send…` method (`sendPhoto` → `photo`).
+fn media_field(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "sendphoto" => "photo",
+        "senddocument" => "document",
+        "sendvideo" => "video",
+        "sendanimation" => "animation",
+        "sendaudio" => "audio",
+        "sendvoice" => "voice",
+        "sendvideonote" => "video_note",
+        "sendsticker" => "sticker",
+        _ => return None,
+    })
+}
+
+/// Puts the sent file on the answered message as Telegram does: a new `file_id` for an
+/// upload (the value names its part, `attach://…`, or the part is the field itself), the same
+/// one for a file sent by its `file_id`.
+fn attach_media(message: &mut Value, kind: &str, value: &Value, uploads: &[Upload], id: i64) {
+    let part = value
+        .as_str()
+        .and_then(|v| v.strip_prefix("attach://"))
+        .unwrap_or(kind);
+    let uploaded = uploads.iter().find(|u| u.field == part);
+    let (file_id, size) = match (uploaded, value.as_str()) {
+        (Some(upload), _) => (format!("fake-{kind}-{id}"), upload.bytes.len()),
+        (None, Some(file_id)) => (file_id.to_owned(), 0),
+        (None, None) => (format!("fake-{kind}-{id}"), 0),
+    };
+    let meta =
+        json!({"file_id": file_id, "file_unique_id": format!("u-{file_id}"), "file_size": size});
+    message[kind] = match kind {
+        "photo" => {
+            let mut size = meta;
+            size["width"] = json!(64);
+            size["height"] = json!(48);
+            json!([size])
+        }
+        "video" | "animation" | "video_note" => {
+            let mut m = meta;
+            m["width"] = json!(64);
+            m["height"] = json!(48);
+            m["length"] = json!(64);
+            m["duration"] = json!(1);
+            m
+        }
+        "voice" | "audio" => {
+            let mut m = meta;
+            m["duration"] = json!(1);
+            m
+        }
+        "sticker" => {
+            let mut m = meta;
+            m["width"] = json!(64);
+            m["height"] = json!(64);
+            m["type"] = json!("regular");
+            m["is_animated"] = json!(false);
+            m["is_video"] = json!(false);
+            m
+        }
+        _ => meta,
+    };
 }
 
 /// `getUpdates`: the queued updates from `offset` on, long-polling (at most a second, so a test

@@ -2,7 +2,7 @@
 //! it under the one lock.
 
 use async_trait::async_trait;
-use support_protocol::{Attachment, AttachmentId, MessageId, Timestamp};
+use support_protocol::{Attachment, AttachmentId, MessageId, TelegramFile, Timestamp};
 
 use super::{MemoryStorage, State};
 use crate::storage::{
@@ -112,6 +112,31 @@ impl AttachmentStore for MemoryStorage {
                 message: row.message,
                 created_at: row.created_at,
             }))
+    }
+
+    async fn record_telegram_files(
+        &self,
+        message: MessageId,
+        files: &[(AttachmentId, TelegramFile)],
+    ) -> StorageResult<()> {
+        let mut state = self.lock();
+        for (id, file) in files {
+            let Some(row) = state
+                .attachments
+                .get_mut(id)
+                .filter(|r| r.message == Some(message))
+            else {
+                continue;
+            };
+            row.attachment.telegram = Some(file.clone());
+            let updated = row.attachment.clone();
+            if let Some(m) = state.messages.get_mut(&message)
+                && let Some(a) = m.attachments.iter_mut().find(|a| a.id == *id)
+            {
+                *a = updated;
+            }
+        }
+        Ok(())
     }
 
     async fn purge_unsent(

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
-use support_protocol::{Attachment, AttachmentId, Message, MessageId, Timestamp};
+use support_protocol::{Attachment, AttachmentId, Message, MessageId, TelegramFile, Timestamp};
 
 use super::SqlBackend;
 use super::rows::{Column, Corrupt, db, timestamp};
@@ -173,6 +173,47 @@ where
             message: message.map(MessageId::new),
             created_at: timestamp(created_at)?,
         }))
+    }
+
+    async fn record_telegram_files(
+        &self,
+        message: MessageId,
+        files: &[(AttachmentId, TelegramFile)],
+    ) -> StorageResult<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let list: Option<Option<String>> =
+            sqlx::query_scalar("SELECT attachments FROM support_messages WHERE id = $1")
+                .bind(message.get())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let mut list = parse_list(message.get(), list.flatten())?;
+        for attachment in &mut list {
+            let Some((_, file)) = files.iter().find(|(id, _)| *id == attachment.id) else {
+                continue;
+            };
+            attachment.telegram = Some(file.clone());
+            sqlx::query(
+                "UPDATE support_attachments SET meta = $1 WHERE id = $2 AND message_id = $3",
+            )
+            .bind(meta_json(attachment)?)
+            .bind(attachment.id.get())
+            .bind(message.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        sqlx::query("UPDATE support_messages SET attachments = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&list).map_err(StorageError::backend)?)
+            .bind(message.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 
     async fn purge_unsent(

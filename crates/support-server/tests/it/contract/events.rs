@@ -140,7 +140,7 @@ fn every_event_we_write_is_in_the_document() {
     }
     let bot = [
         BotEvent::Sending(DeliverySending { message_id: MessageId::new(3) }),
-        BotEvent::Sent(DeliverySent { message_id: MessageId::new(3), telegram_message_id: 55 }),
+        BotEvent::Sent(DeliverySent { message_id: MessageId::new(3), telegram_message_id: 55, files: Vec::new() }),
         BotEvent::from_json(r#"{"type":"delivery.failed","message_id":3,"kind":"rate_limited","error_code":429,"error":"Too Many Requests","retry_after":7}"#).unwrap(),
         BotEvent::from_json(r#"{"type":"delivery.failed","message_id":3,"kind":"transient"}"#).unwrap(),
     ];
