@@ -322,6 +322,36 @@ impl Browser {
         self.click("#login-submit").await;
     }
 
+    /// Gives the console's composer a file made in the page: pasted into the reply box
+    /// (`paste`, as a screenshot is) or chosen with the file picker.
+    pub async fn give_file(&self, bytes: &[u8], name: &str, mime: &str, paste: bool) {
+        const GIVE_FILE: &str = r#"
+            const [bytes, name, type, paste] = arguments;
+            const file = new File([new Uint8Array(bytes)], name, { type });
+            const transfer = new DataTransfer();
+            transfer.items.add(file);
+            if (paste) {
+              const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+              document.getElementById('reply').dispatchEvent(event);
+            } else {
+              const input = document.getElementById('attach-input');
+              input.files = transfer.files;
+              input.dispatchEvent(new Event('change', { bubbles: true }));
+            }
+            return true;
+        "#;
+        self.js_with(
+            GIVE_FILE,
+            vec![
+                serde_json::json!(bytes),
+                serde_json::json!(name),
+                serde_json::json!(mime),
+                serde_json::json!(paste),
+            ],
+        )
+        .await;
+    }
+
     /// The browser console's entries since the last call (chromedriver's log endpoint).
     pub async fn console_log(&self) -> Vec<Value> {
         match self.client.issue_cmd(BrowserLog).await {

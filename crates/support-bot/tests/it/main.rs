@@ -18,6 +18,7 @@ mod adaptors;
 mod answers;
 mod bad_input;
 mod client;
+mod console_to_telegram;
 mod handler;
 mod harness;
 mod languages;

@@ -14,24 +14,6 @@ const ANNA: (&str, &str) = ("anna", "correct horse battery");
 /// The limit of this test's server: small, so a file over it is quick to make.
 const LIMIT: u64 = 512 * 1024;
 
-/// Puts a file made in the page into the composer, as a paste (`paste: true`) or as the file
-/// picker's choice.
-const GIVE_FILE: &str = r#"
-    const [bytes, name, type, paste] = arguments;
-    const file = new File([new Uint8Array(bytes)], name, { type });
-    const transfer = new DataTransfer();
-    transfer.items.add(file);
-    if (paste) {
-      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
-      document.getElementById('reply').dispatchEvent(event);
-    } else {
-      const input = document.getElementById('attach-input');
-      input.files = transfer.files;
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    }
-    return true;
-"#;
-
 /// The pictures of the newest message with attachments: how many, and how many are drawn.
 const PICTURES: &str = r#"
     const messages = [...document.querySelectorAll('#message-list li.msg.has-attachments')];
@@ -107,14 +89,11 @@ async fn console_shows_albums_and_sends_pasted_screenshots() {
     anna.click("#btn-assign").await;
     // A file over the limit is refused in the page, before any upload, with the limit named.
     let uploads_before = site_uploads(&site).await;
-    anna.js_with(
-        GIVE_FILE,
-        vec![
-            json!(vec![0u8; LIMIT as usize + 1]),
-            json!("huge.bin"),
-            json!("application/octet-stream"),
-            json!(false),
-        ],
+    anna.give_file(
+        &vec![0u8; LIMIT as usize + 1],
+        "huge.bin",
+        "application/octet-stream",
+        false,
     )
     .await;
     let notice = anna
@@ -135,24 +114,13 @@ async fn console_shows_albums_and_sends_pasted_screenshots() {
     );
 
     // Anna pastes a screenshot and picks a document; both upload, then she sends them.
-    anna.js_with(
-        GIVE_FILE,
-        vec![
-            json!(png(64, 48, [250, 200, 0])),
-            json!("image.png"),
-            json!("image/png"),
-            json!(true),
-        ],
-    )
-    .await;
-    anna.js_with(
-        GIVE_FILE,
-        vec![
-            json!(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n%%EOF\n".to_vec()),
-            json!("invoice.pdf"),
-            json!("application/pdf"),
-            json!(false),
-        ],
+    anna.give_file(&png(64, 48, [250, 200, 0]), "image.png", "image/png", true)
+        .await;
+    anna.give_file(
+        &b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n%%EOF\n".to_vec(),
+        "invoice.pdf",
+        "application/pdf",
+        false,
     )
     .await;
     anna.wait_for(
