@@ -13,6 +13,7 @@
 //! | [`rest`] | (a) message POST throughput and latency at a given concurrency |
 //! | [`e2e`] | (b) REST message POST → assigned manager's websocket event |
 //! | [`fanout`] | (c) `ticket.created` to N managers, (d) memory per idle socket |
+//! | [`uploads`] | (e) many large attachment uploads at once, with the server's peak memory |
 //! | [`disk`] | the fsync probe: what one durable commit costs on this disk |
 //! | [`procfs`] | RSS, CPU time and load average from `/proc` |
 //! | [`spawn`] | the server under test (or the no-op ceiling) as a subprocess |
@@ -36,6 +37,7 @@ pub mod runner;
 pub mod spawn;
 pub mod stats;
 pub mod target;
+pub mod uploads;
 pub mod ws;
 
 pub use target::Target;

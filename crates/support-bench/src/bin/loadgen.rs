@@ -33,6 +33,25 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         count: usize,
     },
+    /// (e) Many large attachment uploads at once against a spawned server (ours), with its
+    /// memory sampled throughout.
+    Uploads {
+        /// The server binary (e.g. target/release/chatlabs-support-server).
+        #[arg(long)]
+        spawn: PathBuf,
+        /// Uploads at once.
+        #[arg(long, default_value_t = 20)]
+        concurrent: usize,
+        /// MiB per file.
+        #[arg(long, default_value_t = 20)]
+        mib: u64,
+        /// Rounds (each with fresh files).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Scratch directory (database, blobs, log); keep it on the real disk.
+        #[arg(long, default_value = "target/bench-data")]
+        data_dir: PathBuf,
+    },
     /// Serve the no-op endpoints (the ceiling) until killed.
     NoopServer {
         /// Address to listen on (loopback).
@@ -128,6 +147,13 @@ fn secs(s: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::NoopServer { bind } => support_bench::noop::serve(bind).await,
+        Command::Uploads {
+            spawn,
+            concurrent,
+            mib,
+            rounds,
+            data_dir,
+        } => uploads(&spawn, concurrent, mib, rounds, &data_dir).await,
         Command::FsyncProbe { dir, count } => {
             let s = support_bench::disk::fsync_probe(&dir, count)?;
             println!(
@@ -196,4 +222,53 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `loadgen uploads`: a fresh server with its own SQLite file and blob directory, then
+/// `rounds` rounds of `concurrent` uploads of `mib` MiB each.
+async fn uploads(
+    program: &std::path::Path,
+    concurrent: usize,
+    mib: u64,
+    rounds: usize,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use support_bench::spawn::{ServerProcess, free_port};
+    use support_bench::uploads::{UploadPlan, run};
+    let dir = data_dir.join(format!("uploads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let addr = free_port()?;
+    let token = "bench-bot-token";
+    let args: Vec<String> = vec![
+        "--bind".into(),
+        addr.to_string(),
+        "--database".into(),
+        format!("sqlite://{}", dir.join("bench.db").display()),
+        "--bot-token".into(),
+        token.into(),
+        "--blob-dir".into(),
+        dir.join("blobs").display().to_string(),
+        "--max-file-mib".into(),
+        mib.max(20).to_string(),
+        "--no-metrics".into(),
+    ];
+    let server =
+        ServerProcess::start(program, &args, addr, &dir.join("server.log"), secs(30.0)).await?;
+    let target =
+        support_bench::Target::new(&format!("http://{addr}/support"), Some(token.to_owned()))?;
+    tokio::time::sleep(secs(1.0)).await;
+    let plan = UploadPlan {
+        concurrent,
+        bytes: mib * 1024 * 1024,
+    };
+    for round in 1..=rounds.max(1) {
+        let result = run(&target, plan, Some(server.pid)).await?;
+        println!("round {round}: {}", result.line());
+        if let Some(failure) = &result.first_failure {
+            println!("  first failure: {failure}");
+        }
+    }
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
 }

@@ -8,12 +8,14 @@
 //! connection limits (`limits.rs`); SIGKILL under 32 writing clients loses and duplicates no
 //! acknowledged write (`crash.rs`); the instances recover from a broker restart (`broker.rs`);
 //! attachments are kept in `--blob-dir` across a restart and bounded by `--max-file-mib`
-//! (`files.rs`).
+//! (`files.rs`); and a benchmark, ignored by default: a 1,000-message ticket with 300
+//! pictures opened in the console in Chromium (`console_paint.rs`).
 #![cfg(unix)]
 // A build without some backend leaves some helpers unused.
 #![cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 
 mod broker;
+mod console_paint;
 mod crash;
 mod files;
 mod limits;

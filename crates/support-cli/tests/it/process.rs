@@ -38,7 +38,10 @@ pub(crate) fn program() -> Command {
         std::process::id(),
         STARTED.fetch_add(1, Ordering::Relaxed)
     ));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chatlabs-support-server"));
+    // A benchmark may run another build (a release one) in its place.
+    let bin = std::env::var_os("SUPPORT_BENCH_PROGRAM")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_chatlabs-support-server").into());
+    let mut command = Command::new(bin);
     command.env("SUPPORT_BLOB_DIR", blobs);
     command
 }
