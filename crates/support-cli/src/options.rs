@@ -194,6 +194,18 @@ pub struct Options {
         value_parser = clap::value_parser!(u64).range(1..=2048)
     )]
     pub max_file_mib: u64,
+    /// The Telegram bot's token, to show managers the files the bot did not copy to
+    /// `--blob-dir` (fetched through the Bot API while Telegram keeps them). A secret.
+    #[arg(long, env = "SUPPORT_TELEGRAM_TOKEN", hide_env_values = true)]
+    pub telegram_token: Option<String>,
+    /// The Telegram Bot API's URL (a local Bot API server's, say) for `--telegram-token`.
+    #[arg(
+        long,
+        env = "SUPPORT_TELEGRAM_API_URL",
+        value_name = "URL",
+        default_value = "https://api.telegram.org"
+    )]
+    pub telegram_api_url: String,
 }
 
 /// The format of the program's log lines.
@@ -235,6 +247,11 @@ impl std::fmt::Debug for Options {
             .field("event_log_capacity", &self.event_log_capacity)
             .field("blob_dir", &self.blob_dir)
             .field("max_file_mib", &self.max_file_mib)
+            .field(
+                "telegram_token",
+                &self.telegram_token.as_ref().map(|_| Redacted::ALL),
+            )
+            .field("telegram_api_url", &self.telegram_api_url)
             .finish()
     }
 }
@@ -390,10 +407,18 @@ mod tests {
             "bot-s3cret",
             "--manager",
             "anna:pw-s3cret",
+            "--telegram-token",
+            "123:tg-s3cret",
         ])
         .unwrap();
         let text = format!("{options:?} {options:#?}");
-        for secret in ["db-s3cret", "hub-s3cret", "bot-s3cret", "pw-s3cret"] {
+        for secret in [
+            "db-s3cret",
+            "hub-s3cret",
+            "bot-s3cret",
+            "pw-s3cret",
+            "tg-s3cret",
+        ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(text.contains("postgres://[redacted]"), "{text}");
@@ -407,7 +432,13 @@ mod tests {
     #[test]
     fn secret_flags_hide_their_environment_values() {
         let command = Options::command();
-        for id in ["database", "hub", "bot_tokens", "managers"] {
+        for id in [
+            "database",
+            "hub",
+            "bot_tokens",
+            "managers",
+            "telegram_token",
+        ] {
             let arg = command
                 .get_arguments()
                 .find(|a| a.get_id() == id)

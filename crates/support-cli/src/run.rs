@@ -100,6 +100,9 @@ pub async fn run(options: Options) -> Result<(), Error> {
     if let Some(dir) = &options.console_dir {
         builder = builder.console_assets_dir(dir.clone());
     }
+    if let Some(token) = options.telegram_token.as_ref().filter(|t| !t.is_empty()) {
+        builder = builder.telegram_files(token.clone(), options.telegram_api_url.clone());
+    }
     let support = builder.build();
     // Expired sessions and bearer tokens: deleted now and every 10 minutes until shutdown.
     let purge = support.spawn_session_purge(SESSION_PURGE_INTERVAL);

@@ -84,6 +84,11 @@ pub struct SupportConfig {
     /// Attachments: the largest file, how many upload at once, how long an unsent upload is
     /// kept (see [`crate::attachments`]).
     pub attachments: crate::attachments::AttachmentLimits,
+    /// Fetch files only Telegram holds through the Bot API, with the bot's token (see
+    /// [`crate::attachments::telegram`]); `None` (the default): such files are not served.
+    #[cfg(feature = "telegram-files")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "telegram-files")))]
+    pub telegram_files: Option<crate::attachments::telegram::TelegramFiles>,
 }
 
 /// The default [`SupportConfig::event_log_capacity`]: 10,000 events, minutes of a busy desk's
@@ -114,6 +119,8 @@ impl Default for SupportConfig {
             publish_timeout: DEFAULT_PUBLISH_TIMEOUT,
             event_log_capacity: DEFAULT_EVENT_LOG_CAPACITY,
             attachments: crate::attachments::AttachmentLimits::default(),
+            #[cfg(feature = "telegram-files")]
+            telegram_files: None,
         }
     }
 }
@@ -146,8 +153,10 @@ impl fmt::Debug for SupportConfig {
             .field("password_hashing", &self.password_hashing)
             .field("publish_timeout", &self.publish_timeout)
             .field("event_log_capacity", &self.event_log_capacity)
-            .field("attachments", &self.attachments)
-            .finish()
+            .field("attachments", &self.attachments);
+        #[cfg(feature = "telegram-files")]
+        debug.field("telegram_files", &self.telegram_files);
+        debug.finish()
     }
 }
 

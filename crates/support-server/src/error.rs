@@ -45,6 +45,9 @@ pub enum ApiError {
     /// 429 `{"detail": ...}` with `Retry-After` seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
+    /// 502 `{"detail": ...}`: Telegram did not give a file the request needed.
+    #[error("bad gateway: {0}")]
+    BadGateway(String),
     /// 503 `{"detail": ...}`: a part the request needs is missing or busy (no blob store, too
     /// many uploads at once).
     #[error("unavailable: {0}")]
@@ -76,6 +79,7 @@ impl ApiError {
             Self::Forbidden(d) => (StatusCode::FORBIDDEN, ErrorBody::detail(d.clone())),
             Self::NotFound(d) => (StatusCode::NOT_FOUND, ErrorBody::detail(d.clone())),
             Self::Conflict(d) => (StatusCode::CONFLICT, ErrorBody::detail(d.clone())),
+            Self::BadGateway(d) => (StatusCode::BAD_GATEWAY, ErrorBody::detail(d.clone())),
             Self::Unavailable(d) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorBody::detail(d.clone()),

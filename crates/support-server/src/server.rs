@@ -378,6 +378,18 @@ impl SupportServerBuilder {
         self
     }
 
+    /// Serve files only Telegram holds (the bot did not copy them) by fetching them through
+    /// the Bot API at `api_url` ([`DEFAULT_API_URL`](crate::attachments::telegram::DEFAULT_API_URL))
+    /// with the bot's `token`.
+    #[cfg(feature = "telegram-files")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "telegram-files")))]
+    pub fn telegram_files(mut self, token: impl Into<String>, api_url: impl Into<String>) -> Self {
+        self.config.telegram_files = Some(crate::attachments::telegram::TelegramFiles::new(
+            token, api_url,
+        ));
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> SupportServer {
         let mut config = self.config;

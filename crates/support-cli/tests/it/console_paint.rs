@@ -83,7 +83,9 @@ async fn console_paints_a_long_ticket_with_300_pictures() {
     b.login("anna", "pa55word").await;
     b.wait_for(
         "signed in",
-        &format!("document.querySelector('#ticket-list .ticket-item[data-id=\"{ticket}\"]') !== null"),
+        &format!(
+            "document.querySelector('#ticket-list .ticket-item[data-id=\"{ticket}\"]') !== null"
+        ),
     )
     .await;
     for round in 1..=ROUNDS {

@@ -56,6 +56,13 @@ pub(crate) async fn get(
         stored.blob.as_deref().and_then(BlobKey::parse),
         state.blobs(),
     ) else {
+        #[cfg(feature = "telegram-files")]
+        if let (Some(telegram), Some(file)) =
+            (&state.config().telegram_files, &stored.attachment.telegram)
+        {
+            let (size, body) = telegram.fetch(&file.file_id).await?;
+            return Ok(file_response(&stored.attachment, size, body, None));
+        }
         return Err(ApiError::NotFound(
             "The server keeps no copy of this file (it is only on Telegram).".to_owned(),
         ));
@@ -67,7 +74,7 @@ pub(crate) async fn get(
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
     {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
-        set_common(response.headers_mut(), &etag);
+        set_common(response.headers_mut(), Some(&etag));
         return Ok(response);
     }
     let Some((size, body)) = blobs.get(&key).await.map_err(|err| {
@@ -80,24 +87,42 @@ pub(crate) async fn get(
             "The file's bytes are missing from the server's store.".to_owned(),
         ));
     };
+    Ok(file_response(
+        &stored.attachment,
+        Some(size),
+        body,
+        Some(&etag),
+    ))
+}
+
+/// A file's bytes with the headers that keep them from running as a page.
+fn file_response(
+    attachment: &Attachment,
+    size: Option<u64>,
+    body: crate::blob::ByteStream,
+    etag: Option<&str>,
+) -> Response {
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
-    set_common(headers, &etag);
-    let mime = stored.attachment.mime_type.as_deref();
+    set_common(headers, etag);
+    let mime = attachment.mime_type.as_deref();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_str(served_type(mime))
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    if let Ok(value) = HeaderValue::from_str(&disposition(&stored.attachment)) {
+    if let Some(size) = size {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    }
+    if let Ok(value) = HeaderValue::from_str(&disposition(attachment)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(response)
+    response
 }
 
-/// The headers of every answer, `304` included.
-fn set_common(headers: &mut HeaderMap, etag: &str) {
+/// The headers of every answer, `304` included; the cache headers only for a stored file,
+/// which never changes under its id (one fetched from Telegram is not cached).
+fn set_common(headers: &mut HeaderMap, etag: Option<&str>) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -106,6 +131,10 @@ fn set_common(headers: &mut HeaderMap, etag: &str) {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(FILE_CSP),
     );
+    let Some(etag) = etag else {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return;
+    };
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),

@@ -6,6 +6,9 @@
 //! | `POST {mount}/attachments/` | an upload, `multipart/form-data` with a `file` part (and an optional `kind`): streamed into the [`BlobStore`](crate::blob::BlobStore), answered `201` with the [`Attachment`](support_protocol::Attachment), in no message yet |
 //! | `GET {mount}/attachments/{id}/` | the bytes, with headers that keep them from running as a page |
 //!
+//! A file only Telegram holds (the bot did not copy it) is fetched through the Bot API when the
+//! server has the bot's token (feature `telegram-files`, [`telegram`]), streamed through.
+//!
 //! A message names its uploads in `attachments` (REST `POST .../messages/`, the websocket's
 //! `ticket.message.new`, and a new ticket's first message); [`input`] checks and completes them.
 //! Only the uploader may send an upload, once; an upload never sent is deleted after
@@ -21,6 +24,9 @@ pub(crate) mod download;
 pub(crate) mod input;
 pub(crate) mod purge;
 pub(crate) mod sniff;
+#[cfg(feature = "telegram-files")]
+#[cfg_attr(docsrs, doc(cfg(feature = "telegram-files")))]
+pub mod telegram;
 pub(crate) mod upload;
 
 use std::time::Duration;
