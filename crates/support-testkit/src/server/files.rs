@@ -100,13 +100,11 @@ impl TestServer {
 /// A real PNG of `width` x `height` pixels of one colour (uncompressed, so any size is exact):
 /// something a browser draws, and whose bytes any type check recognises.
 pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    let mut raw = Vec::with_capacity(((width * 3 + 1) * height) as usize);
-    for _ in 0..height {
-        raw.push(0); // filter: none
-        for _ in 0..width {
-            raw.extend_from_slice(&rgb);
-        }
-    }
+    // Each row: the filter byte (none), then the pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain(rgb.iter().copied().cycle().take(width as usize * 3))
+        .collect();
+    let raw = row.repeat(height as usize);
     // zlib with stored (uncompressed) blocks of at most 65,535 bytes.
     let mut zlib = vec![0x78, 0x01];
     let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
