@@ -197,6 +197,9 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
+/// Result alias of the HTTP side.
+pub type ApiResult<T> = Result<T, ApiError>;
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -206,6 +209,3 @@ mod tests {
         assert_eq!(super::human_size(1536), "1.5 KiB");
     }
 }
-
-/// Result alias of the HTTP side.
-pub type ApiResult<T> = Result<T, ApiError>;

@@ -10,15 +10,15 @@
 //! server has the bot's token (feature `telegram-files`, [`telegram`]), streamed through.
 //!
 //! A message names its uploads in `attachments` (REST `POST .../messages/`, the websocket's
-//! `ticket.message.new`, and a new ticket's first message); [`input`] checks and completes them.
+//! `ticket.message.new`, and a new ticket's first message); `input.rs` checks and completes them.
 //! Only the uploader may send an upload, once; an upload never sent is deleted after
-//! [`AttachmentLimits::unsent_ttl`] ([`purge`]).
+//! [`AttachmentLimits::unsent_ttl`] (`purge.rs`, [`SupportServer::spawn_upload_purge`](crate::SupportServer::spawn_upload_purge)).
 //!
 //! Bounds: one file at most [`AttachmentLimits::max_bytes`] (default 20 MiB, what Telegram lets
 //! a bot download), at most [`AttachmentLimits::concurrent_uploads`] uploads at once per
 //! instance (more wait up to a few seconds, then get 503), the multipart body's other parts a
 //! few bytes each. A file is never a whole body in memory: it streams from the socket to the
-//! store, and only its first bytes are kept to tell its type ([`sniff`]).
+//! store, and only its first bytes are kept to tell its type (`sniff.rs`).
 
 pub(crate) mod download;
 pub(crate) mod input;

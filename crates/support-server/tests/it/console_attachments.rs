@@ -117,7 +117,7 @@ async fn console_shows_albums_and_sends_pasted_screenshots() {
     anna.give_file(&png(64, 48, [250, 200, 0]), "image.png", "image/png", true)
         .await;
     anna.give_file(
-        &b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n%%EOF\n".to_vec(),
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n%%EOF\n",
         "invoice.pdf",
         "application/pdf",
         false,
