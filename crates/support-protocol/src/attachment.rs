@@ -248,6 +248,32 @@ pub struct Attachment {
     pub contact: Option<Contact>,
 }
 
+impl Attachment {
+    /// An attachment of `kind` with nothing else known yet: no name, type, size or place.
+    ///
+    /// ```
+    /// use support_protocol::{Attachment, AttachmentId, AttachmentKind};
+    /// let a = Attachment::new(AttachmentId::new(3), AttachmentKind::Voice);
+    /// assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"id":3,"kind":"voice","stored":false}"#);
+    /// ```
+    pub fn new(id: AttachmentId, kind: AttachmentKind) -> Self {
+        Self {
+            id,
+            kind,
+            file_name: None,
+            mime_type: None,
+            size: None,
+            width: None,
+            height: None,
+            duration: None,
+            stored: false,
+            telegram: None,
+            location: None,
+            contact: None,
+        }
+    }
+}
+
 /// An attachment of a message being written: an earlier upload of the same client
 /// ([`NewAttachment::upload`]), or (bots) a file Telegram holds, a location or a contact,
 /// described by the other fields. With an upload, the described fields add to what the upload

@@ -209,18 +209,8 @@ mod tests {
 
     fn file(id: i64, kind: AttachmentKind) -> Attachment {
         Attachment {
-            id: AttachmentId::new(id),
-            kind,
-            file_name: None,
-            mime_type: None,
-            size: None,
-            width: None,
-            height: None,
-            duration: None,
             stored: true,
-            telegram: None,
-            location: None,
-            contact: None,
+            ..Attachment::new(AttachmentId::new(id), kind)
         }
     }
 

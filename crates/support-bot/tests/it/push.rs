@@ -42,7 +42,7 @@ fn attempts(calls: &[Call], text: &str) -> usize {
 
 /// The stored message, once its delivery is in `state` (within 30 s: a Telegram 5xx alone
 /// costs 10, teloxide's wait before it returns one).
-async fn delivered(h: &Harness, reply: &Message, state: DeliveryState) -> Message {
+pub(crate) async fn delivered(h: &Harness, reply: &Message, state: DeliveryState) -> Message {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let messages = h.backend.stored_messages(reply.ticket.get()).await;

@@ -2,7 +2,7 @@
 //! several files after the reply's text, pictures as one album; uploaded once, then sent again
 //! by the `file_id` Telegram gave (the server keeps it), also after a failure partway.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support_bot::protocol::{DeliveryState, Message, TelegramId, Ticket};
@@ -63,19 +63,6 @@ impl Setup {
         assert_eq!(r.status(), 201);
         r.json().await.unwrap()
     }
-
-    async fn delivered(&self, reply: &Message, state: DeliveryState) -> Message {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let messages = self.h.backend.stored_messages(self.ticket.id.get()).await;
-            let found = messages.into_iter().find(|m| m.id == reply.id).unwrap();
-            if found.delivery.as_ref().is_some_and(|d| d.state == state) {
-                return found;
-            }
-            assert!(Instant::now() < deadline, "no {state} delivery: {found:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
 }
 
 #[tokio::test]
@@ -109,7 +96,7 @@ async fn a_picture_goes_with_the_reply_as_its_caption_and_telegrams_id_is_kept()
         !calls.iter().any(|c| c.method == "sendmessage"),
         "the caption carries the reply: no separate text"
     );
-    let stored = s.delivered(&reply, DeliveryState::Sent).await;
+    let stored = crate::push::delivered(&s.h, &reply, DeliveryState::Sent).await;
     let telegram = stored.attachments[0]
         .telegram
         .clone()
@@ -181,7 +168,7 @@ async fn several_files_follow_the_text_pictures_as_one_album_and_a_retry_reuses_
         1,
         "the document Telegram refused is uploaded again"
     );
-    let stored = s.delivered(&reply, DeliveryState::Sent).await;
+    let stored = crate::push::delivered(&s.h, &reply, DeliveryState::Sent).await;
     assert!(
         stored.attachments.iter().all(|a| a.telegram.is_some()),
         "{stored:?}"

@@ -182,18 +182,10 @@ mod tests {
 
     fn named(name: Option<&str>, mime: Option<&str>) -> Attachment {
         Attachment {
-            id: AttachmentId::new(7),
-            kind: AttachmentKind::Document,
             file_name: name.and_then(safe_file_name),
             mime_type: mime.map(str::to_owned),
-            size: None,
-            width: None,
-            height: None,
-            duration: None,
             stored: true,
-            telegram: None,
-            location: None,
-            contact: None,
+            ..Attachment::new(AttachmentId::new(7), AttachmentKind::Document)
         }
     }
 

@@ -168,18 +168,13 @@ fn described(input: NewAttachment, caller: &Caller, n: usize) -> Result<Attachme
         )));
     };
     let mut attachment = Attachment {
-        id: AttachmentId::new(0),
-        kind: kind.clone(),
         file_name: input.file_name.as_deref().and_then(safe_file_name),
         mime_type: input.mime_type.as_deref().and_then(clean_mime),
         size: input.size,
         width: input.width,
         height: input.height,
         duration: input.duration,
-        stored: false,
-        telegram: None,
-        location: None,
-        contact: None,
+        ..Attachment::new(AttachmentId::new(0), kind.clone())
     };
     match kind {
         AttachmentKind::Location => {

@@ -200,18 +200,13 @@ async fn store_file(
     })?;
     let (width, height) = sniffed.size.unzip();
     let attachment = Attachment {
-        id: AttachmentId::new(0),
-        kind,
         file_name,
         mime_type: mime,
         size: Some(stored.size),
         width,
         height,
-        duration: None,
         stored: true,
-        telegram: None,
-        location: None,
-        contact: None,
+        ..Attachment::new(AttachmentId::new(0), kind)
     };
     Ok((attachment, stored.key.as_str().to_owned()))
 }

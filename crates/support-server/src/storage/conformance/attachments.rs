@@ -13,18 +13,13 @@ use crate::storage::{DynStorage, NewAttachmentRecord, NewTicketRecord, StorageEr
 
 fn attachment(kind: AttachmentKind, name: &str) -> Attachment {
     Attachment {
-        id: AttachmentId::new(0),
-        kind,
         file_name: Some(name.to_owned()),
         mime_type: Some("image/png".to_owned()),
         size: Some(10),
         width: Some(3),
         height: Some(2),
-        duration: None,
         stored: true,
-        telegram: None,
-        location: None,
-        contact: None,
+        ..Attachment::new(AttachmentId::new(0), kind)
     }
 }
 
