@@ -1,6 +1,7 @@
 //! Files, locations and contacts a user sends (issue 16), where a message is expected: in an
-//! open ticket they become a message with attachments, at step 2 of creating a ticket the first
-//! message's. An album's parts are gathered into one message first (`media/album.rs`); any other
+//! open ticket, or in a Telegram reply to support's message about a ticket, they become a
+//! message with attachments; at step 2 of creating a ticket the first message's. While the user
+//! is to choose a ticket (`answer.rs`), only text is held, as before. An album's parts are gathered into one message first (`media/album.rs`); any other
 //! kind (a poll, a dice, ...) is refused with a clear text.
 //!
 //! The order of the work: the ticket is checked first (a resolved one takes nothing, so nothing
@@ -10,10 +11,11 @@
 use support_protocol::{MAX_ATTACHMENTS, NewAttachment, TicketId, validate_caption};
 use teloxide::prelude::*;
 
+use super::answer::{ReplyTo, is_creating};
 use super::confirm::next_draft;
 use super::dialogue::{DraftTitle, set_state};
 use super::ticket::{open_ticket, show_after_sending};
-use super::ui::{Step, Ui};
+use super::ui::{Failure, Step, Ui};
 use crate::client::SupportClient;
 use crate::media::album::{self, Added};
 use crate::media::copy::copy_all;
@@ -29,6 +31,9 @@ use super::SupportOptions;
 enum Target {
     /// An open ticket of the user's: a new message.
     Ticket(TicketId),
+    /// A Telegram reply to a message about this ticket: a new message, and the ticket becomes
+    /// the current one (as for a text reply, `answer.rs`).
+    Reply(TicketId),
     /// The draft at step 2 (its title): the first message, then the confirmation.
     Draft(String),
 }
@@ -65,11 +70,31 @@ pub(super) async fn sent_in_draft(
     take(ui, client, storage, m, Target::Draft(title)).await;
 }
 
+/// Sent as a Telegram reply to support's message about ticket `id`.
+pub(super) async fn replied_with(
+    ui: Ui,
+    client: SupportClient,
+    storage: SupportStorage,
+    m: Message,
+    ReplyTo(id): ReplyTo,
+) {
+    take(ui, client, storage, m, Target::Reply(id)).await;
+}
+
 /// A kind support does not take, where text or a file is expected: said so, nothing stored.
 pub(super) async fn unsupported(ui: Ui, m: Message) {
     // Telegram failures are logged by `with_retry`; there is nobody else to tell.
     let _ = ui
         .send_html(m.chat.id, &ui.texts.unsupported_message, None)
+        .await;
+}
+
+/// A kind support does not take at step 2 of creating a ticket: said so, with the step's back
+/// button, the draft unchanged.
+pub(super) async fn unsupported_in_draft(ui: Ui, m: Message, DraftTitle(title): DraftTitle) {
+    let keyboard = text_prompt_screen(&ui.texts, &title).keyboard;
+    let _ = ui
+        .send_html(m.chat.id, &ui.texts.unsupported_message, Some(&keyboard))
         .await;
 }
 
@@ -133,7 +158,16 @@ async fn send(
             .collect();
         match target {
             Target::Ticket(id) => {
-                to_ticket(ui, client, storage, chat, id, &caption, attachments).await
+                to_ticket(ui, client, storage, chat, id, &caption, attachments).await?;
+                Ok(())
+            }
+            Target::Reply(id) => {
+                let creating = is_creating(storage, chat).await;
+                let sent = to_ticket(ui, client, storage, chat, id, &caption, attachments).await?;
+                if sent && !creating {
+                    set_state(storage, chat, SupportState::ticket(id, false)).await;
+                }
+                Ok(())
             }
             Target::Draft(title) => {
                 to_draft(ui, client, storage, chat, title, caption, attachments).await
@@ -151,15 +185,16 @@ async fn to_ticket(
     id: TicketId,
     caption: &str,
     attachments: Vec<NewAttachment>,
-) -> Step {
+) -> Result<bool, Failure> {
     let Some(ticket) = open_ticket(ui, client, storage, chat, id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let attachments = copied(ui, client, attachments).await;
     client
         .send_message_with_attachments(id, caption, attachments, ui.language())
         .await?;
-    show_after_sending(ui, client, chat, &ticket).await
+    show_after_sending(ui, client, chat, &ticket).await?;
+    Ok(true)
 }
 
 async fn to_draft(
@@ -172,9 +207,7 @@ async fn to_draft(
     attachments: Vec<NewAttachment>,
 ) -> Step {
     if attachments.is_empty() {
-        let keyboard = text_prompt_screen(&ui.texts, &title).keyboard;
-        ui.send_html(chat, &ui.texts.unsupported_message, Some(&keyboard))
-            .await?;
+        // Not reached: only messages with an attachment are routed here.
         return Ok(());
     }
     let attachments = copied(ui, client, attachments).await;

@@ -33,6 +33,14 @@ where
                 .branch(
                     dptree::filter_map(answer::ReplyTo::of)
                         .map(Ui::new::<R>)
+                        .branch(
+                            dptree::filter(|m: Message| media::is_attachment(&m))
+                                .endpoint(media::replied_with),
+                        )
+                        .branch(
+                            dptree::filter(|m: Message| media::is_unsupported(&m))
+                                .endpoint(media::unsupported),
+                        )
                         .endpoint(answer::replied),
                 )
                 .chain(input::<R>()),
@@ -57,7 +65,7 @@ where
                 )
                 .branch(
                     dptree::filter(|m: Message| media::is_unsupported(&m))
-                        .endpoint(media::unsupported),
+                        .endpoint(media::unsupported_in_draft),
                 )
                 .endpoint(create::text_typed),
         )

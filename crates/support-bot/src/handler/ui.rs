@@ -291,3 +291,26 @@ impl Ui {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_downloaded_by_a_plain_bot_or_the_one_the_options_name() {
+        let options = SupportOptions::default();
+        let plain = Bot::new("1:plain");
+        assert_eq!(files_bot(&plain, &options).unwrap().token(), "1:plain");
+        // Anything else (a bot wrapped in adaptors) gives out no token...
+        assert!(files_bot(&"a wrapped bot", &options).is_none());
+        // ...unless the options name the plain bot inside.
+        let named = options.clone().files_bot(Bot::new("2:inner"));
+        assert_eq!(
+            files_bot(&"a wrapped bot", &named).unwrap().token(),
+            "2:inner"
+        );
+        assert_eq!(files_bot(&plain, &named).unwrap().token(), "2:inner");
+        // Off: nothing downloads.
+        assert!(files_bot(&plain, &options.copy_files(false)).is_none());
+    }
+}

@@ -8,6 +8,7 @@
 //! own size limit, no blob store, a picture that is not one).
 
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -89,10 +90,24 @@ async fn upload(
     let mut meta = FileUpload::new();
     meta.kind = a.kind.clone();
     meta.file_name = a.file_name.clone();
-    meta.mime_type = a.mime_type.clone();
+    // A picture's type is left to the server, which reads it from the bytes: Telegram does not
+    // say a photo's type (it is described as JPEG), and a sender's app may mislabel a document;
+    // a declared picture type the bytes contradict would refuse the copy.
+    meta.mime_type = a
+        .mime_type
+        .clone()
+        .filter(|m| !m.to_ascii_lowercase().starts_with("image/"));
     meta.size = size;
-    let body = Exact::new(bot.download_file_stream(&file.path), size);
-    Ok(client.upload_file(&meta, body).await?)
+    let broke = Arc::new(OnceLock::new());
+    let body = Exact::new(bot.download_file_stream(&file.path), size, broke.clone());
+    match client.upload_file(&meta, body).await {
+        Ok(uploaded) => Ok(uploaded),
+        // The upload failed because the download did: say so, not "server unreachable".
+        Err(e) => Err(match broke.get() {
+            Some(download) => format!("the download from Telegram broke off: {download}").into(),
+            None => e.into(),
+        }),
+    }
 }
 
 /// A download that must be `expected` bytes long (when known) and at most
@@ -103,15 +118,18 @@ struct Exact<S> {
     expected: Option<u64>,
     seen: u64,
     done: bool,
+    /// Why the download failed, for the log (the upload's error only says it was aborted).
+    broke: Arc<OnceLock<String>>,
 }
 
 impl<S> Exact<S> {
-    fn new(inner: S, expected: Option<u64>) -> Self {
+    fn new(inner: S, expected: Option<u64>, broke: Arc<OnceLock<String>>) -> Self {
         Self {
             inner,
             expected,
             seen: 0,
             done: false,
+            broke,
         }
     }
 }
@@ -151,6 +169,9 @@ where
                 _ => None,
             },
         };
+        if let Some(Err(e)) = &checked {
+            let _ = self.broke.set(e.to_string());
+        }
         if !matches!(checked, Some(Ok(_))) {
             self.done = true;
         }
@@ -170,7 +191,7 @@ mod tests {
                 .into_iter()
                 .map(|c| Ok::<_, std::io::Error>(Bytes::from_static(c))),
         );
-        let mut exact = Exact::new(inner, expected);
+        let mut exact = Exact::new(inner, expected, Arc::default());
         let mut total = 0;
         while let Some(item) = exact.next().await {
             total += item.map_err(|e| e.to_string())?.len();
@@ -195,8 +216,10 @@ mod tests {
             Err(std::io::Error::other("cut")),
             Ok(Bytes::from_static(b"cd")),
         ]);
-        let items: Vec<_> = Exact::new(inner, None).collect().await;
+        let broke = Arc::new(OnceLock::new());
+        let items: Vec<_> = Exact::new(inner, None, broke.clone()).collect().await;
         assert_eq!(items.len(), 2);
         assert!(items[1].is_err());
+        assert_eq!(broke.get().map(String::as_str), Some("cut"));
     }
 }

@@ -11,7 +11,8 @@
 //! | `state` | dialogue state across restarts, stale buttons, double taps |
 //! | `lifecycle` | the user closes and reopens a ticket |
 //! | `process` | the example bot as a process: `kill -9` mid-stream, a fresh start |
-//! | `bad_input` | stickers, photos, over-long texts, forged and stale buttons: told, nothing changed |
+//! | `bad_input` | polls, dice, media where only text goes, over-long texts, forged and stale buttons: told, nothing changed |
+//! | `media` | photos, albums, voice notes, locations, contacts, documents from users: attachments, copied to the server |
 //! | `harness` | what the handler tests share |
 
 mod adaptors;
@@ -23,6 +24,7 @@ mod handler;
 mod harness;
 mod languages;
 mod lifecycle;
+mod media;
 mod process;
 mod push;
 mod push_files;

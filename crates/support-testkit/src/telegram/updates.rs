@@ -36,12 +36,13 @@ impl UserMessage {
         Self::new(user).with("text", json!(text))
     }
 
-    /// A photo of `width`×`height` (the file), with a smaller size before it, as Telegram
-    /// lists a photo's sizes smallest first.
+    /// A photo of `width`×`height` (the file), with a size of half of it before it (a file the
+    /// fake does not hold), as Telegram lists a photo's sizes smallest first.
     pub fn photo(user: i64, file: &FakeFile, width: u32, height: u32) -> Self {
         let thumb = json!({"file_id": format!("{}-s", file.file_id),
             "file_unique_id": format!("{}-s", file.file_unique_id),
-            "file_size": 100, "width": 90, "height": 90});
+            "file_size": (file.size / 4).max(1), "width": (width / 2).max(1),
+            "height": (height / 2).max(1)});
         let full = json!({"file_id": file.file_id, "file_unique_id": file.file_unique_id,
             "file_size": file.size, "width": width, "height": height});
         Self::new(user).with("photo", json!([thumb, full]))
