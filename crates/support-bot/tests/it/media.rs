@@ -329,3 +329,35 @@ async fn a_photo_in_reply_to_a_ticket_message_goes_to_that_ticket() {
     );
     assert_eq!(h.state(USER).await, SupportState::ticket(a, false));
 }
+
+/// The peak resident memory of this process so far, in MiB (Linux).
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// A measurement, not a check (`cargo test -p support-bot --test it -- --ignored measure
+/// --nocapture`, alone: the peak is the process's): a 19 MiB document copied from the fake
+/// Telegram into the server on loopback. What it showed is written in `media/copy.rs`.
+#[tokio::test]
+#[ignore = "a measurement"]
+async fn measure_copying_a_large_file() {
+    let (h, id) = in_open_ticket().await;
+    let bytes: Vec<u8> = (0..19 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let file = h.tg.add_file(bytes.clone());
+    let message = UserMessage::document(USER, &file, "big.bin", "application/octet-stream");
+    let update = sent(&h, message);
+    let before = peak_mib();
+    let started = std::time::Instant::now();
+    assert_taken(&h.dispatch(update).await);
+    let took = started.elapsed();
+    let after = peak_mib();
+    let last = messages(&h, id, 2).await.pop().unwrap();
+    assert!(last.attachments[0].stored);
+    println!("19 MiB copied in {took:?}; peak RSS {before:?} MiB before, {after:?} MiB after");
+    assert_eq!(stored_bytes(&h, last.attachments[0].id).await, bytes);
+}
