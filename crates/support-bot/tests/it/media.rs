@@ -15,7 +15,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// A harness whose server keeps files, with `USER`'s open ticket shown (so what they send goes
 /// there); the ticket's id.
-async fn in_open_ticket() -> (Harness, TicketId) {
+pub(crate) async fn in_open_ticket() -> (Harness, TicketId) {
     init_tracing();
     let backend = TestServer::with_files(AttachmentLimits::default()).await;
     let client = client_for(backend.addr);
@@ -27,14 +27,14 @@ async fn in_open_ticket() -> (Harness, TicketId) {
 }
 
 /// What the user sends, as an update from them (their language, a fresh update id).
-fn sent(h: &Harness, message: UserMessage) -> teloxide::types::Update {
+pub(crate) fn sent(h: &Harness, message: UserMessage) -> teloxide::types::Update {
     let mut value = message.with("from", h.from(USER)).json();
     value["update_id"] = serde_json::json!(h.next_update_id());
     update(&value)
 }
 
 /// The ticket's messages, oldest first, once there are `n`.
-async fn messages(h: &Harness, id: TicketId, n: usize) -> Vec<Message> {
+pub(crate) async fn messages(h: &Harness, id: TicketId, n: usize) -> Vec<Message> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let mut messages = h.client.messages(id).await.unwrap();
@@ -52,7 +52,7 @@ async fn messages(h: &Harness, id: TicketId, n: usize) -> Vec<Message> {
 }
 
 /// The bytes the server keeps for attachment `id`, fetched as the bot.
-async fn stored_bytes(h: &Harness, id: support_bot::protocol::AttachmentId) -> Vec<u8> {
+pub(crate) async fn stored_bytes(h: &Harness, id: support_bot::protocol::AttachmentId) -> Vec<u8> {
     let response = h
         .backend
         .bot(reqwest::Method::GET, &format!("/support/attachments/{id}/"))
@@ -63,7 +63,7 @@ async fn stored_bytes(h: &Harness, id: support_bot::protocol::AttachmentId) -> V
     response.bytes().await.unwrap().to_vec()
 }
 
-fn file_id(m: &Message, i: usize) -> &str {
+pub(crate) fn file_id(m: &Message, i: usize) -> &str {
     &m.attachments[i].telegram.as_ref().unwrap().file_id
 }
 
@@ -167,43 +167,6 @@ async fn locations_and_contacts_are_described() {
     assert_eq!(contact.contact.as_ref().unwrap().phone_number, "+15550100");
     // Nothing to download.
     assert!(h.tg.ok_calls("getfile").is_empty());
-}
-
-#[tokio::test]
-async fn a_ticket_can_start_with_a_photo() {
-    init_tracing();
-    let backend = TestServer::with_files(AttachmentLimits::default()).await;
-    let client = client_for(backend.addr);
-    let h = Harness::with_client(backend, client).await;
-    assert_taken(&h.press(USER, "sup:n").await);
-    assert_taken(&h.type_text(USER, "Broken screen").await);
-    let bytes = png(20, 10, [0, 0, 255]);
-    let photo = h.tg.add_file(bytes.clone());
-    assert_taken(
-        &h.dispatch(sent(&h, UserMessage::photo(USER, &photo, 20, 10)))
-            .await,
-    );
-
-    let confirm = h.tg.last("sendmessage");
-    assert!(confirm.text().contains("📎"), "{}", confirm.text());
-    let SupportState::CreateConfirm { attachments, .. } = h.state(USER).await else {
-        panic!("not at the confirmation");
-    };
-    assert!(attachments[0].upload.is_some(), "copied at step 2");
-    assert_taken(&h.press(USER, &confirm.callback_data()[0]).await);
-
-    let tickets = h
-        .client
-        .user_tickets(TelegramId::new(USER), false)
-        .await
-        .unwrap();
-    assert_eq!(tickets.len(), 1);
-    assert_eq!(tickets[0].title, "Broken screen");
-    let first = messages(&h, tickets[0].id, 1).await.remove(0);
-    assert_eq!(first.text, "");
-    assert_eq!(first.attachments[0].kind, AttachmentKind::Photo);
-    assert!(first.attachments[0].stored);
-    assert_eq!(stored_bytes(&h, first.attachments[0].id).await, bytes);
 }
 
 #[tokio::test]
@@ -328,36 +291,4 @@ async fn a_photo_in_reply_to_a_ticket_message_goes_to_that_ticket() {
         "nothing in the other ticket"
     );
     assert_eq!(h.state(USER).await, SupportState::ticket(a, false));
-}
-
-/// The peak resident memory of this process so far, in MiB (Linux).
-fn peak_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// A measurement, not a check (`cargo test -p support-bot --test it -- --ignored measure
-/// --nocapture`, alone: the peak is the process's): a 19 MiB document copied from the fake
-/// Telegram into the server on loopback. What it showed is written in `media/copy.rs`.
-#[tokio::test]
-#[ignore = "a measurement"]
-async fn measure_copying_a_large_file() {
-    let (h, id) = in_open_ticket().await;
-    let bytes: Vec<u8> = (0..19 * 1024 * 1024u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-        .collect();
-    let file = h.tg.add_file(bytes.clone());
-    let message = UserMessage::document(USER, &file, "big.bin", "application/octet-stream");
-    let update = sent(&h, message);
-    let before = peak_mib();
-    let started = std::time::Instant::now();
-    assert_taken(&h.dispatch(update).await);
-    let took = started.elapsed();
-    let after = peak_mib();
-    let last = messages(&h, id, 2).await.pop().unwrap();
-    assert!(last.attachments[0].stored);
-    println!("19 MiB copied in {took:?}; peak RSS {before:?} MiB before, {after:?} MiB after");
-    assert_eq!(stored_bytes(&h, last.attachments[0].id).await, bytes);
 }
