@@ -8,7 +8,9 @@
 //! is copied for it), then the files are copied ([`SupportOptions::copy_files`]), then the
 //! message is sent.
 
-use support_protocol::{MAX_ATTACHMENTS, NewAttachment, TicketId, validate_caption};
+use support_protocol::{
+    MAX_ATTACHMENTS, NewAttachment, TEXT_MAX_CHARS, TicketId, validate_caption,
+};
 use teloxide::prelude::*;
 
 use super::answer::{ReplyTo, is_creating};
@@ -125,7 +127,11 @@ async fn take(ui: Ui, client: SupportClient, storage: SupportStorage, m: Message
             });
         }
         Added::Joined => {}
-        Added::Alone(m) => send(&ui, &client, &storage, chat, target, vec![m]).await,
+        Added::Alone(m) => {
+            // Late for its group (being sent), or over a bound: after the chat's albums, alone.
+            album::global().settled(chat).await;
+            send(&ui, &client, &storage, chat, target, vec![m]).await;
+        }
     }
 }
 
@@ -145,12 +151,12 @@ async fn send(
     ui.reply_after(chat, async {
         // An album has one caption, on whichever part the user typed it.
         let caption = parts.iter().find_map(Message::caption).unwrap_or("");
-        let Ok(caption) = validate_caption(caption) else {
-            // Telegram's captions (1,024 characters) are far below a message's limit.
-            ui.send_html(chat, &ui.texts.unsupported_message, None)
-                .await?;
-            return Ok(());
-        };
+        // Telegram's captions (1,024 characters) are far below a message's limit: cut, never
+        // refused, so the files are not lost over their caption.
+        let caption = validate_caption(caption).unwrap_or_else(|_| {
+            let cut: String = caption.chars().take(TEXT_MAX_CHARS).collect();
+            cut.trim().to_owned()
+        });
         let attachments: Vec<NewAttachment> = parts
             .iter()
             .filter_map(describe)
