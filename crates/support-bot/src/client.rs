@@ -11,12 +11,15 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use support_protocol::{
-    ErrorBody, Listing, Message, NewMessage, NewTicket, TelegramId, Ticket, TicketFilter, TicketId,
-    TicketPatch, validate_text, validate_title,
+    ErrorBody, Listing, Message, TelegramId, Ticket, TicketFilter, TicketId, TicketPatch,
 };
 
 use crate::config::SupportConfig;
 use crate::error::{ClientError, ConfigError, Result};
+
+mod attachments;
+
+pub use attachments::FileUpload;
 
 /// The response header by which our server identifies itself (value like
 /// `chatlabs-support-rs/0.1.0`). Its presence means the server supports the extensions this
@@ -120,22 +123,8 @@ impl SupportClient {
         text: &str,
         language_code: Option<&str>,
     ) -> Result<Ticket> {
-        let title = validate_title(title)?;
-        let text = validate_text(text)?;
-        let body = NewTicket {
-            user_id: user,
-            title,
-            text: Some(text.clone()),
-            attachments: Vec::new(),
-        };
-        let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
-        let answer: Answer<Ticket> = self.call(Method::POST, "tickets/", &[], Some(body)).await?;
-        if !answer.ours {
-            tracing::debug!(ticket = %answer.value.id, "server without the one-call extension: posting the first message separately");
-            self.send_message_with_language(answer.value.id, &text, language_code)
-                .await?;
-        }
-        Ok(answer.value)
+        self.create_ticket_with_attachments(user, title, text, Vec::new(), language_code)
+            .await
     }
 
     /// `GET tickets/{id}/`.
@@ -196,21 +185,8 @@ impl SupportClient {
         text: &str,
         language_code: Option<&str>,
     ) -> Result<Message> {
-        let body = NewMessage {
-            text: validate_text(text)?,
-            sender: None,
-            attachments: Vec::new(),
-        };
-        let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
-        let answer = self
-            .call(
-                Method::POST,
-                &format!("tickets/{ticket}/messages/"),
-                &[],
-                Some(body),
-            )
-            .await?;
-        Ok(answer.value)
+        self.send_message_with_attachments(ticket, text, Vec::new(), language_code)
+            .await
     }
 
     /// `PATCH tickets/{id}/` (e.g. resolve or reopen).

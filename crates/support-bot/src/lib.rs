@@ -7,7 +7,8 @@
 //! |---|---|
 //! | [`config`] | [`SupportConfig`] from `BACKEND_*` variables or a builder |
 //! | [`client`] | [`SupportClient`], the REST client |
-//! | [`handler`](mod@handler) | [`handler()`] / [`handler_for`] (a dptree tree, one endpoint per button and state, for any teloxide bot type), [`support_button`], [`SupportOptions`], [`dependencies`] |
+//! | [`handler`](mod@handler) | [`handler()`] / [`handler_for`] (a dptree tree, one endpoint per button and state, for any teloxide bot type), [`support_button`], [`SupportOptions`] (with [`FilesBot`]), [`dependencies`] |
+//! | `media` (private) | users' files, locations and contacts as attachments: described, copied to the server, albums grouped |
 //! | [`screens`] | the screens as pure values ([`screens::Screen`]) |
 //! | [`state`] | [`SupportState`], [`SupportStorage`], [`DraftId`] |
 //! | [`push`] | [`PushListener`]: manager replies pushed to users |
@@ -65,6 +66,7 @@ pub mod escape;
 mod fuzz;
 pub mod handler;
 pub mod languages;
+mod media;
 pub mod push;
 pub mod screens;
 pub mod split;
@@ -78,7 +80,7 @@ pub use config::{SupportConfig, SupportConfigBuilder};
 pub use error::{ClientError, ConfigError, PushError};
 pub use escape::escape_html;
 pub use handler::{
-    SUPPORT_COMMAND, SupportOptions, dependencies, handler, handler_for, support_button,
+    FilesBot, SUPPORT_COMMAND, SupportOptions, dependencies, handler, handler_for, support_button,
 };
 pub use languages::Languages;
 pub use push::{PushEnd, PushListener};

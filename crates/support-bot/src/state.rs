@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use support_protocol::TicketId;
+use support_protocol::{NewAttachment, TicketId};
 use teloxide::dispatching::dialogue::ErasedStorage;
 
 /// A draft's number: it tells the «Send» button of one confirmation from another (see
@@ -41,6 +41,10 @@ pub enum SupportState {
         /// `0` (stored by an older version of the bot) matches any button.
         #[serde(default)]
         draft: DraftId,
+        /// The first message's attachments (then `text` is a caption and may be empty): files
+        /// the user sent at step 2, already copied to the server when they could be.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<NewAttachment>,
     },
     /// A ticket is shown; in an open one, typed text becomes a message.
     Ticket {
@@ -141,6 +145,7 @@ mod tests {
                     title: "T".into(),
                     text: "x".into(),
                     draft: 0,
+                    attachments: Vec::new(),
                 },
             ),
             (
@@ -161,6 +166,15 @@ mod tests {
                 title: "T".into(),
                 text: "x".into(),
                 draft: 42,
+                attachments: Vec::new(),
+            },
+            SupportState::CreateConfirm {
+                title: "T".into(),
+                text: String::new(),
+                draft: 43,
+                attachments: vec![NewAttachment::upload(support_protocol::AttachmentId::new(
+                    9,
+                ))],
             },
             SupportState::Ticket {
                 id: TicketId::new(3),

@@ -60,6 +60,11 @@ pub struct Texts {
     pub empty: Text,
     /// A message that is not text where text is expected.
     pub not_text: Text,
+    /// A message of a kind support does not take (a poll, a dice, ...) where text or a file is
+    /// expected.
+    pub unsupported_message: Text,
+    /// Under a message or draft with attachments (`{count}`; plain text, shown escaped).
+    pub attachments_note: Text,
     /// The ticket view's heading (`{id}`, `{title}`).
     pub ticket_header: Text,
     /// Shown under an open ticket.
@@ -145,6 +150,10 @@ impl Texts {
             empty: "Текст не может быть пустым (не более {max} символов). Попробуйте ещё раз."
                 .into(),
             not_text: "Пожалуйста, отправьте текст.".into(),
+            unsupported_message: "Такое сообщение не отправить в поддержку. Пожалуйста, \
+                отправьте текст, фото, видео, файл, голосовое сообщение, геопозицию или контакт."
+                .into(),
+            attachments_note: "📎 Вложений: {count}".into(),
             ticket_header: "<b>Обращение #{id} {title}</b>".into(),
             ticket_open_hint: "<i>Чтобы написать менеджеру, просто отправьте сообщение.</i>".into(),
             ticket_resolved_note: "<i>Обращение закрыто, писать в него нельзя.</i>".into(),
@@ -200,6 +209,10 @@ impl Texts {
             empty: "The text must not be empty (at most {max} characters). Please try again."
                 .into(),
             not_text: "Please send text.".into(),
+            unsupported_message: "This kind of message cannot be sent to support. Please send \
+                text, a photo, a video, a file, a voice message, a location or a contact."
+                .into(),
+            attachments_note: "📎 Attachments: {count}".into(),
             ticket_header: "<b>Ticket #{id} {title}</b>".into(),
             ticket_open_hint: "<i>To write to a manager, just send a message.</i>".into(),
             ticket_resolved_note: "<i>This ticket is closed and read-only.</i>".into(),

@@ -32,7 +32,7 @@ pub use browser::{Browser, Driver, Screen};
 pub use postgres::PgSchema;
 pub use proxy::Proxy;
 pub use server::{As, BOT_TOKEN, TestServer, delivery_policy, png};
-pub use telegram::{Call, FakeTelegram, Inject};
+pub use telegram::{Call, FakeFile, FakeTelegram, Inject, UserMessage};
 pub use ws::Ws;
 
 use std::time::Duration;

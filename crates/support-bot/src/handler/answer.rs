@@ -82,18 +82,23 @@ pub(super) async fn replied(
         let Some(text) = ui.accept(chat, m.text(), Field::Text, None).await? else {
             return Ok(());
         };
-        let creating = matches!(
-            stored_state(&storage, chat).await,
-            SupportState::CreateTitle
-                | SupportState::CreateText { .. }
-                | SupportState::CreateConfirm { .. }
-        );
+        let creating = is_creating(&storage, chat).await;
         if send_text(&ui, &client, &storage, chat, id, &text).await? && !creating {
             set_state(&storage, chat, SupportState::ticket(id, false)).await;
         }
         Ok(())
     })
     .await;
+}
+
+/// Whether the user is creating a ticket (a reply elsewhere leaves that draft as it is).
+pub(super) async fn is_creating(storage: &SupportStorage, chat: ChatId) -> bool {
+    matches!(
+        stored_state(storage, chat).await,
+        SupportState::CreateTitle
+            | SupportState::CreateText { .. }
+            | SupportState::CreateConfirm { .. }
+    )
 }
 
 /// Typed while the ticket is to be chosen: held (added to what is held already), and the

@@ -15,7 +15,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use support_protocol::TicketId;
+use support_protocol::{NewAttachment, TelegramId, Ticket, TicketId};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::dialogue::{set_state, stored_state};
@@ -23,8 +23,9 @@ use super::press::Press;
 use super::serial;
 use super::ui::{Notice, Ui};
 use crate::client::SupportClient;
+use crate::error::ClientError;
 use crate::escape::escape_html;
-use crate::screens::{Screen, confirm_screen, ticket_screen, title_prompt_screen};
+use crate::screens::{Screen, confirm_screen, draft_text, ticket_screen, title_prompt_screen};
 use crate::state::{DraftId, SupportState, SupportStorage};
 use crate::texts::fill;
 
@@ -36,12 +37,14 @@ enum Confirmation {
         title: String,
         text: String,
         draft: DraftId,
+        attachments: Vec<NewAttachment>,
     },
     /// An older version of the current draft: show the current one.
     Changed {
         title: String,
         text: String,
         draft: DraftId,
+        attachments: usize,
     },
     /// Pressed again: the ticket it created.
     AlreadySent(TicketId),
@@ -52,14 +55,28 @@ enum Confirmation {
 impl Confirmation {
     fn of(state: SupportState, pressed: Option<DraftId>) -> Self {
         match state {
-            SupportState::CreateConfirm { title, text, draft }
-                if pressed.is_none() || draft == 0 || pressed == Some(draft) =>
-            {
-                Self::Create { title, text, draft }
-            }
-            SupportState::CreateConfirm { title, text, draft } => {
-                Self::Changed { title, text, draft }
-            }
+            SupportState::CreateConfirm {
+                title,
+                text,
+                draft,
+                attachments,
+            } if pressed.is_none() || draft == 0 || pressed == Some(draft) => Self::Create {
+                title,
+                text,
+                draft,
+                attachments,
+            },
+            SupportState::CreateConfirm {
+                title,
+                text,
+                draft,
+                attachments,
+            } => Self::Changed {
+                title,
+                text,
+                draft,
+                attachments: attachments.len(),
+            },
             SupportState::Ticket {
                 id,
                 created_from: Some(created),
@@ -94,10 +111,21 @@ pub(super) async fn confirm(
         let _one_at_a_time = serial::lock(press.chat).await;
         let state = stored_state(&storage, press.chat).await;
         match Confirmation::of(state, pressed) {
-            Confirmation::Create { title, text, draft } => {
-                let ticket = client
-                    .create_ticket_with_language(press.user, &title, &text, ui.language())
-                    .await?;
+            Confirmation::Create {
+                title,
+                text,
+                draft,
+                attachments,
+            } => {
+                let ticket = create(
+                    &client,
+                    press.user,
+                    &title,
+                    &text,
+                    attachments,
+                    ui.language(),
+                )
+                .await?;
                 let state = SupportState::Ticket {
                     id: ticket.id,
                     resolved: ticket.resolved,
@@ -120,8 +148,14 @@ pub(super) async fn confirm(
                 ui.send(press.chat, &screen).await?;
                 Ok(None)
             }
-            Confirmation::Changed { title, text, draft } => {
-                ui.edit(&press, &confirm_screen(&ui.texts, &title, &text, draft))
+            Confirmation::Changed {
+                title,
+                text,
+                draft,
+                attachments,
+            } => {
+                let shown = draft_text(&ui.texts, &text, attachments);
+                ui.edit(&press, &confirm_screen(&ui.texts, &title, &shown, draft))
                     .await?;
                 Ok(Some(Notice::alert(&ui.texts.draft_changed)))
             }
@@ -143,6 +177,37 @@ pub(super) async fn confirm(
     .await;
 }
 
+/// Creates the ticket. Files copied at step 2 are uploads the server deletes when no message
+/// claims them within a day: a draft confirmed later than that is refused for them, and is then
+/// sent again with each file described by its Telegram `file_id` only (nothing is lost but the
+/// copy).
+async fn create(
+    client: &SupportClient,
+    user: TelegramId,
+    title: &str,
+    text: &str,
+    attachments: Vec<NewAttachment>,
+    language: Option<&str>,
+) -> Result<Ticket, ClientError> {
+    let copied = attachments.iter().any(|a| a.upload.is_some());
+    match client
+        .create_ticket_with_attachments(user, title, text, attachments.clone(), language)
+        .await
+    {
+        Err(ClientError::Rejected(body)) if copied => {
+            tracing::warn!(error = %body.summary(), "a draft's copied files were refused; sending them by file_id");
+            let described = attachments
+                .into_iter()
+                .map(|a| NewAttachment { upload: None, ..a })
+                .collect();
+            client
+                .create_ticket_with_attachments(user, title, text, described, language)
+                .await
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +217,7 @@ mod tests {
             title: "T".into(),
             text: "x".into(),
             draft,
+            attachments: Vec::new(),
         }
     }
 
@@ -161,6 +227,7 @@ mod tests {
             title: "T".into(),
             text: "x".into(),
             draft: 5,
+            attachments: Vec::new(),
         };
         assert_eq!(Confirmation::of(draft(5), Some(5)), create);
         // An old `sup:ny` button confirms the current draft.

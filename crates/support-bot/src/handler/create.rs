@@ -90,7 +90,12 @@ pub(super) async fn text_typed(
         set_state(
             &storage,
             chat,
-            SupportState::CreateConfirm { title, text, draft },
+            SupportState::CreateConfirm {
+                title,
+                text,
+                draft,
+                attachments: Vec::new(),
+            },
         )
         .await;
         ui.send(chat, &screen).await?;

@@ -87,6 +87,7 @@ mod tests {
                 title: "T".into(),
                 text: "x".into(),
                 draft: 1,
+                attachments: Vec::new(),
             }),
             Some("T".to_owned())
         );

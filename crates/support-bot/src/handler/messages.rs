@@ -9,7 +9,7 @@ use teloxide::prelude::*;
 use super::command::{self, Typed};
 use super::dialogue::{DraftTitle, expecting_input};
 use super::ui::Ui;
-use super::{Tree, answer, create, host, ticket};
+use super::{Tree, answer, create, host, media, ticket};
 use crate::state::SupportState;
 
 /// Messages: only in private chats, classified once by their text.
@@ -27,10 +27,20 @@ where
         )
         .branch(
             case![Typed::Other]
+                // After the chat's albums (in order): see `media.rs`.
+                .inspect_async(media::after_albums)
                 // A Telegram reply to support's message about a ticket: to that ticket.
                 .branch(
                     dptree::filter_map(answer::ReplyTo::of)
                         .map(Ui::new::<R>)
+                        .branch(
+                            dptree::filter(|m: Message| media::is_attachment(&m))
+                                .endpoint(media::replied_with),
+                        )
+                        .branch(
+                            dptree::filter(|m: Message| media::is_unsupported(&m))
+                                .endpoint(media::unsupported),
+                        )
                         .endpoint(answer::replied),
                 )
                 .chain(input::<R>()),
@@ -46,8 +56,19 @@ where
     dptree::filter_map_async(expecting_input)
         .map(Ui::new::<R>)
         .branch(case![SupportState::CreateTitle].endpoint(create::title_typed))
-        // Step 2, or the confirmation.
-        .branch(dptree::filter_map(DraftTitle::of).endpoint(create::text_typed))
+        // Step 2, or the confirmation: text, or files (`media.rs`).
+        .branch(
+            dptree::filter_map(DraftTitle::of)
+                .branch(
+                    dptree::filter(|m: Message| media::is_attachment(&m))
+                        .endpoint(media::sent_in_draft),
+                )
+                .branch(
+                    dptree::filter(|m: Message| media::is_unsupported(&m))
+                        .endpoint(media::unsupported_in_draft),
+                )
+                .endpoint(create::text_typed),
+        )
         .branch(
             dptree::filter_map(|state: SupportState| match state {
                 SupportState::Ticket { id, resolved, .. } => Some((id, resolved)),
@@ -56,6 +77,12 @@ where
             .branch(
                 dptree::filter(|(_, resolved): (TicketId, bool)| resolved)
                     .endpoint(ticket::typed_in_resolved),
+            )
+            .branch(
+                dptree::filter(|m: Message| media::is_attachment(&m)).endpoint(media::sent_in_open),
+            )
+            .branch(
+                dptree::filter(|m: Message| media::is_unsupported(&m)).endpoint(media::unsupported),
             )
             .endpoint(ticket::typed_in_open),
         )

@@ -32,6 +32,7 @@ mod create;
 mod dialogue;
 mod host;
 mod lifecycle;
+mod media;
 mod menu;
 mod messages;
 mod press;
@@ -53,6 +54,7 @@ use time::UtcOffset;
 use crate::callback::Callback;
 use crate::client::SupportClient;
 use crate::languages::Languages;
+pub use crate::media::FilesBot;
 use crate::state::SupportStorage;
 use crate::texts::Texts;
 
@@ -68,8 +70,9 @@ pub const SUPPORT_COMMAND: &str = "/support";
 /// use support_bot::SupportOptions;
 /// let options = SupportOptions::default().back_callback("main_menu");
 /// assert_eq!(options.back_callback.as_deref(), Some("main_menu"));
+/// assert!(options.copy_files); // users' files are copied to the server by default
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SupportOptions {
     /// The callback data the main menu's back button sends, for the host's own handler to show
@@ -77,6 +80,29 @@ pub struct SupportOptions {
     pub back_callback: Option<String>,
     /// The offset in which dates and times are shown (default UTC).
     pub utc_offset: Option<UtcOffset>,
+    /// Whether the files users send (photos, documents, voice notes, ...) are copied into the
+    /// support server's blob store, so managers see them in the console and they outlive
+    /// Telegram (default `true`). The bot downloads each from Telegram and uploads it as it
+    /// streams, a few at a time. Off, or when a copy fails (a file over Telegram's 20 MB limit
+    /// for bots, a download or upload cut off, a server without a blob store), the message still
+    /// carries the file, by Telegram's `file_id` only; a failed copy is logged as a warning.
+    pub copy_files: bool,
+    /// The plain bot that downloads the files to copy, when the dispatcher's bot is wrapped in
+    /// adaptors (`Throttle<Bot>`, ...): a download needs the token, which adaptors do not give
+    /// out. With a plain `Bot` in the dispatcher ([`handler()`]) it is not needed. Without
+    /// either, files are not copied (a warning is logged once).
+    pub files_bot: Option<FilesBot>,
+}
+
+impl Default for SupportOptions {
+    fn default() -> Self {
+        Self {
+            back_callback: None,
+            utc_offset: None,
+            copy_files: true,
+            files_bot: None,
+        }
+    }
 }
 
 impl SupportOptions {
@@ -89,6 +115,18 @@ impl SupportOptions {
     /// Sets [`Self::utc_offset`].
     pub fn utc_offset(mut self, offset: UtcOffset) -> Self {
         self.utc_offset = Some(offset);
+        self
+    }
+
+    /// Sets [`Self::copy_files`].
+    pub fn copy_files(mut self, copy: bool) -> Self {
+        self.copy_files = copy;
+        self
+    }
+
+    /// Sets [`Self::files_bot`]: the plain `Bot` inside the dispatcher's wrapped one.
+    pub fn files_bot(mut self, bot: Bot) -> Self {
+        self.files_bot = Some(FilesBot::new(bot));
         self
     }
 

@@ -71,6 +71,26 @@ pub(super) async fn send_text(
     id: TicketId,
     text: &str,
 ) -> Result<bool, Failure> {
+    let Some(ticket) = open_ticket(ui, client, storage, chat, id).await? else {
+        return Ok(false);
+    };
+    client
+        .send_message_with_language(id, text, ui.language())
+        .await?;
+    show_after_sending(ui, client, chat, &ticket).await?;
+    Ok(true)
+}
+
+/// The user's ticket `id` when it can take a message: open and theirs. Otherwise the user was
+/// told why (gone: support lets go of the chat, with the menu; resolved: read-only, with the
+/// button to reopen it) and `None`.
+pub(super) async fn open_ticket(
+    ui: &Ui,
+    client: &SupportClient,
+    storage: &SupportStorage,
+    chat: ChatId,
+    id: TicketId,
+) -> Result<Option<Ticket>, Failure> {
     let user = TelegramId::new(chat.0);
     // A manager may have resolved it since it was shown, or it may be gone.
     let ticket = match own_ticket(client, user, id).await {
@@ -81,22 +101,29 @@ pub(super) async fn send_text(
             let menu = ui.menu();
             ui.send_html(chat, &ui.texts.not_found, Some(&menu.keyboard))
                 .await?;
-            return Ok(false);
+            return Ok(None);
         }
         Err(e) => return Err(e.into()),
     };
     if ticket.resolved {
         set_state(storage, chat, SupportState::ticket(id, true)).await;
         tell_read_only(ui, chat, id).await?;
-        return Ok(false);
+        return Ok(None);
     }
-    client
-        .send_message_with_language(id, text, ui.language())
-        .await?;
-    let messages = client.messages(id).await?;
-    let screen = ticket_screen(&ui.texts, &ticket, &messages, 0, ui.offset());
+    Ok(Some(ticket))
+}
+
+/// Shows `ticket` again after the user's message went to it.
+pub(super) async fn show_after_sending(
+    ui: &Ui,
+    client: &SupportClient,
+    chat: ChatId,
+    ticket: &Ticket,
+) -> Result<(), Failure> {
+    let messages = client.messages(ticket.id).await?;
+    let screen = ticket_screen(&ui.texts, ticket, &messages, 0, ui.offset());
     ui.send(chat, &screen).await?;
-    Ok(true)
+    Ok(())
 }
 
 /// A ticket of `user`; someone else's ticket is "not found".

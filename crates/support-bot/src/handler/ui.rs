@@ -1,8 +1,9 @@
 //! [`Ui`]: how the endpoints talk to the user (the bot, the texts in the user's language, the
 //! options), and how a failed step is reported (\[B9\]: the user is told, the log gets a line).
 
+use std::any::Any;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use support_protocol::{
     TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_text, validate_title,
@@ -20,6 +21,31 @@ use crate::languages::Languages;
 use crate::screens::{Screen, menu_screen};
 use crate::telegram::{TelegramApi, answer, edit_screen, send_html, send_screen};
 use crate::texts::{Texts, fill};
+
+/// The bot that downloads files to copy: the one the options name, else the dispatcher's own
+/// when it is a plain [`Bot`] (a runtime check: requesters wrapped in adaptors give out no token,
+/// and requiring teloxide's `Download` of every requester would refuse some, `Trace` among them).
+fn files_bot<R: 'static>(bot: &R, options: &SupportOptions) -> Option<Bot> {
+    if !options.copy_files {
+        return None;
+    }
+    let found = options
+        .files_bot
+        .as_ref()
+        .map(|b| b.0.clone())
+        .or_else(|| (bot as &dyn Any).downcast_ref::<Bot>().cloned());
+    if found.is_none() {
+        static WARNED: Once = Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                "users' files are not copied to the support server: the dispatcher's bot is \
+                 wrapped in adaptors; set SupportOptions::files_bot to the plain Bot (or \
+                 copy_files(false) to silence this)"
+            );
+        });
+    }
+    found
+}
 
 /// Why a step failed.
 #[derive(Debug)]
@@ -108,6 +134,9 @@ pub(super) struct Ui {
     /// The user's language code ([`Languages::code_of`]), reported to the support server with
     /// what the user creates.
     language: Option<String>,
+    /// The bot that downloads users' files to copy them ([`SupportOptions::copy_files`]);
+    /// `None` when they are not copied.
+    pub(super) files: Option<Bot>,
 }
 
 impl Ui {
@@ -123,11 +152,13 @@ impl Ui {
         R: Requester<Err = RequestError> + Send + Sync + 'static,
     {
         let language = update.from().and_then(|user| languages.code_of(user));
+        let files = files_bot(&bot, &options);
         Self {
             bot: Arc::new(bot),
             texts: languages.pick(language.as_deref()).clone(),
             options,
             language,
+            files,
         }
     }
 
@@ -258,5 +289,28 @@ impl Ui {
             // `Blank`, and anything a later protocol version adds.
             _ => fill(&self.texts.empty, &[("max", &max.to_string())]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_downloaded_by_a_plain_bot_or_the_one_the_options_name() {
+        let options = SupportOptions::default();
+        let plain = Bot::new("1:plain");
+        assert_eq!(files_bot(&plain, &options).unwrap().token(), "1:plain");
+        // Anything else (a bot wrapped in adaptors) gives out no token...
+        assert!(files_bot(&"a wrapped bot", &options).is_none());
+        // ...unless the options name the plain bot inside.
+        let named = options.clone().files_bot(Bot::new("2:inner"));
+        assert_eq!(
+            files_bot(&"a wrapped bot", &named).unwrap().token(),
+            "2:inner"
+        );
+        assert_eq!(files_bot(&plain, &named).unwrap().token(), "2:inner");
+        // Off: nothing downloads.
+        assert!(files_bot(&plain, &options.copy_files(false)).is_none());
     }
 }

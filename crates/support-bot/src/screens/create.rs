@@ -54,6 +54,23 @@ pub fn confirm_screen(texts: &Texts, title: &str, text: &str, draft: DraftId) ->
     }
 }
 
+/// The text of a draft or message as shown: the text, and a line counting its attachments
+/// (plain text, escaped where it is shown).
+pub(crate) fn draft_text(texts: &Texts, text: &str, attachments: usize) -> String {
+    if attachments == 0 {
+        return text.to_owned();
+    }
+    let note = fill(
+        &texts.attachments_note,
+        &[("count", &attachments.to_string())],
+    );
+    if text.is_empty() {
+        note
+    } else {
+        format!("{text}\n{note}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +87,13 @@ mod tests {
         let s = confirm_screen(&texts, "T & U", "<i>x</i>", 42);
         assert!(s.text.contains("T &amp; U") && s.text.contains("&lt;i&gt;x&lt;/i&gt;"));
         assert_eq!(s.callback_data(), ["sup:ny:42", "sup:nt"]);
+    }
+
+    #[test]
+    fn attachments_are_counted_under_the_text() {
+        let texts = Texts::english();
+        assert_eq!(draft_text(&texts, "hi", 0), "hi");
+        assert_eq!(draft_text(&texts, "", 2), "📎 Attachments: 2");
+        assert_eq!(draft_text(&texts, "hi", 1), "hi\n📎 Attachments: 1");
     }
 }

@@ -9,6 +9,7 @@ mod reply;
 mod resolved;
 mod ticket;
 
+pub(crate) use create::draft_text;
 pub use create::{confirm_screen, text_prompt_screen, title_prompt_screen};
 pub use list::{LIST_PAGE_SIZE, list_screen};
 pub use menu::menu_screen;

@@ -4,7 +4,7 @@ use support_protocol::{Message, Sender, Ticket};
 use teloxide::types::InlineKeyboardMarkup;
 use time::UtcOffset;
 
-use super::{Screen, button, date_time, page_count, pager_row};
+use super::{Screen, button, date_time, draft_text, page_count, pager_row};
 use crate::callback::Callback;
 use crate::escape::escape_html;
 use crate::texts::{Texts, fill};
@@ -51,7 +51,7 @@ pub fn ticket_screen(
             "\n\n<b>{}</b> · {}\n{}",
             escape_html(who),
             date_time(m.created_at, offset),
-            escape_html(&m.text)
+            escape_html(&draft_text(texts, &m.text, m.attachments.len()))
         ));
     }
     text.push_str("\n\n");

@@ -172,3 +172,41 @@ async fn push_delivers_through_a_wrapped_bot() {
     assert_eq!(delivered.body["parse_mode"], "HTML");
     running.abort();
 }
+
+/// A wrapped bot gives out no token: files are copied with the plain bot named in the options
+/// (`SupportOptions::files_bot`), and without it they are kept by their `file_id` only.
+#[tokio::test]
+async fn a_wrapped_bot_copies_files_with_the_plain_bot_it_names() {
+    init_tracing();
+    for named in [true, false] {
+        let backend = TestServer::with_files(Default::default()).await;
+        let client = client_for(backend.addr);
+        let mut h = Harness::with_client(backend, client).await;
+        if named {
+            h.options = h.options.clone().files_bot(h.tg.bot());
+        }
+        let id = h.tickets(USER, 1).await.remove(0).id;
+        let bot =
+            h.tg.bot()
+                .trace(Settings::empty())
+                .throttle(Limits::default());
+        let running = dispatcher(&h, bot);
+        send(
+            &h,
+            h.press_json(USER, &format!("sup:t:{id}:0"), 1001),
+            "editmessagetext",
+            1,
+        )
+        .await;
+        let photo = h.tg.add_file(support_testkit::png(6, 6, [5, 5, 5]));
+        let message =
+            support_testkit::UserMessage::photo(USER, &photo, 6, 6).with("from", h.from(USER));
+        // The ticket shown again after the message: it is stored.
+        send(&h, message.json(), "sendmessage", 1).await;
+        let messages = h.client.messages(id).await.unwrap();
+        let a = &messages[0].attachments[0];
+        assert_eq!(a.telegram.as_ref().unwrap().file_id, photo.file_id);
+        assert_eq!(a.stored, named, "copied only with the plain bot named");
+        running.abort();
+    }
+}

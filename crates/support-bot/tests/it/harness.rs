@@ -90,6 +90,11 @@ impl Harness {
         }
     }
 
+    /// A fresh `update_id`.
+    pub fn next_update_id(&self) -> i64 {
+        self.update_id()
+    }
+
     fn update_id(&self) -> i64 {
         self.next_update
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)

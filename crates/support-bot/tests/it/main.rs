@@ -11,7 +11,9 @@
 //! | `state` | dialogue state across restarts, stale buttons, double taps |
 //! | `lifecycle` | the user closes and reopens a ticket |
 //! | `process` | the example bot as a process: `kill -9` mid-stream, a fresh start |
-//! | `bad_input` | stickers, photos, over-long texts, forged and stale buttons: told, nothing changed |
+//! | `bad_input` | polls, dice, media where only text goes, over-long texts, forged and stale buttons: told, nothing changed |
+//! | `media` | photos, albums, voice notes, locations, contacts, documents from users: attachments, copied to the server |
+//! | `media_create` | a ticket started with a file, a draft whose copy is gone, a large copy measured |
 //! | `harness` | what the handler tests share |
 
 mod adaptors;
@@ -23,6 +25,8 @@ mod handler;
 mod harness;
 mod languages;
 mod lifecycle;
+mod media;
+mod media_create;
 mod process;
 mod push;
 mod push_files;

@@ -2,9 +2,15 @@
 //! on demand (`429`, `403`, `5xx`, "message is not modified"), and updates queued for a real
 //! dispatcher's `getUpdates` polling. A bot in webhook mode is seen too: its `setWebhook` and
 //! `deleteWebhook` are recorded with their fields (teloxide sends `setWebhook` as a form, read by
-//! `form.rs`).
+//! `form.rs`). Files a user sends are served by `getFile` and the download route (`files.rs`),
+//! and [`UserMessage`] builds what a user sends (`updates.rs`).
 
+mod files;
 mod form;
+mod updates;
+
+pub use files::FakeFile;
+pub use updates::UserMessage;
 
 pub use form::Upload;
 
@@ -18,7 +24,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -145,6 +151,8 @@ struct Inner {
     /// Updates queued for `getUpdates`, with the id of the next one.
     updates: Mutex<(Vec<Value>, i64)>,
     updates_notify: Notify,
+    /// The files users may send (`files.rs`).
+    files: files::Files,
 }
 
 /// The running fake.
@@ -164,6 +172,7 @@ impl FakeTelegram {
         });
         let app = Router::new()
             .route("/{bot}/{method}", any(handle))
+            .route("/file/{bot}/{*path}", get(files::download))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -340,6 +349,7 @@ async fn handle(
             let id = body["message_id"].as_i64().unwrap_or(1);
             message_json(id, chat_id, text, &body["reply_markup"])
         }
+        "getfile" => return files::get_file(&inner, &body),
         "getme" => json!({"id": 123, "is_bot": true, "first_name": "Bot", "username": "test_bot",
             "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
             "can_connect_to_business": false, "has_main_web_app": false}),
