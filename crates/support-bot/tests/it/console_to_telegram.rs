@@ -1,12 +1,11 @@
-//! The whole way, as its users meet it (issue 16): a manager pastes a screenshot into the
-//! console in headless Chromium and sends it; the bot's push delivers it to the user's chat at
-//! the fake Telegram as a photo, the very bytes pasted.
+//! The whole way, as its users meet it (issue 16): a user sends an album of three photos to
+//! the real bot, and the manager's console in headless Chromium shows one message with the three
+//! pictures drawn; the manager pastes a screenshot into the console and sends it, and the bot's
+//! push delivers it to the user's chat at the fake Telegram as a photo, the very bytes pasted.
 
 use std::time::Duration;
 
-use support_bot::protocol::TelegramId;
-use support_server::attachments::AttachmentLimits;
-use support_testkit::{Browser, Driver, Screen, png};
+use support_testkit::{Browser, Driver, Screen, UserMessage, png};
 
 use crate::harness::*;
 
@@ -17,27 +16,36 @@ async fn a_screenshot_pasted_in_the_console_reaches_the_user_as_a_photo() {
     let Some(driver) = Driver::start("a_screenshot_pasted_in_the_console") else {
         return;
     };
-    init_tracing();
-    let backend = TestServer::with_files(AttachmentLimits::default()).await;
-    let client = client_for(backend.addr);
-    let h = Harness::with_client(backend, client).await;
+    let (h, ticket) = crate::media::in_open_ticket().await;
     h.backend
         .manager_with_password(ANNA.0, ANNA.1, "Anna", "")
         .await;
-    let ticket = h
-        .client
-        .create_ticket(TelegramId::new(USER), "The app crashes", "see the error")
-        .await
-        .unwrap();
+    // The user sends an album of three photos, one with a caption.
+    for i in 0..3u8 {
+        let photo = h.tg.add_file(png(48, 36, [200, 40 * i, 40]));
+        let mut part = UserMessage::photo(USER, &photo, 48, 36)
+            .media_group("crash-album")
+            .message_id(100 + i64::from(i));
+        if i == 0 {
+            part = part.caption("three screens");
+        }
+        let _ = h.dispatch(crate::media::sent(&h, part)).await;
+    }
+    crate::media::messages(&h, ticket, 2).await;
     let push = tokio::spawn(h.push_listener().run());
 
     let b = Browser::open(&driver, Screen::Desktop).await;
     b.goto(&h.backend.console_url()).await;
     b.login(ANNA.0, ANNA.1).await;
-    b.click(&format!(
-        "#ticket-list .ticket-item[data-id=\"{}\"]",
-        ticket.id
-    ))
+    b.click(&format!("#ticket-list .ticket-item[data-id=\"{ticket}\"]"))
+        .await;
+    b.wait_for(
+        "the album: one message, three pictures drawn",
+        "(() => { const m = [...document.querySelectorAll('#message-list li.msg.has-attachments')]; \
+         if (m.length !== 1) return false; const imgs = [...m[0].querySelectorAll('img.att-image')]; \
+         return imgs.length === 3 && imgs.every(i => i.complete && i.naturalWidth > 0) \
+           && m[0].textContent.includes('three screens'); })()",
+    )
     .await;
     b.click("#btn-assign").await;
     let screenshot = png(120, 80, [30, 144, 255]);
@@ -72,7 +80,7 @@ async fn a_screenshot_pasted_in_the_console_reaches_the_user_as_a_photo() {
     );
     assert_eq!(
         photo.callback_data(),
-        [format!("sup:t:{}:0", ticket.id)],
+        [format!("sup:t:{ticket}:0")],
         "the ticket's button"
     );
     push.abort();

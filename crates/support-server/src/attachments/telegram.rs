@@ -76,8 +76,8 @@ impl TelegramFiles {
         };
         let answer: Answer = self
             .http
-            .get(format!("{}/bot{}/getFile", self.api_url, self.token))
-            .query(&[("file_id", file_id)])
+            .post(format!("{}/bot{}/getFile", self.api_url, self.token))
+            .json(&serde_json::json!({ "file_id": file_id }))
             .send()
             .await
             .map_err(unreachable)?

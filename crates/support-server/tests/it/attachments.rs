@@ -671,3 +671,60 @@ async fn unsent_uploads_are_purged_and_shared_bytes_stay() {
     s.support.begin_shutdown();
     purge.await.unwrap();
 }
+
+/// A server given the bot's token serves a file only Telegram holds by fetching it through
+/// `getFile`, never caching it; a file Telegram refuses is a clear 502, and without the token a
+/// clear 404.
+#[tokio::test]
+async fn files_only_on_telegram_are_fetched_through_get_file() {
+    let tg = support_testkit::FakeTelegram::start().await;
+    let voice_bytes = b"OggS fake voice note bytes".to_vec();
+    let voice = tg.add_file(voice_bytes.clone());
+    let too_big = tg.add_file_too_big(30 * 1024 * 1024);
+    let support = support_server::SupportServer::builder()
+        .bot_token(support_testkit::BOT_TOKEN)
+        .telegram_files("123:TEST", format!("http://{}", tg.addr))
+        .build();
+    let s = TestServer::start(support).await;
+    let t = s.ticket_with_message(31, "T", "hi").await;
+    let r = s
+        .bot(reqwest::Method::POST, &format!("/support/tickets/{t}/messages/"))
+        .json(&json!({"attachments": [
+            {"kind": "voice", "mime_type": "audio/ogg", "telegram": {"file_id": voice.file_id, "file_unique_id": voice.file_unique_id}},
+            {"kind": "video", "telegram": {"file_id": too_big.file_id}},
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    let (status, message) = json_of(r).await;
+    assert_eq!(status, StatusCode::CREATED, "{message}");
+    let (_, anna) = s.manager("anna").await;
+    let get = |id: &Value| {
+        s.authorized(
+            As::Manager(&anna),
+            reqwest::Method::GET,
+            &format!("/support/attachments/{id}/"),
+        )
+        .send()
+    };
+    let r = get(&message["attachments"][0]["id"]).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "audio/ogg");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; ")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), voice_bytes.as_slice());
+    let (status, body) = json_of(get(&message["attachments"][1]["id"]).await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("over 20 MB"),
+        "{body}"
+    );
+    // The token never shows in what the server logs or answers.
+    assert!(!body.to_string().contains("123:TEST"));
+}
