@@ -5,7 +5,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | `attachments` | uploads, messages with attachments both ways, downloads, the clean-up, bad files |
+//! | `attachments`, `attachments_refused` | uploads, messages with attachments both ways, downloads, the clean-up; bad files and refused attachments |
 //! | `storage` | the storage conformance suite on memory, SQLite and Postgres; backend-specific tests |
 //! | `rest_e2e`, `rest_golden` | the REST API end to end, and the Python original's recorded cases replayed |
 //! | `request_ids` | the `x-request-id` of every route |
@@ -22,6 +22,7 @@
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
 mod attachments;
+mod attachments_refused;
 mod auth_bounds;
 mod auth_builtin;
 mod bad_input;
