@@ -84,41 +84,36 @@ async fn uploads_refuse_bad_files_with_clear_errors_and_keep_nothing() {
         ),
         (
             "no file part",
-            s.authorized(me, reqwest::Method::POST, "/support/attachments/")
-                .multipart(reqwest::multipart::Form::new().text("kind", "document"))
-                .send()
-                .await
-                .unwrap(),
+            s.upload_form(me, reqwest::multipart::Form::new().text("kind", "document"))
+                .await,
             StatusCode::BAD_REQUEST,
             "No file was submitted.",
         ),
         (
             "two files",
-            s.authorized(me, reqwest::Method::POST, "/support/attachments/")
-                .multipart(
-                    reqwest::multipart::Form::new()
-                        .part(
-                            "file",
-                            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("a.pdf"),
-                        )
-                        .part(
-                            "file",
-                            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("b.pdf"),
-                        ),
-                )
-                .send()
-                .await
-                .unwrap(),
+            s.upload_form(
+                me,
+                reqwest::multipart::Form::new()
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("a.pdf"),
+                    )
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("b.pdf"),
+                    ),
+            )
+            .await,
             StatusCode::BAD_REQUEST,
             "Send one file per upload.",
         ),
         (
             "an unknown part",
-            s.authorized(me, reqwest::Method::POST, "/support/attachments/")
-                .multipart(reqwest::multipart::Form::new().text("path", "/etc/passwd"))
-                .send()
-                .await
-                .unwrap(),
+            s.upload_form(
+                me,
+                reqwest::multipart::Form::new().text("path", "/etc/passwd"),
+            )
+            .await,
             StatusCode::BAD_REQUEST,
             "Unexpected form field \\\"path\\\"",
         ),
@@ -159,11 +154,8 @@ async fn uploads_refuse_bad_files_with_clear_errors_and_keep_nothing() {
     ))
     .file_name("stream.bin");
     let r = s
-        .authorized(me, reqwest::Method::POST, "/support/attachments/")
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+        .upload_form(me, reqwest::multipart::Form::new().part("file", part))
+        .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(stored_files(&s), (1, 0));
 

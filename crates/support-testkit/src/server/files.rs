@@ -73,7 +73,15 @@ impl TestServer {
         if let Some(kind) = kind {
             form = form.text("kind", kind.to_owned());
         }
-        let form = form.part("file", part);
+        self.upload_form(who, form.part("file", part)).await
+    }
+
+    /// `POST /support/attachments/` with any form (a test of a malformed one).
+    pub async fn upload_form(
+        &self,
+        who: As<'_>,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
         self.authorized(who, reqwest::Method::POST, "/support/attachments/")
             .multipart(form)
             .send()
