@@ -228,17 +228,7 @@ async fn the_bot_records_user_media_an_album_and_kinds_it_does_not_know() {
     assert_eq!(message["attachments"][0]["stored"], false);
     // A file only Telegram holds: a clear 404, not a broken download.
     let voice = message["attachments"][0]["id"].as_i64().unwrap();
-    let (status, body) = json_of(
-        s.authorized(
-            As::Bot,
-            reqwest::Method::GET,
-            &format!("/support/attachments/{voice}/"),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (status, body) = json_of(s.download(As::Bot, voice).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
         body["detail"]
@@ -318,25 +308,14 @@ async fn unsent_uploads_are_purged_and_shared_bytes_stay() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let get = |id: &Value| {
-        s.authorized(
-            As::Bot,
-            reqwest::Method::GET,
-            &format!("/support/attachments/{id}/"),
-        )
-        .send()
-    };
+    let get = |id: &Value| s.download(As::Bot, id.clone());
+    assert_eq!(get(&sent["id"]).await.status(), 200, "the sent file stays");
     assert_eq!(
-        get(&sent["id"]).await.unwrap().status(),
-        200,
-        "the sent file stays"
-    );
-    assert_eq!(
-        get(&twin["id"]).await.unwrap().status(),
+        get(&twin["id"]).await.status(),
         404,
         "the unsent twin is gone"
     );
-    assert_eq!(get(&lone["id"]).await.unwrap().status(), 404);
+    assert_eq!(get(&lone["id"]).await.status(), 404);
     s.support.begin_shutdown();
     purge.await.unwrap();
 }
@@ -368,15 +347,8 @@ async fn files_only_on_telegram_are_fetched_through_get_file() {
     let (status, message) = json_of(r).await;
     assert_eq!(status, StatusCode::CREATED, "{message}");
     let (_, anna) = s.manager("anna").await;
-    let get = |id: &Value| {
-        s.authorized(
-            As::Manager(&anna),
-            reqwest::Method::GET,
-            &format!("/support/attachments/{id}/"),
-        )
-        .send()
-    };
-    let r = get(&message["attachments"][0]["id"]).await.unwrap();
+    let get = |id: &Value| s.download(As::Manager(&anna), id.clone());
+    let r = get(&message["attachments"][0]["id"]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "audio/ogg");
     assert_eq!(r.headers()["cache-control"], "no-store");
@@ -388,7 +360,7 @@ async fn files_only_on_telegram_are_fetched_through_get_file() {
             .starts_with("attachment; ")
     );
     assert_eq!(r.bytes().await.unwrap().as_ref(), voice_bytes.as_slice());
-    let (status, body) = json_of(get(&message["attachments"][1]["id"]).await.unwrap()).await;
+    let (status, body) = json_of(get(&message["attachments"][1]["id"]).await).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert!(
         body["detail"].as_str().unwrap().contains("over 20 MB"),

@@ -214,15 +214,7 @@ async fn uploads_belong_to_their_uploader_and_messages_check_their_attachments()
     let id = up["id"].as_i64().unwrap();
     assert_eq!(up["kind"], "document");
     // Boris can neither see nor send Anna's unsent upload.
-    let r = s
-        .authorized(
-            As::Manager(&boris),
-            reqwest::Method::GET,
-            &format!("/support/attachments/{id}/"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = s.download(As::Manager(&boris), id).await;
     assert_eq!(r.status(), 404);
     let post = |session: &str, body: Value| {
         s.authorized(
@@ -305,15 +297,7 @@ async fn uploads_belong_to_their_uploader_and_messages_check_their_attachments()
     assert_eq!(status, StatusCode::CREATED, "{m}");
     assert_eq!(m["attachments"][0]["file_name"], "report.pdf");
     // Once sent, every manager may download it: a document, never shown inline.
-    let r = s
-        .authorized(
-            As::Manager(&boris),
-            reqwest::Method::GET,
-            &format!("/support/attachments/{id}/"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = s.download(As::Manager(&boris), id).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert!(
@@ -323,15 +307,7 @@ async fn uploads_belong_to_their_uploader_and_messages_check_their_attachments()
             .starts_with("attachment; ")
     );
     for bad in ["0", "-1", "x", "1.0", "..%2F1"] {
-        let r = s
-            .authorized(
-                As::Manager(&boris),
-                reqwest::Method::GET,
-                &format!("/support/attachments/{bad}/"),
-            )
-            .send()
-            .await
-            .unwrap();
+        let r = s.download(As::Manager(&boris), bad).await;
         assert_eq!(r.status(), 404, "{bad}");
     }
 }

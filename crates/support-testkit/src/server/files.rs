@@ -76,6 +76,18 @@ impl TestServer {
         self.upload_form(who, form.part("file", part)).await
     }
 
+    /// `GET /support/attachments/{id}/` as `who` (`id` as the test has it: a number or JSON).
+    pub async fn download(&self, who: As<'_>, id: impl std::fmt::Display) -> reqwest::Response {
+        self.authorized(
+            who,
+            reqwest::Method::GET,
+            &format!("/support/attachments/{id}/"),
+        )
+        .send()
+        .await
+        .unwrap()
+    }
+
     /// `POST /support/attachments/` with any form (a test of a malformed one).
     pub async fn upload_form(
         &self,
