@@ -252,35 +252,6 @@ impl SupportClient {
     }
 }
 
-impl SupportClient {
-    /// The bytes of an attachment the server keeps (`GET attachments/{id}/`), as a stream: a
-    /// manager's file on its way to Telegram. Errors as the other calls (404 when the server
-    /// keeps no copy).
-    pub async fn download_attachment(
-        &self,
-        id: support_protocol::AttachmentId,
-    ) -> Result<reqwest::Response> {
-        let config = &self.inner.config;
-        let url = config
-            .rest_base()
-            .join(&format!("attachments/{id}/"))
-            .map_err(|e| ClientError::Decode(e.to_string()))?;
-        let mut request = self.inner.http.get(url);
-        if let Some(token) = config.token() {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.map_err(ClientError::Unreachable)?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        // The error body, read as the other calls read it.
-        match read_answer::<Value>(response).await {
-            Err(err) => Err(err),
-            Ok(_) => Err(ClientError::Decode("a success without a body".to_owned())),
-        }
-    }
-}
-
 async fn read_answer<T: DeserializeOwned>(response: reqwest::Response) -> Result<Answer<T>> {
     let status = response.status();
     let ours = response.headers().contains_key(SERVER_HEADER);

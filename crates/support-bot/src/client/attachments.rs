@@ -1,5 +1,6 @@
 //! Attachments over REST (issue 16): a file uploaded as it streams in
-//! ([`SupportClient::upload_file`]), and messages and tickets that carry attachments.
+//! ([`SupportClient::upload_file`]), a stored file downloaded as a stream
+//! ([`SupportClient::download_attachment`]), and messages and tickets that carry attachments.
 
 use std::time::Duration;
 
@@ -106,6 +107,33 @@ impl FileUpload {
 }
 
 impl SupportClient {
+    /// The bytes of an attachment the server keeps (`GET attachments/{id}/`), as a stream: a
+    /// manager's file on its way to Telegram. Errors as the other calls (404 when the server
+    /// keeps no copy).
+    pub async fn download_attachment(
+        &self,
+        id: support_protocol::AttachmentId,
+    ) -> Result<reqwest::Response> {
+        let config = &self.inner.config;
+        let url = config
+            .rest_base()
+            .join(&format!("attachments/{id}/"))
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        let mut request = self.inner.http.get(url);
+        if let Some(token) = config.token() {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(ClientError::Unreachable)?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        // The error body, read as the other calls read it.
+        match read_answer::<serde_json::Value>(response).await {
+            Err(err) => Err(err),
+            Ok(_) => Err(ClientError::Decode("a success without a body".to_owned())),
+        }
+    }
+
     /// Uploads one file (`POST attachments/`, multipart), streaming `body` as it comes: nothing
     /// is buffered beyond reqwest's own chunks. The answer is the [`Attachment`], in no message
     /// yet: name it in a message with [`NewAttachment::upload`] (an upload no message claims is
