@@ -112,6 +112,11 @@ export class Api {
     const query = new URLSearchParams({ ...filter, limit: String(limit), offset: String(offset) });
     return page(await this.request('GET', `/tickets/?${query}`));
   }
+  /** A Telegram user's tickets (the contact panel): `GET tickets/?user_id=N&limit=20`. */
+  async userTickets(telegramId, limit = 20) {
+    const query = new URLSearchParams({ user_id: String(telegramId), limit: String(limit) });
+    return page(await this.request('GET', `/tickets/?${query}`));
+  }
   ticket(id) {
     return this.request('GET', `/tickets/${encodeURIComponent(id)}/`);
   }

@@ -8,6 +8,8 @@ import { AttachView } from './attach-view.js';
 import { ChatController } from './chat-controller.js';
 import { ChatView } from './chat-view.js';
 import { ComposerView } from './composer-view.js';
+import { ContactController } from './contact-controller.js';
+import { ContactView } from './contact-view.js';
 import { t, lang, setLang, onLangChange, applyStatic } from './i18n.js';
 import { ListView } from './list-view.js';
 import { ShellView } from './shell-view.js';
@@ -46,14 +48,17 @@ const views = {
   chat: new ChatView({ mount: config.mount }),
   composer: new ComposerView(),
   attach: new AttachView(),
+  contact: new ContactView(),
 };
 const { shell, list: listView } = views;
 let socket = null;
 
+const contact = new ContactController({ state, api, views });
 const chat = new ChatController({
   state,
   api,
   views,
+  contact,
   socket: () => socket,
   renderLists,
   renderSoon,
@@ -189,7 +194,8 @@ listView.bind('more', loadMore);
 
 function renderLists() {
   if (!state.me) return;
-  listView.renderTabs({ unassigned: state.unreadOf('unassigned'), mine: state.unreadOf('mine') });
+  // Tickets with unread messages, not messages: each row shows its own count.
+  listView.renderTabs({ unassigned: state.unreadTicketsOf('unassigned'), mine: state.unreadTicketsOf('mine') });
   const list = state.tab;
   listView.render({ list, items: state.ticketsOf(list), meta: state.lists[list], me: state.me, openId: state.openId });
 }
@@ -242,6 +248,8 @@ document.addEventListener('visibilitychange', () => chat.flushViews());
 const effects = {
   'ticket.created'({ ticket, isNew }, replayed) {
     if (isNew && !replayed) shell.toast(t('toast.created', { id: ticket.id, title: ticket.title }));
+    // A new ticket of the user whose panel is open joins their tickets there.
+    if (isNew) contact.ticketCreated(ticket);
   },
   'ticket.updated'({ open }) {
     if (open) {
@@ -251,10 +259,11 @@ const effects = {
   },
   'ticket.assigned': (change, replayed) => chat.assigned(change, replayed),
   'ticket.message.new': (change) => chat.messageNew(change),
-  'ticket.message.viewed'() {},
+  'ticket.message.viewed': (change) => chat.viewed(change),
   'ticket.message.list': (change) => chat.draw(change),
   'ticket.message.delivery': (change) => chat.delivery(change),
-  'ticket.user.blocked': (change) => chat.userBlocked(change),
+  'ticket.user.blocked': (change) => chat.userChanged(change),
+  'ticket.user.updated': (change) => chat.userChanged(change),
   error: (change) => chat.error(change),
 };
 

@@ -12,9 +12,10 @@ import { DEFAULT_LIMITS } from './upload-rules.js';
 
 export class ChatController {
   /**
-   * `app`: `state`, `api`, `views` (`shell`, `list`, `chat`, `composer`, `attach`), `socket()`
-   * (the manager socket or null), `renderLists()`, `renderSoon()` (the lists, once per frame),
-   * `selectTab(list, focus)` and `limits` (of uploads, upload-rules.js).
+   * `app`: `state`, `api`, `views` (`shell`, `list`, `chat`, `composer`, `attach`), `contact`
+   * (the contact panel's controller), `socket()` (the manager socket or null), `renderLists()`,
+   * `renderSoon()` (the lists, once per frame), `selectTab(list, focus)` and `limits` (of
+   * uploads, upload-rules.js).
    */
   constructor(app) {
     this.app = app;
@@ -23,6 +24,7 @@ export class ChatController {
     this.shell = app.views.shell;
     this.view = app.views.chat;
     this.composer = app.views.composer;
+    this.contact = app.contact;
     /** The echo timeout of each pending reply sent over the websocket, by its `temp`. */
     this.timers = new Map();
     this.uploads = new UploadController({
@@ -57,6 +59,7 @@ export class ChatController {
     const { state } = this;
     if (!state.openChat(id)) return;
     this.view.show();
+    this.contact.chatChanged();
     this.composer.setText(state.drafts.get(id) || '');
     this.uploads.switched();
     const known = state.tickets.get(id);
@@ -82,6 +85,7 @@ export class ChatController {
   close(focusList) {
     const was = this.state.closeChat();
     this.view.hide();
+    this.contact.chatChanged();
     this.uploads.switched();
     this.app.renderLists();
     if (focusList && was !== null && this.view.narrow) this.app.views.list.item(was)?.focus();
@@ -106,6 +110,7 @@ export class ChatController {
     if (!state.chat) return;
     const ticket = state.openTicket();
     this.view.renderHeader({ chat: state.chat, ticket, me: state.me, mine: state.isMine(ticket), live: state.live });
+    this.contact.render();
   }
 
   renderComposer() {
@@ -203,10 +208,13 @@ export class ChatController {
     if (!state.chat || document.visibilityState !== 'visible' || !socket || !socket.isOpen) return;
     const ids = state.marksToSend();
     if (!ids.length) return;
+    const seen = [];
     for (const id of ids) {
       if (!socket.send({ type: 'ticket.message.viewed', ticket_id: state.chat.id, message_id: id })) break;
-      state.markSent(id);
+      seen.push(state.markSent(id));
     }
+    // Read now: their "New" marks go.
+    this.redraw(seen);
     this.app.renderSoon();
   }
 
@@ -372,7 +380,7 @@ export class ChatController {
   // ---- What websocket events change here ---------------------------------------------------------
 
   /** A `ticket.assigned` change (from `state.apply`). */
-  assigned({ id, managerId, mine, wasMine, wasPending, open, refetch }, replayed) {
+  assigned({ id, managerId, manager, mine, wasMine, wasPending, open, refetch }, replayed) {
     if (refetch) this.refresh(id);
     if (open) {
       this.renderHeader();
@@ -387,7 +395,8 @@ export class ChatController {
     if (!replayed) {
       if (mine && wasPending) this.shell.toast(t('toast.assigned', { id }), 'success');
       else if (!mine && wasMine) {
-        this.shell.toast(t('toast.takenBy', { id, name: t('ticket.managerN', { id: managerId }) }), 'warning');
+        const name = managerName(manager || { id: managerId }, this.state.me);
+        this.shell.toast(t('toast.takenBy', { id, name }), 'warning');
       }
     }
   }
@@ -407,9 +416,17 @@ export class ChatController {
     if (open) this.redraw(changed);
   }
 
-  /** A `ticket.user.blocked` change: the open chat's header when it is that user's ticket. */
-  userBlocked({ open }) {
+  /**
+   * A `ticket.user.blocked` or `ticket.user.updated` change: the open chat's header and contact
+   * panel when it is that user's ticket.
+   */
+  userChanged({ open }) {
     if (open) this.renderHeader();
+  }
+
+  /** A `ticket.message.viewed` change: the bubbles that lost their "New" mark. */
+  viewed({ changed }) {
+    this.redraw(changed);
   }
 
   /** An `error` change: a failed assignment (offering the takeover after a race), a refused reply. */

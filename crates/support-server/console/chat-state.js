@@ -45,7 +45,7 @@ export class Chat {
    * Adds messages (any order), skipping ones it has (a repeat may only turn `viewed` on, and bring
    * a newer delivery). Returns `{ added, settled, changed }`: the new messages in the order given,
    * the pending replies they turned out to be the echo of (removed), and the messages we had whose
-   * delivery changed.
+   * delivery changed or that are now viewed.
    */
   addMessages(messages) {
     const added = [];
@@ -55,8 +55,10 @@ export class Chat {
       if (!message || message.ticket !== this.id) continue;
       const had = this.byId.get(message.id);
       if (had) {
-        if (message.viewed && !had.viewed) had.viewed = true;
-        if (takeDelivery(had, message) && !changed.includes(had)) changed.push(had);
+        // A repeat may only turn `viewed` on (the "New" mark goes) and bring a newer delivery.
+        const seen = message.viewed === true && !had.viewed;
+        if (seen) had.viewed = true;
+        if ((takeDelivery(had, message) || seen) && !changed.includes(had)) changed.push(had);
         continue;
       }
       this.byId.set(message.id, message);

@@ -7,7 +7,7 @@ import { byId, h, icon } from './dom.js';
 import { t } from './i18n.js';
 import { Lightbox } from './lightbox.js';
 import { isBlocked } from './state.js';
-import { daySeparator, errorText, managerName, messageItem, pendingItem } from './templates.js';
+import { daySeparator, errorText, managerName, messageItem, nameNode, pendingItem, userName } from './templates.js';
 
 export class ChatView {
   /** `mount`: where the support router lives (attachments are under it). */
@@ -164,7 +164,9 @@ export class ChatView {
       status,
       // replaceChildren would write a null as the text "null".
       ...(isBlocked(ticket) ? [blockedChip()] : []),
-      ` ${t('ticket.number', { id: ticket.id })} · ${t('ticket.user', { id: ticket.user?.telegram_id ?? '?' })} · ${owner}`,
+      ` ${t('ticket.number', { id: ticket.id })} · `,
+      nameNode(userName(ticket.user), 'chat-user'),
+      ` · ${owner}`,
     );
 
     // Assign / take over: only for open tickets that are not mine.

@@ -115,10 +115,10 @@ export class ShellView {
     if (!this.el.login.hidden) this.el.loginSubmit.textContent = t('login.submit');
   }
 
-  /** The signed-in manager's name in the top bar. */
+  /** The signed-in manager's name in the top bar (`display_name`, else their names, else username). */
   renderMe(me) {
-    const full = [me.first_name, me.last_name].filter(Boolean).join(' ');
-    this.el.meName.textContent = full || me.username || managerName({ id: me.id }, me);
+    this.el.meName.textContent = managerName(me, me);
+    this.el.meName.dir = 'auto';
     this.el.meName.title = me.username || '';
   }
 

@@ -8,6 +8,7 @@
 
 import { Chat } from './chat-state.js';
 import { deliveryOf, takeDelivery } from './delivery.js';
+import { managerLabel, sameProfile, ticketsWithUnread, updatedUser } from './people.js';
 import { compareTime } from './time.js';
 
 /** The ticket lists, in tab order. */
@@ -138,8 +139,9 @@ export class ConsoleState {
     return [...this.tickets.values()].filter((tk) => this.listOf(tk) === list).sort(byActivity);
   }
 
-  unreadOf(list) {
-    return this.ticketsOf(list).reduce((sum, tk) => sum + Number(tk.unread_count || 0), 0);
+  /** How many tickets of a list have unread messages (the tab badges and the page title). */
+  unreadTicketsOf(list) {
+    return ticketsWithUnread(this.ticketsOf(list));
   }
 
   /** The REST query of a list (SPEC filters). */
@@ -192,6 +194,11 @@ export class ConsoleState {
     });
     if (!failure) {
       const open = this.openId !== null ? this.tickets.get(this.openId) : null;
+      // A server without `last_message` in its lists would blank every preview we had.
+      for (const ticket of fresh.values()) {
+        const old = this.tickets.get(ticket.id);
+        if (ticket.last_message === undefined && old?.last_message) ticket.last_message = old.last_message;
+      }
       this.tickets = fresh;
       if (open && !fresh.has(open.id)) this.tickets.set(open.id, open);
     } else {
@@ -283,13 +290,17 @@ export class ConsoleState {
     return ids;
   }
 
-  /** A viewed mark went out: the message counts as viewed at once (its echo will not count again). */
+  /**
+   * A viewed mark went out: the message counts as viewed at once (its echo will not count again).
+   * Returns the message, to draw again without its "New" mark, or null.
+   */
   markSent(id) {
     this.toMark.delete(id);
     const message = this.chat?.byId.get(id);
-    if (!message) return;
+    if (!message) return null;
     message.viewed = true;
     this.countViewed(this.tickets.get(this.chat.id), message);
+    return message;
   }
 
   countViewed(ticket, message) {
@@ -329,7 +340,7 @@ export class ConsoleState {
       case 'ticket.updated':
         return this.ticketUpdated(event.ticket);
       case 'ticket.assigned':
-        return this.ticketAssigned(Number(event.id), Number(event.support_manager));
+        return this.ticketAssigned(Number(event.id), Number(event.support_manager), event.manager);
       case 'ticket.message.new':
         return this.messageNew(event.message);
       case 'ticket.message.viewed':
@@ -338,6 +349,8 @@ export class ConsoleState {
         return this.messageDelivery(event.message);
       case 'ticket.user.blocked':
         return this.userBlocked(event.user);
+      case 'ticket.user.updated':
+        return this.userUpdated(event.user);
       case 'ticket.message.list':
         if (!this.isOpenChat(event.ticket_id) || !Array.isArray(event.messages)) return null;
         return { type: event.type, ...this.chat.addMessages(event.messages) };
@@ -361,30 +374,34 @@ export class ConsoleState {
   }
 
   /**
+   * `manager`: the new holder as a `SupportManager` (extension; older servers send only the id).
    * `refetch`: the ticket must be fetched over REST (we do not know it, or we show another
-   * manager's name, which only the REST API knows).
+   * manager whose name the event did not bring).
    */
-  ticketAssigned(id, managerId) {
+  ticketAssigned(id, managerId, manager) {
     const ticket = this.tickets.get(id);
     const mine = Boolean(this.me) && managerId === this.me.id;
     const wasMine = this.isMine(ticket);
     const wasPending = this.pendingAssign !== null && this.pendingAssign.id === id;
+    const given = manager && typeof manager === 'object' && Number(manager.id) === managerId ? manager : null;
+    let holder = given ? { ...given, id: managerId } : null;
+    if (!holder && mine) {
+      holder = { id: managerId, first_name: this.me.first_name || '', last_name: this.me.last_name || '' };
+      if (this.me.display_name) holder.display_name = this.me.display_name;
+    }
     let refetch;
     if (ticket) {
       const keep = Boolean(ticket.support_manager) && ticket.support_manager.id === managerId;
-      if (!keep) {
-        ticket.support_manager = mine
-          ? { id: managerId, first_name: this.me.first_name || '', last_name: this.me.last_name || '' }
-          : { id: managerId, first_name: '', last_name: '' };
-      }
-      refetch = !mine && !keep && this.openId === id;
+      if (holder && (!keep || given)) ticket.support_manager = holder;
+      else if (!keep) ticket.support_manager = { id: managerId, first_name: '', last_name: '' };
+      refetch = !mine && !keep && !managerLabel(ticket.support_manager) && this.openId === id;
     } else {
       refetch = mine || this.openId === id;
     }
     if (wasPending && mine) this.pendingAssign = null;
     const open = this.isOpenChat(id);
     if (open && mine) this.chat.busy.assign = false;
-    return { type: 'ticket.assigned', id, managerId, mine, wasMine, wasPending, open, refetch };
+    return { type: 'ticket.assigned', id, managerId, manager: holder, mine, wasMine, wasPending, open, refetch };
   }
 
   /**
@@ -412,19 +429,22 @@ export class ConsoleState {
     return { type: 'ticket.message.new', message, refetch: !ticket, open, ...change };
   }
 
+  /** `changed`: the open chat's messages that lost their "New" mark (to draw again). */
   messageViewed(message) {
     if (!message || typeof message.ticket !== 'number') return null;
     const ticket = this.tickets.get(message.ticket);
     const local = this.isOpenChat(message.ticket) ? this.chat.byId.get(message.id) : null;
+    const changed = [];
     if (local) {
       if (!local.viewed) {
         local.viewed = true;
         this.countViewed(ticket, message);
+        changed.push(local);
       }
     } else if (message.sender === 'user') {
       this.countViewed(ticket, message);
     }
-    return { type: 'ticket.message.viewed', ticket };
+    return { type: 'ticket.message.viewed', ticket, changed };
   }
 
   /**
@@ -447,23 +467,39 @@ export class ConsoleState {
   }
 
   /**
-   * A user blocked the bot, or wrote again (extension `ticket.user.blocked`): every ticket of that
-   * Telegram user is marked (`tickets`: the ids that changed; `open`: the open chat's is one).
+   * Gives every ticket of a Telegram user the user `change(old)` returns; `open`: the open
+   * chat's is one of `tickets`, the ids of those that changed.
    */
+  changeUser(telegramId, change) {
+    const tickets = [];
+    for (const ticket of this.tickets.values()) {
+      if (Number(ticket.user?.telegram_id) !== telegramId) continue;
+      const next = change(ticket.user);
+      if (sameProfile(ticket.user, next)) continue;
+      ticket.user = next;
+      tickets.push(ticket.id);
+    }
+    return { tickets, open: this.chat !== null && tickets.includes(this.chat.id) };
+  }
+
+  /** A user blocked the bot, or wrote again (extension `ticket.user.blocked`). */
   userBlocked(user) {
     const telegramId = Number(user?.telegram_id);
     if (!user || !Number.isFinite(telegramId) || typeof user.blocked !== 'boolean') return null;
-    const tickets = [];
-    for (const ticket of this.tickets.values()) {
-      if (Number(ticket.user?.telegram_id) !== telegramId || isBlocked(ticket) === user.blocked) continue;
-      const marked = { ...ticket.user };
-      if (user.blocked) marked.blocked = true;
-      else delete marked.blocked;
-      ticket.user = marked;
-      tickets.push(ticket.id);
-    }
-    const open = this.chat !== null && tickets.includes(this.chat.id);
-    return { type: 'ticket.user.blocked', telegramId, blocked: user.blocked, tickets, open };
+    const { blocked } = user;
+    const changed = this.changeUser(telegramId, (old) => updatedUser(old, { ...old, telegram_id: telegramId, blocked }));
+    return { type: 'ticket.user.blocked', telegramId, blocked: user.blocked, ...changed };
+  }
+
+  /**
+   * A user's profile changed (extension `ticket.user.updated`): the report replaces the profile
+   * of every ticket of that Telegram user (people.js `updatedUser`).
+   */
+  userUpdated(user) {
+    const telegramId = Number(user?.telegram_id);
+    if (!user || typeof user !== 'object' || !Number.isFinite(telegramId)) return null;
+    const changed = this.changeUser(telegramId, (old) => updatedUser(old, { ...user, telegram_id: telegramId }));
+    return { type: 'ticket.user.updated', telegramId, user, ...changed };
   }
 
   /**

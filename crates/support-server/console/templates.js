@@ -7,18 +7,33 @@ import { attachmentsBlock, pendingAttachments, previewText } from './attachment-
 import { blockedChip, deliveryBadge, deliveryFailure, deliveryState, previewMark } from './delivery-view.js';
 import { h, icon } from './dom.js';
 import { t, formatClock, formatDay, formatFull, formatShort } from './i18n.js';
+import { managerLabel, userName as peopleUserName, writtenByMe } from './people.js';
 import { activityOf, isBlocked } from './state.js';
 import { parseTime } from './time.js';
 
-/** A manager's display name: first and last name, else `manager #id`. */
+/** A manager's name: `display_name`, else first and last name, else `manager #id` (people.js). */
 export function managerName(manager, me) {
   if (!manager) return t('ticket.unassigned');
-  if (me && manager.id === me.id) {
-    const own = [me.first_name, me.last_name].filter(Boolean).join(' ');
-    return own || me.username || t('ticket.managerN', { id: manager.id });
-  }
-  const name = [manager.first_name, manager.last_name].filter(Boolean).join(' ');
-  return name || t('ticket.managerN', { id: manager.id });
+  return managerLabel(manager, me) || t('ticket.managerN', { id: manager.id });
+}
+
+/** A Telegram user's name: first and last name, else `@username`, else `User {id}` (people.js). */
+export function userName(user) {
+  return peopleUserName(user, (id) => t('ticket.user', { id }));
+}
+
+/**
+ * A person's name as an element of its own: always a text node, its direction from its own
+ * letters (`dir="auto"`), so a right-to-left name does not turn the text around it.
+ */
+export function nameNode(name, className = 'person-name', tag = 'span') {
+  return h(tag, { class: className, dir: 'auto', text: name });
+}
+
+/** Who wrote a manager's reply: "You" for one's own, else the author's name; '' when unknown. */
+export function authorOf(message, me) {
+  if (message.sender !== 'supp' || !message.manager) return '';
+  return writtenByMe(message, me) ? t('ticket.you') : managerName(message.manager, me);
 }
 
 function unreadBadge(count) {
@@ -31,30 +46,39 @@ function unreadBadge(count) {
   );
 }
 
+/** Parts joined by ` · `, strings as text and nodes as they are (a name keeps its element). */
+function dotted(parts) {
+  return parts.filter(Boolean).flatMap((part, i) => (i ? [' · ', part] : [part]));
+}
+
 /** One row of a ticket list: a link to `#/ticket/{id}`. */
 export function ticketItem(ticket, { me, openId, list }) {
   const unread = Number(ticket.unread_count || 0);
   const when = activityOf(ticket);
   const last = ticket.last_message;
+  const user = nameNode(userName(ticket.user), 'ti-user');
   let preview;
   if (last && (typeof last.text === 'string' || Array.isArray(last.attachments))) {
-    const who = last.sender === 'supp' ? (ticket.support_manager?.id === me?.id ? t('ticket.you') : t('ticket.manager')) : null;
+    let who = null;
+    if (last.sender === 'supp') {
+      who = authorOf(last, me) || (ticket.support_manager?.id === me?.id ? t('ticket.you') : t('ticket.manager'));
+    }
     preview = h(
       'span',
-      { class: 'ti-preview' },
+      { class: 'ti-preview', dir: 'auto' },
       previewMark(last),
-      who ? h('span', { class: 'ti-who', text: `${who}: ` }) : null,
+      who ? h('span', { class: 'ti-who' }, nameNode(who, 'ti-who-name'), ': ') : null,
       // A message of attachments only has no text: `📎 Photo`.
       hasText(last) ? last.text : previewText(last),
     );
   } else {
-    preview = h('span', { class: 'ti-preview', text: t('ticket.user', { id: ticket.user?.telegram_id ?? '?' }) });
+    preview = h('span', { class: 'ti-preview' }, nameNode(userName(ticket.user), 'ti-user'));
   }
   const metaBits = [t('ticket.number', { id: ticket.id })];
+  if (last) metaBits.push(user);
   if (list === 'resolved' || (ticket.support_manager && ticket.support_manager.id !== me?.id && list !== 'mine')) {
-    if (ticket.support_manager) metaBits.push(managerName(ticket.support_manager, me));
+    if (ticket.support_manager) metaBits.push(nameNode(managerName(ticket.support_manager, me), 'ti-holder'));
   }
-  if (last) metaBits.push(t('ticket.user', { id: ticket.user?.telegram_id ?? '?' }));
   return h(
     'li',
     { class: 'ti' },
@@ -69,10 +93,10 @@ export function ticketItem(ticket, { me, openId, list }) {
       h(
         'span',
         { class: 'ti-row' },
-        h('span', { class: 'ti-title', text: ticket.title }),
+        h('span', { class: 'ti-title', dir: 'auto', text: ticket.title }),
         h('time', { class: 'ti-time', datetime: when, title: formatFull(when), text: formatShort(when) }),
       ),
-      h('span', { class: 'ti-row ti-meta' }, isBlocked(ticket) ? blockedChip() : null, metaBits.join(' · ')),
+      h('span', { class: 'ti-row ti-meta' }, isBlocked(ticket) ? blockedChip() : null, ...dotted(metaBits)),
       h('span', { class: 'ti-row' }, preview, unreadBadge(unread)),
     ),
   );
@@ -96,11 +120,11 @@ export function dayKeyOf(createdAt) {
  */
 export function messageItem(message, { ticket, me, retrying = false, onRetry, mount = '', onOpenImage }) {
   const mine = message.sender === 'supp';
-  const senderLabel = mine
-    ? ticket?.support_manager?.id === me?.id
-      ? t('ticket.you')
-      : t('ticket.manager')
-    : t('ticket.user', { id: ticket?.user?.telegram_id ?? '' });
+  // A manager's reply names its author (extension `manager`; unknown for old replies).
+  const author = mine ? authorOf(message, me) : '';
+  let senderLabel = author;
+  if (!mine) senderLabel = userName(ticket?.user);
+  else if (!author) senderLabel = ticket?.support_manager?.id === me?.id ? t('ticket.you') : t('ticket.manager');
   const isNew = !mine && !message.viewed;
   const delivery = mine ? deliveryState(message) : null;
   const failed = delivery === 'failed' ? ' is-failed' : '';
@@ -114,7 +138,9 @@ export function messageItem(message, { ticket, me, retrying = false, onRetry, mo
     h(
       'div',
       { class: 'bubble' },
-      h('span', { class: 'visually-hidden', text: `${senderLabel}: ` }),
+      author
+        ? h('span', { class: 'msg-author' }, nameNode(author, 'msg-author-name'), h('span', { class: 'visually-hidden', text: ': ' }))
+        : h('span', { class: 'visually-hidden' }, nameNode(senderLabel), ': '),
       attachments,
       hasText(message) || !attachments ? h('p', { class: 'msg-text', text: message.text }) : null,
       h(

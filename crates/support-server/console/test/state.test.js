@@ -120,8 +120,8 @@ describe('unread counts', () => {
     state.apply(newMessage(message(11, 1)));
     state.apply(newMessage(message(5, 1, { created_at: at(5) })));
     assert.equal(state.tickets.get(1).unread_count, 2, 'a repeat or an older message is not new');
-    assert.equal(state.unreadOf('mine'), 2);
-    assert.equal(state.unreadOf('unassigned'), 0);
+    assert.equal(state.unreadTicketsOf('mine'), 1, 'tickets with unread messages, not messages');
+    assert.equal(state.unreadTicketsOf('unassigned'), 0);
   });
 
   test('a viewed mark sent here counts once, its echo does not count again', () => {
