@@ -381,7 +381,7 @@ export class ChatController {
 
   /** A `ticket.assigned` change (from `state.apply`). */
   assigned({ id, managerId, manager, mine, wasMine, wasPending, open, refetch }, replayed) {
-    if (refetch) this.refresh(id);
+    const fetched = refetch ? this.refresh(id) : Promise.resolve();
     if (open) {
       this.renderHeader();
       this.renderComposer();
@@ -392,12 +392,15 @@ export class ChatController {
         if (wasPending && !replayed) this.composer.focus();
       }
     }
-    if (!replayed) {
-      if (mine && wasPending) this.shell.toast(t('toast.assigned', { id }), 'success');
-      else if (!mine && wasMine) {
-        const name = managerName(manager || { id: managerId }, this.state.me);
-        this.shell.toast(t('toast.takenBy', { id, name }), 'warning');
-      }
+    if (replayed) return;
+    if (mine && wasPending) this.shell.toast(t('toast.assigned', { id }), 'success');
+    else if (!mine && wasMine) {
+      // An event without the holder's name (an older server): the name the fetch brings.
+      fetched.then(() => {
+        const holder = this.state.tickets.get(id)?.support_manager;
+        const who = holder?.id === managerId ? holder : manager || { id: managerId };
+        this.shell.toast(t('toast.takenBy', { id, name: managerName(who, this.state.me) }), 'warning');
+      });
     }
   }
 

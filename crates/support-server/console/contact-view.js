@@ -138,7 +138,8 @@ export class ContactView {
     return h(
       'section',
       { class: 'contact-profile' },
-      h('div', { class: 'contact-avatar', 'aria-hidden': 'true', text: initialOf(profileName(user) || String(user.telegram_id ?? '?')) }),
+      // The first letter of the name; a person for a user known only by id.
+      h('div', { class: 'contact-avatar', 'aria-hidden': 'true' }, profileName(user) ? initialOf(profileName(user)) : icon('person', 34)),
       nameNode(name, 'contact-name', 'p'),
       link && !link.username
         ? h('a', { class: 'contact-open', href: link.href, text: t('contact.openTelegram') })

@@ -18,6 +18,7 @@
 //! | `console_browser` | the manager console in headless Chromium |
 //! | `console_attachments` | attachments in the console: albums, paste and pick, limits, sending |
 //! | `console_resume` | the console resuming after a dropped connection, without a reload |
+//! | `console_people` | the people in the console: names, the contact panel, reply authors, unread tickets |
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
@@ -28,6 +29,7 @@ mod auth_builtin;
 mod bad_input;
 mod console_attachments;
 mod console_browser;
+mod console_people;
 mod console_resume;
 mod contract;
 mod health;
