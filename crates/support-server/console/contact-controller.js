@@ -26,8 +26,7 @@ export class ContactController {
   show(focus = false) {
     this.wanted = true;
     this.view.setOpen(true, { focus: focus && this.chatView.narrow });
-    this.render();
-    this.load();
+    this.refresh();
   }
 
   hide(focus = false) {
@@ -37,15 +36,19 @@ export class ContactController {
 
   /** Another chat opened (or none is): on a phone the overlay goes; on desktop it follows. */
   chatChanged() {
-    const ticket = this.state.openTicket();
     if (!this.state.chat || this.chatView.narrow) {
       if (this.chatView.narrow) this.wanted = false;
       this.view.setOpen(false);
       return;
     }
     this.view.setOpen(this.wanted);
-    this.render();
-    if (this.wanted && ticket) this.load();
+    this.refresh();
+  }
+
+  /** The user's tickets loaded again when the panel shows a ticket (`load` draws it), else drawn. */
+  refresh() {
+    if (this.view.open && this.state.openTicket()?.user) this.load();
+    else this.render();
   }
 
   /** The open ticket or its user changed (or became known): the toggle and the panel again. */

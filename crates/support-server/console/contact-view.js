@@ -27,7 +27,6 @@ function row(term, ...value) {
 export class ContactView {
   constructor() {
     this.el = {
-      app: byId('app'),
       panel: byId('contact-panel'),
       body: byId('contact-body'),
       close: byId('contact-close'),
@@ -62,7 +61,6 @@ export class ContactView {
   setOpen(open, { focus = false } = {}) {
     const el = this.el;
     el.panel.hidden = !open;
-    el.app.dataset.contact = open ? 'open' : 'closed';
     el.toggle.setAttribute('aria-expanded', String(open));
     if (!focus) return;
     if (open) el.panel.focus();
