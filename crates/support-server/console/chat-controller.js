@@ -390,6 +390,8 @@ export class ChatController {
         // Messages already on screen count as seen now that the ticket is mine.
         this.view.watchNew(this.state.chat);
         if (wasPending && !replayed) this.composer.focus();
+        // While another manager held it, its messages went to them only: the newest page again.
+        if (!wasMine && !replayed) this.loadNewest();
       }
     }
     if (replayed) return;

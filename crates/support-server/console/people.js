@@ -104,9 +104,11 @@ export function ticketsWithUnread(tickets) {
   return n;
 }
 
-/** The first letter of a name for an avatar (a whole emoji or letter, not half of one). */
+/**
+ * The first letter of a name for an avatar: a whole letter, digit or emoji (not half of one),
+ * skipping punctuation and markup characters (`<b>Anna` is `A`); '?' when there is none.
+ */
 export function initialOf(name) {
-  const clean = text(name).replace(/^@/, '');
-  const [first] = Array.from(clean);
+  const first = Array.from(text(name).replace(/<[^<>]*>/g, '')).find((c) => /[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(c));
   return first ? first.toLocaleUpperCase() : '?';
 }

@@ -90,6 +90,8 @@ describe('names', () => {
     assert.equal(initialOf('🎉 party'), '🎉');
     assert.equal(initialOf('анна'), 'А');
     assert.equal(initialOf('@anna_li'), 'A');
+    assert.equal(initialOf('<b>Анна</b> 🎉'), 'А');
+    assert.equal(initialOf('— «'), '?');
     assert.equal(initialOf(''), '?');
   });
 });

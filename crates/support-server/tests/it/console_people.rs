@@ -224,22 +224,14 @@ async fn console_shows_the_people_in_the_conversation() {
     )
     .await;
 
-    // ---- His reply names him as its author. ----
+    // ---- He replies (his ticket: only he hears of it); taking it over names him in the dialog,
+    // and the history loaded then names him as the author. ----
     send(
         &mut boris_ws,
         json!({"type": "ticket.message.new", "ticket_id": now, "text": "Boris here, checking."}),
     )
     .await;
-    b.wait_for_with(
-        "Boris's reply with his name",
-        "[...document.querySelectorAll('#message-list .msg-supp')].some(li => \
-           li.querySelector('.msg-text')?.textContent === 'Boris here, checking.' \
-           && li.querySelector('.msg-author-name')?.textContent === arguments[0])",
-        vec![json!(BORIS_NAME)],
-    )
-    .await;
-
-    // ---- Taking it over names him in the dialog; Anna's own reply is "You". ----
+    recv_until(&mut boris_ws, "ticket.message.new").await;
     b.click("#btn-assign").await;
     b.wait_for_with(
         "the takeover dialog naming Boris",
@@ -254,6 +246,16 @@ async fn console_shows_the_people_in_the_conversation() {
         "!document.getElementById('composer').hidden",
     )
     .await;
+    b.wait_for_with(
+        "Boris's reply with his name",
+        "[...document.querySelectorAll('#message-list .msg-supp')].some(li => \
+           li.querySelector('.msg-text')?.textContent === 'Boris here, checking.' \
+           && li.querySelector('.msg-author-name')?.textContent === arguments[0])",
+        vec![json!(BORIS_NAME)],
+    )
+    .await;
+
+    // ---- Anna's own reply is "You". ----
     b.type_into("#reply", "Anna here.").await;
     b.type_into("#reply", &fantoccini::key::Key::Enter).await;
     b.wait_for(
