@@ -217,10 +217,12 @@ async fn console_shows_the_people_in_the_conversation() {
     .await;
     // Left: the other user's ticket, one ticket however many messages it gets.
     user_says(&site, other, json!({"first_name": "Olga"}), "still there?").await;
-    b.wait_for(
-        "the unassigned tab counting one ticket",
-        "document.querySelector('#tab-unassigned .tab-count').textContent === '1' \
+    b.wait_for_with(
+        "the unassigned tab counting one ticket, its row three messages",
+        "document.querySelector(`#ticket-list .ticket-item[data-id=\"${arguments[0]}\"] .badge [aria-hidden]`)?.textContent === '3' \
+         && document.querySelector('#tab-unassigned .tab-count').textContent === '1' \
          && document.title.startsWith('(1)')",
+        vec![json!(other)],
     )
     .await;
 
