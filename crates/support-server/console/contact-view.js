@@ -117,13 +117,12 @@ export class ContactView {
         ),
       );
     }
-    details.push(...row(t('contact.telegramId'), h('span', { class: 'contact-id', text: String(user.telegram_id ?? '?') })));
-    details.push(
-      ...row(
-        t('contact.language'),
-        user.language_code ? languageName(String(user.language_code)) : h('span', { class: 'muted', text: t('contact.unknown') }),
-      ),
-    );
+    const id = String(user.telegram_id ?? '?');
+    details.push(...row(t('contact.telegramId'), h('span', { class: 'contact-id', text: id })));
+    const language = user.language_code
+      ? languageName(String(user.language_code))
+      : h('span', { class: 'muted', text: t('contact.unknown') });
+    details.push(...row(t('contact.language'), language));
     details.push(...row(t('contact.premium'), user.is_premium ? `⭐ ${t('contact.yes')}` : t('contact.no')));
     details.push(
       ...row(
@@ -133,11 +132,12 @@ export class ContactView {
           : t('contact.active'),
       ),
     );
+    // The first letter of the name; a person for a user known only by id.
+    const known = profileName(user);
     return h(
       'section',
       { class: 'contact-profile' },
-      // The first letter of the name; a person for a user known only by id.
-      h('div', { class: 'contact-avatar', 'aria-hidden': 'true' }, profileName(user) ? initialOf(profileName(user)) : icon('person', 34)),
+      h('div', { class: 'contact-avatar', 'aria-hidden': 'true' }, known ? initialOf(known) : icon('person', 34)),
       nameNode(name, 'contact-name', 'p'),
       link && !link.username
         ? h('a', { class: 'contact-open', href: link.href, text: t('contact.openTelegram') })
@@ -150,7 +150,8 @@ export class ContactView {
     const heading = h('h3', { class: 'contact-subtitle', text: t('contact.history') });
     let content;
     if (history.error) {
-      content = h('p', { class: 'contact-status is-error', role: 'alert', text: t('contact.historyError', { detail: errorText(history.error) }) });
+      const text = t('contact.historyError', { detail: errorText(history.error) });
+      content = h('p', { class: 'contact-status is-error', role: 'alert', text });
     } else if (history.loading && !history.items.length) {
       content = h('p', { class: 'contact-status', text: t('contact.historyLoading') });
     } else if (!history.items.length) {
