@@ -18,8 +18,10 @@ use crate::config::SupportConfig;
 use crate::error::{ClientError, ConfigError, Result};
 
 mod attachments;
+mod writer;
 
 pub use attachments::FileUpload;
+pub use writer::Writer;
 
 /// The response header by which our server identifies itself (value like
 /// `chatlabs-support-rs/0.1.0`). Its presence means the server supports the extensions this
@@ -123,8 +125,14 @@ impl SupportClient {
         text: &str,
         language_code: Option<&str>,
     ) -> Result<Ticket> {
-        self.create_ticket_with_attachments(user, title, text, Vec::new(), language_code)
-            .await
+        self.create_ticket_with_attachments(
+            user,
+            title,
+            text,
+            Vec::new(),
+            &Writer::language(language_code),
+        )
+        .await
     }
 
     /// `GET tickets/{id}/`.
@@ -185,8 +193,13 @@ impl SupportClient {
         text: &str,
         language_code: Option<&str>,
     ) -> Result<Message> {
-        self.send_message_with_attachments(ticket, text, Vec::new(), language_code)
-            .await
+        self.send_message_with_attachments(
+            ticket,
+            text,
+            Vec::new(),
+            &Writer::language(language_code),
+        )
+        .await
     }
 
     /// `PATCH tickets/{id}/` (e.g. resolve or reopen).
@@ -281,27 +294,6 @@ async fn read_answer<T: DeserializeOwned>(response: reqwest::Response) -> Result
     })
 }
 
-/// Adds `"language_code"` to a request body when the code is usable (see
-/// [`SupportClient::create_ticket_with_language`]).
-fn with_language(mut body: Value, language_code: Option<&str>) -> Value {
-    let code = language_code.map(str::trim).filter(|c| !c.is_empty());
-    match code {
-        Some(code) if code.chars().count() <= LANGUAGE_CODE_MAX_CHARS => {
-            if let Value::Object(map) = &mut body {
-                map.insert("language_code".to_owned(), Value::String(code.to_owned()));
-            }
-        }
-        Some(code) => {
-            tracing::debug!(
-                code,
-                "language code too long for the support server; left out"
-            );
-        }
-        None => {}
-    }
-    body
-}
-
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(decode)`
 fn decode(e: serde_json::Error) -> ClientError {
     ClientError::Decode(e.to_string())
@@ -315,29 +307,5 @@ fn shorten(s: &str) -> String {
         let mut out: String = s.chars().take(MAX).collect();
         out.push('…');
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn the_language_code_is_added_only_when_usable() {
-        let body = || json!({"text": "hi", "sender": null});
-        assert_eq!(
-            with_language(body(), Some("en")),
-            json!({"text": "hi", "sender": null, "language_code": "en"})
-        );
-        assert_eq!(with_language(body(), None), body());
-        assert_eq!(with_language(body(), Some("  ")), body());
-        let long = "x".repeat(LANGUAGE_CODE_MAX_CHARS + 1);
-        assert_eq!(with_language(body(), Some(&long)), body());
-        let longest = "x".repeat(LANGUAGE_CODE_MAX_CHARS);
-        assert_eq!(
-            with_language(body(), Some(&longest))["language_code"],
-            longest.as_str()
-        );
     }
 }

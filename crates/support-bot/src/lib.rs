@@ -75,7 +75,7 @@ mod telegram;
 pub mod texts;
 
 pub use callback::CALLBACK_PREFIX;
-pub use client::{LANGUAGE_CODE_MAX_CHARS, SERVER_HEADER, SupportClient};
+pub use client::{LANGUAGE_CODE_MAX_CHARS, SERVER_HEADER, SupportClient, Writer};
 pub use config::{SupportConfig, SupportConfigBuilder};
 pub use error::{ClientError, ConfigError, PushError};
 pub use escape::escape_html;

@@ -32,7 +32,7 @@ mod run;
 
 pub use error::Error;
 pub use managers::{deactivate_managers, ensure_managers};
-pub use options::{LogFormat, ManagerCredentials, Options};
+pub use options::{LogFormat, ManagerCredentials, ManagerName, Options};
 pub use run::{run, shutdown_signal};
 
 /// Sets up logging: to stderr (stdout carries the start-up lines an operator reads), `RUST_LOG`

@@ -84,6 +84,16 @@ pub struct Options {
         hide_env_values = true
     )]
     pub managers: Vec<ManagerCredentials>,
+    /// A manager's display name, `USER=NAME` (first name, then the last name after the first
+    /// space), shown to colleagues in the console; repeatable (the variable takes a
+    /// comma-separated list). Without it a manager keeps the name stored.
+    #[arg(
+        long = "manager-name",
+        env = "SUPPORT_MANAGER_NAME",
+        value_delimiter = ',',
+        value_parser = parse_manager_name
+    )]
+    pub manager_names: Vec<ManagerName>,
     /// Deactivate a manager: they can no longer log in and their sessions and tokens end (given
     /// again with `--manager`, they are active again); repeatable (the variable takes a
     /// comma-separated list).
@@ -299,6 +309,39 @@ impl std::fmt::Debug for ManagerCredentials {
     }
 }
 
+/// A `--manager-name USER=NAME` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagerName {
+    /// The login name.
+    pub username: String,
+    /// The first name.
+    pub first_name: String,
+    /// The last name (possibly empty).
+    pub last_name: String,
+}
+
+/// The longest display name accepted, in characters.
+const MANAGER_NAME_MAX_CHARS: usize = 128;
+
+fn parse_manager_name(value: &str) -> Result<ManagerName, String> {
+    let (user, name) = value
+        .split_once('=')
+        .map(|(u, n)| (u.trim(), n.trim()))
+        .filter(|(u, n)| !u.is_empty() && !n.is_empty())
+        .ok_or("expected USER=NAME with a non-empty user and name")?;
+    if name.chars().count() > MANAGER_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        return Err(format!(
+            "a name must be at most {MANAGER_NAME_MAX_CHARS} characters, without control characters"
+        ));
+    }
+    let (first, last) = name.split_once(char::is_whitespace).unwrap_or((name, ""));
+    Ok(ManagerName {
+        username: user.to_owned(),
+        first_name: first.to_owned(),
+        last_name: last.trim().to_owned(),
+    })
+}
+
 fn parse_public_url(value: &str) -> Result<String, String> {
     let rest = value
         .strip_prefix("https://")
@@ -328,6 +371,25 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
+
+    #[test]
+    fn manager_names() {
+        let n = parse_manager_name(" anna = Anna  Maria Petrova ").unwrap();
+        assert_eq!(
+            (
+                n.username.as_str(),
+                n.first_name.as_str(),
+                n.last_name.as_str()
+            ),
+            ("anna", "Anna", "Maria Petrova")
+        );
+        let n = parse_manager_name("boris=Борис").unwrap();
+        assert_eq!((n.first_name.as_str(), n.last_name.as_str()), ("Борис", ""));
+        for bad in ["anna", "anna=", "=Anna", "anna=a\u{7}b"] {
+            assert!(parse_manager_name(bad).is_err(), "{bad}");
+        }
+        assert!(parse_manager_name(&format!("anna={}", "x".repeat(129))).is_err());
+    }
 
     #[test]
     fn the_command_is_well_formed() {

@@ -54,7 +54,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
     // First: the open-file limit, raised before anything opens files.
     let (serve_options, limit_lines) = serve_options(&options);
     let storage = storage::open(&options.database).await?;
-    let generated = ensure_managers(&storage, &options.managers).await?;
+    let generated = ensure_managers(&storage, &options.managers, &options.manager_names).await?;
     deactivate_managers(&storage, &options.deactivate_managers).await?;
     // The URL is never logged: it may hold a password.
     let hub = hub::open(&options.hub, options.hub_channel.as_deref()).await?;

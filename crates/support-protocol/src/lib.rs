@@ -10,6 +10,7 @@
 //! | [`ticket`] | [`Ticket`], [`TelegramUser`], [`SupportManager`] |
 //! | [`message`] | [`Message`], [`Sender`] |
 //! | [`rest`] | REST bodies ([`NewTicket`], [`NewMessage`], [`TicketPatch`]), [`TicketFilter`], [`Page`], [`Listing`], [`ErrorBody`] |
+//! | [`profile`] | extension: contact profiles of users, [`UserProfile`], and display names |
 //! | [`attachment`] | extension: files and other media of a message, [`Attachment`], [`NewAttachment`] |
 //! | [`delivery`] | extension: a reply's [`Delivery`] to Telegram |
 //! | [`bot_event`] | extension: the bot websocket's delivery mode, [`BotEvent`], [`DeliveryOffer`] |
@@ -44,6 +45,7 @@ pub mod delivery;
 mod event_codec;
 pub mod ids;
 pub mod message;
+pub mod profile;
 pub mod rest;
 pub mod resume;
 #[cfg(feature = "schema")]
@@ -67,11 +69,12 @@ pub use delivery::{Delivery, DeliveryState};
 pub use event_codec::DecodeError;
 pub use ids::{AttachmentId, ManagerId, MessageId, TelegramId, TicketId};
 pub use message::{Message, Sender};
+pub use profile::{ProfileError, UserProfile};
 pub use rest::{ErrorBody, Listing, NewMessage, NewTicket, Page, TicketFilter, TicketPatch};
 pub use resume::{Resumed, ResyncRequired, Sequenced};
 pub use server_event::{
     ErrorCode, ErrorEvent, MessageDelivery, MessageList, MessageNew, MessageViewed, ServerEvent,
-    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,
+    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked, UserUpdated,
 };
 pub use ticket::{SupportManager, TelegramUser, Ticket};
 pub use time::{Timestamp, TimestampError};

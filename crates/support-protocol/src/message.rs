@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Attachment, Delivery, MessageId, TicketId, Timestamp};
+use crate::{Attachment, Delivery, MessageId, SupportManager, TicketId, Timestamp};
 
 /// Who wrote a message: the Telegram user or a support manager.
 ///
@@ -85,4 +85,8 @@ pub struct Message {
     /// none; see [`crate::attachment`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Extension: the manager who wrote a reply (`sender = "supp"`), with their display name;
+    /// absent on user messages and where the author is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<SupportManager>,
 }

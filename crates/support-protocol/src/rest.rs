@@ -3,14 +3,14 @@
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::{ManagerId, NewAttachment, Sender, TelegramId};
+use crate::{ManagerId, NewAttachment, Sender, TelegramId, UserProfile};
 
 /// `POST {mount}/tickets/` body \[R2\]. `text` is this implementation's extension: when present, the
 /// ticket and its first user message are created in one transaction.
 ///
 /// ```
 /// use support_protocol::{NewTicket, TelegramId};
-/// let body = NewTicket { user_id: TelegramId::new(1001), title: "Help".into(), text: None, attachments: vec![] };
+/// let body = NewTicket { user_id: TelegramId::new(1001), title: "Help".into(), text: None, attachments: vec![], user: None };
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"user_id":1001,"title":"Help"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +35,9 @@ pub struct NewTicket {
     /// Extension: the first message's attachments (then `text` may be empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<NewAttachment>,
+    /// Extension: the user's contact profile as Telegram gives it (sent by the bot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserProfile>,
 }
 
 /// `POST {mount}/tickets/{id}/messages/` body \[R6\].
@@ -64,6 +67,10 @@ pub struct NewMessage {
     /// (then `text` may be empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<NewAttachment>,
+    /// Extension: the writing user's contact profile as Telegram gives it (sent by the bot with
+    /// user messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserProfile>,
 }
 
 /// `PATCH {mount}/tickets/{id}/` body \[R4\]: the writable fields, each optional.

@@ -139,6 +139,7 @@ mod tests {
             event: ServerEvent::TicketAssigned(TicketAssigned {
                 id: TicketId::new(3),
                 support_manager: ManagerId::new(1),
+                manager: None,
             }),
         };
         let json = serde_json::to_string(&event).unwrap();

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::event_codec::tagged;
 use crate::{
-    DeliveryOffer, DeliveryProceed, ManagerId, Message, Resumed, ResyncRequired, TelegramUser,
-    Ticket, TicketId,
+    DeliveryOffer, DeliveryProceed, ManagerId, Message, Resumed, ResyncRequired, SupportManager,
+    TelegramUser, Ticket, TicketId,
 };
 
 /// `ticket.created`: a ticket was opened \[W5\]; sent to every manager.
@@ -37,7 +37,7 @@ impl TicketCreated {
 ///
 /// ```
 /// use support_protocol::{ManagerId, ServerEvent, TicketAssigned, TicketId};
-/// let e = ServerEvent::TicketAssigned(TicketAssigned { id: TicketId::new(16), support_manager: ManagerId::new(1) });
+/// let e = ServerEvent::TicketAssigned(TicketAssigned { id: TicketId::new(16), support_manager: ManagerId::new(1), manager: None });
 /// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"type":"ticket.assigned","id":16,"support_manager":1}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +47,9 @@ pub struct TicketAssigned {
     pub id: TicketId,
     /// The manager it is now assigned to (an id, as in the original).
     pub support_manager: ManagerId,
+    /// Extension: that manager with their names and display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<SupportManager>,
 }
 
 impl TicketAssigned {
@@ -186,11 +189,33 @@ impl UserBlocked {
     pub const TYPE: &'static str = "ticket.user.blocked";
 }
 
+/// Extension `ticket.user.updated`: the bot reported a changed contact profile or language for a
+/// user (see [`crate::profile`]). Sent to every manager; apply it to every ticket of that user.
+///
+/// ```
+/// use support_protocol::{ServerEvent, TelegramId, TelegramUser, UserUpdated};
+/// let mut user = TelegramUser::new(TelegramId::new(4));
+/// user.first_name = Some("Anna".into());
+/// let e = ServerEvent::UserUpdated(UserUpdated { user });
+/// assert_eq!(e.to_json(), r#"{"type":"ticket.user.updated","user":{"telegram_id":4,"first_name":"Anna"}}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UserUpdated {
+    /// The user as now stored.
+    pub user: TelegramUser,
+}
+
+impl UserUpdated {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.user.updated";
+}
+
 /// `ticket.user.blocked` always writes `blocked`, even `false` (a ticket's user omits it then).
 mod user_with_blocked {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use crate::{TelegramId, TelegramUser};
+    use crate::{TelegramId, TelegramUser, UserProfile};
 
     /// A Telegram user with `blocked` always written.
     #[derive(Serialize, Deserialize)]
@@ -199,6 +224,9 @@ mod user_with_blocked {
     pub(super) struct Wire {
         /// The Telegram user id.
         telegram_id: TelegramId,
+        /// The user's contact profile, as the bot reported it.
+        #[serde(flatten)]
+        profile: UserProfile,
         /// The user's Telegram language, as the bot reported it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         language_code: Option<String>,
@@ -210,6 +238,7 @@ mod user_with_blocked {
     pub(super) fn serialize<S: Serializer>(u: &TelegramUser, s: S) -> Result<S::Ok, S::Error> {
         Wire {
             telegram_id: u.telegram_id,
+            profile: UserProfile::of(u),
             language_code: u.language_code.clone(),
             blocked: u.blocked,
         }
@@ -219,6 +248,7 @@ mod user_with_blocked {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TelegramUser, D::Error> {
         let w = Wire::deserialize(d)?;
         let mut user = TelegramUser::new(w.telegram_id);
+        w.profile.apply_to(&mut user);
         user.language_code = w.language_code;
         user.blocked = w.blocked;
         Ok(user)
@@ -360,6 +390,8 @@ pub enum ServerEvent {
     MessageDelivery(MessageDelivery),
     /// `ticket.user.blocked` (extension).
     UserBlocked(UserBlocked),
+    /// `ticket.user.updated` (extension).
+    UserUpdated(UserUpdated),
     /// `delivery.offer` (extension, bot websocket in delivery mode).
     DeliveryOffer(DeliveryOffer),
     /// `delivery.proceed` (extension, bot websocket in delivery mode).
@@ -386,6 +418,7 @@ impl ServerEvent {
             Self::TicketUpdated(_) => TicketUpdated::TYPE,
             Self::MessageDelivery(_) => MessageDelivery::TYPE,
             Self::UserBlocked(_) => UserBlocked::TYPE,
+            Self::UserUpdated(_) => UserUpdated::TYPE,
             Self::DeliveryOffer(_) => DeliveryOffer::TYPE,
             Self::DeliveryProceed(_) => DeliveryProceed::TYPE,
             Self::Error(_) => ErrorEvent::TYPE,
@@ -413,6 +446,7 @@ impl Serialize for ServerEvent {
             Self::TicketUpdated(p) => tagged(serializer, TicketUpdated::TYPE, p),
             Self::MessageDelivery(p) => tagged(serializer, MessageDelivery::TYPE, p),
             Self::UserBlocked(p) => tagged(serializer, UserBlocked::TYPE, p),
+            Self::UserUpdated(p) => tagged(serializer, UserUpdated::TYPE, p),
             Self::DeliveryOffer(p) => tagged(serializer, DeliveryOffer::TYPE, p),
             Self::DeliveryProceed(p) => tagged(serializer, DeliveryProceed::TYPE, p),
             Self::Error(p) => tagged(serializer, ErrorEvent::TYPE, p),
@@ -444,6 +478,7 @@ impl<'de> Deserialize<'de> for ServerEvent {
             TicketUpdated::TYPE => Self::TicketUpdated(payload(value)?),
             MessageDelivery::TYPE => Self::MessageDelivery(payload(value)?),
             UserBlocked::TYPE => Self::UserBlocked(payload(value)?),
+            UserUpdated::TYPE => Self::UserUpdated(payload(value)?),
             DeliveryOffer::TYPE => Self::DeliveryOffer(payload(value)?),
             DeliveryProceed::TYPE => Self::DeliveryProceed(payload(value)?),
             ErrorEvent::TYPE => Self::Error(payload(value)?),

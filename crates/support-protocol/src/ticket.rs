@@ -4,9 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ManagerId, Message, TelegramId, TicketId, Timestamp};
 
-/// A Telegram user as the ticket shows it: `{"telegram_id": N}`, plus the extensions
-/// `language_code` (as the bot last reported it) and `blocked` (written only when true: the user
-/// blocked the bot, so replies cannot reach them until they write again).
+/// A Telegram user as the ticket shows it: `{"telegram_id": N}`, plus the extensions, each written
+/// only when known: the contact profile the bot reported (`first_name`, `last_name`, `username`,
+/// `is_premium`: see [`crate::profile`]), `language_code` (as the bot last reported it) and
+/// `blocked` (written only when true: the user blocked the bot, so replies cannot reach them
+/// until they write again).
 ///
 /// ```
 /// use support_protocol::{TelegramId, TelegramUser};
@@ -20,9 +22,21 @@ use crate::{ManagerId, Message, TelegramId, TicketId, Timestamp};
 pub struct TelegramUser {
     /// The Telegram user id.
     pub telegram_id: TelegramId,
+    /// Extension: first name, as the bot last reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Extension: last name, as the bot last reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Extension: Telegram username without `@`, as the bot last reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     /// Extension: the user's Telegram language (`from.language_code`), as the bot reported it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_code: Option<String>,
+    /// Extension: Telegram Premium (written only when true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_premium: bool,
     /// Extension: the user blocked the bot (Telegram answered 403); cleared when they write.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
@@ -33,19 +47,43 @@ impl TelegramUser {
     pub fn new(telegram_id: TelegramId) -> Self {
         Self {
             telegram_id,
+            first_name: None,
+            last_name: None,
+            username: None,
             language_code: None,
+            is_premium: false,
             blocked: false,
         }
     }
+
+    /// How to name the user: first and last name, else `@username`, else the Telegram id.
+    pub fn display_name(&self) -> String {
+        let fallback = match &self.username {
+            Some(u) => format!("@{u}"),
+            None => self.telegram_id.to_string(),
+        };
+        crate::profile::display_name(
+            self.first_name.as_deref().unwrap_or(""),
+            self.last_name.as_deref().unwrap_or(""),
+            &fallback,
+        )
+    }
 }
 
-/// A support manager as tickets show them: `{"id": 1, "first_name": "", "last_name": ""}`.
+/// A support manager as tickets show them: `{"id": 1, "first_name": "", "last_name": ""}`, plus
+/// the extension `display_name` (first and last name, else the username; written when not
+/// empty).
 ///
 /// ```
-/// use support_protocol::SupportManager;
+/// use support_protocol::{ManagerId, SupportManager};
 /// let m: SupportManager =
 ///     serde_json::from_str(r#"{"id": 1, "first_name": "Anna", "last_name": ""}"#).unwrap();
 /// assert_eq!(m.first_name, "Anna");
+/// let named = SupportManager::named(ManagerId::new(2), "", "", "boris");
+/// assert_eq!(
+///     serde_json::to_string(&named).unwrap(),
+///     r#"{"id":2,"first_name":"","last_name":"","display_name":"boris"}"#
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -58,6 +96,21 @@ pub struct SupportManager {
     /// Last name, possibly empty.
     #[serde(default)]
     pub last_name: String,
+    /// Extension: how to name the manager (first and last name, else the username).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+}
+
+impl SupportManager {
+    /// A manager with their display name made from the names, else `username`.
+    pub fn named(id: ManagerId, first_name: &str, last_name: &str, username: &str) -> Self {
+        Self {
+            id,
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
+            display_name: crate::profile::display_name(first_name, last_name, username),
+        }
+    }
 }
 
 /// A support ticket, with the keys in the original's order.

@@ -1,7 +1,8 @@
-//! The host's say on which Telegram users may open tickets (SPEC section 1).
+//! The host's say on which Telegram users may open tickets (SPEC section 1), and on the contact
+//! profiles stored for them.
 
 use async_trait::async_trait;
-use support_protocol::TelegramId;
+use support_protocol::{TelegramId, UserProfile};
 
 use crate::storage::{DynStorage, StorageError};
 
@@ -11,6 +12,19 @@ use crate::storage::{DynStorage, StorageError};
 pub trait UserDirectory: Send + Sync + 'static {
     /// Whether `user` may open a ticket.
     async fn may_open_tickets(&self, user: TelegramId) -> Result<bool, StorageError>;
+
+    /// The contact profile to store for `user` when they write through the bot: `reported` is
+    /// what the bot reported (Telegram's names, username, premium flag), `None` when it sent
+    /// none. The default keeps it; a host may supply one from its own records (say, the name a
+    /// customer gave at sign-up) or override the bot's. `None` leaves the stored profile alone.
+    async fn profile(
+        &self,
+        user: TelegramId,
+        reported: Option<UserProfile>,
+    ) -> Result<Option<UserProfile>, StorageError> {
+        let _ = user;
+        Ok(reported)
+    }
 }
 
 /// The default directory: every id is accepted (and the storage registers it).

@@ -14,7 +14,7 @@ use support_protocol::{
     TicketId, validate_caption, validate_text, validate_title,
 };
 
-use super::{Answer, SupportClient, decode, read_answer, with_language};
+use super::{Answer, SupportClient, Writer, decode, read_answer};
 use crate::error::{ClientError, Result};
 
 /// How long one upload may take, start to end. The client's own timeout
@@ -176,15 +176,16 @@ impl SupportClient {
         ticket: TicketId,
         text: &str,
         attachments: Vec<NewAttachment>,
-        language_code: Option<&str>,
+        writer: &Writer,
     ) -> Result<Message> {
         let text = checked_text(text, &attachments)?;
         let body = NewMessage {
             text,
             sender: None,
             attachments,
+            user: None,
         };
-        let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
+        let body = writer.add_to(serde_json::to_value(&body).map_err(decode)?);
         let path = format!("tickets/{ticket}/messages/");
         let answer = self.call(Method::POST, &path, &[], Some(body)).await?;
         Ok(answer.value)
@@ -198,7 +199,7 @@ impl SupportClient {
         title: &str,
         text: &str,
         attachments: Vec<NewAttachment>,
-        language_code: Option<&str>,
+        writer: &Writer,
     ) -> Result<Ticket> {
         let title = validate_title(title)?;
         let text = checked_text(text, &attachments)?;
@@ -207,12 +208,13 @@ impl SupportClient {
             title,
             text: Some(text.clone()),
             attachments: attachments.clone(),
+            user: None,
         };
-        let body = with_language(serde_json::to_value(&body).map_err(decode)?, language_code);
+        let body = writer.add_to(serde_json::to_value(&body).map_err(decode)?);
         let answer: Answer<Ticket> = self.call(Method::POST, "tickets/", &[], Some(body)).await?;
         if !answer.ours {
             tracing::debug!(ticket = %answer.value.id, "server without the one-call extension: posting the first message separately");
-            self.send_message_with_attachments(answer.value.id, &text, attachments, language_code)
+            self.send_message_with_attachments(answer.value.id, &text, attachments, writer)
                 .await?;
         }
         Ok(answer.value)

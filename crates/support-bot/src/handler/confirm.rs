@@ -22,7 +22,7 @@ use super::dialogue::{set_state, stored_state};
 use super::press::Press;
 use super::serial;
 use super::ui::{Notice, Ui};
-use crate::client::SupportClient;
+use crate::client::{SupportClient, Writer};
 use crate::error::ClientError;
 use crate::escape::escape_html;
 use crate::screens::{Screen, confirm_screen, draft_text, ticket_screen, title_prompt_screen};
@@ -117,15 +117,8 @@ pub(super) async fn confirm(
                 draft,
                 attachments,
             } => {
-                let ticket = create(
-                    &client,
-                    press.user,
-                    &title,
-                    &text,
-                    attachments,
-                    ui.language(),
-                )
-                .await?;
+                let ticket =
+                    create(&client, press.user, &title, &text, attachments, ui.writer()).await?;
                 let state = SupportState::Ticket {
                     id: ticket.id,
                     resolved: ticket.resolved,
@@ -187,11 +180,11 @@ async fn create(
     title: &str,
     text: &str,
     attachments: Vec<NewAttachment>,
-    language: Option<&str>,
+    writer: &Writer,
 ) -> Result<Ticket, ClientError> {
     let copied = attachments.iter().any(|a| a.upload.is_some());
     match client
-        .create_ticket_with_attachments(user, title, text, attachments.clone(), language)
+        .create_ticket_with_attachments(user, title, text, attachments.clone(), writer)
         .await
     {
         Err(ClientError::Rejected(body)) if copied => {
@@ -201,7 +194,7 @@ async fn create(
                 .map(|a| NewAttachment { upload: None, ..a })
                 .collect();
             client
-                .create_ticket_with_attachments(user, title, text, described, language)
+                .create_ticket_with_attachments(user, title, text, described, writer)
                 .await
         }
         other => other,

@@ -197,7 +197,7 @@ async fn to_ticket(
     };
     let attachments = copied(ui, client, attachments).await;
     client
-        .send_message_with_attachments(id, caption, attachments, ui.language())
+        .send_message_with_attachments(id, caption, attachments, ui.writer())
         .await?;
     show_after_sending(ui, client, chat, &ticket).await?;
     Ok(true)

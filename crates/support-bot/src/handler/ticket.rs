@@ -75,7 +75,7 @@ pub(super) async fn send_text(
         return Ok(false);
     };
     client
-        .send_message_with_language(id, text, ui.language())
+        .send_message_with_attachments(id, text, Vec::new(), ui.writer())
         .await?;
     show_after_sending(ui, client, chat, &ticket).await?;
     Ok(true)

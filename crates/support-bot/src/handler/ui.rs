@@ -15,6 +15,7 @@ use time::UtcOffset;
 
 use super::SupportOptions;
 use super::press::Press;
+use crate::client::Writer;
 use crate::error::ClientError;
 use crate::escape::escape_html;
 use crate::languages::Languages;
@@ -131,9 +132,9 @@ pub(super) struct Ui {
     pub(super) bot: Arc<dyn TelegramApi>,
     pub(super) texts: Texts,
     pub(super) options: SupportOptions,
-    /// The user's language code ([`Languages::code_of`]), reported to the support server with
-    /// what the user creates.
-    language: Option<String>,
+    /// The user's language code ([`Languages::code_of`]) and profile, reported to the support
+    /// server with what the user creates.
+    writer: Writer,
     /// The bot that downloads users' files to copy them ([`SupportOptions::copy_files`]);
     /// `None` when they are not copied.
     pub(super) files: Option<Bot>,
@@ -152,19 +153,24 @@ impl Ui {
         R: Requester<Err = RequestError> + Send + Sync + 'static,
     {
         let language = update.from().and_then(|user| languages.code_of(user));
+        let texts = languages.pick(language.as_deref()).clone();
+        let writer = match update.from() {
+            Some(user) => Writer::of(user, language),
+            None => Writer::language(language.as_deref()),
+        };
         let files = files_bot(&bot, &options);
         Self {
             bot: Arc::new(bot),
-            texts: languages.pick(language.as_deref()).clone(),
+            texts,
             options,
-            language,
+            writer,
             files,
         }
     }
 
-    /// The user's language code, if known, for the support server.
-    pub(super) fn language(&self) -> Option<&str> {
-        self.language.as_deref()
+    /// The user who writes, for the support server: language and profile.
+    pub(super) fn writer(&self) -> &Writer {
+        &self.writer
     }
 
     /// The offset in which dates and times are shown.

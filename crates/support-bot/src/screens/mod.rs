@@ -118,6 +118,7 @@ pub(crate) mod fixtures {
             ticket: TicketId::new(7),
             delivery: None,
             attachments: Vec::new(),
+            manager: None,
         }
     }
 }

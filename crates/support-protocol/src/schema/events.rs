@@ -14,7 +14,7 @@ use crate::{
     AssignTicket, BotEvent, ClientEvent, DeliveryFailed, DeliveryOffer, DeliveryProceed,
     DeliverySending, DeliverySent, ErrorEvent, ListMessages, MarkViewed, MessageDelivery,
     MessageList, MessageNew, MessageViewed, Resumed, ResyncRequired, SendMessage, ServerEvent,
-    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,
+    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked, UserUpdated,
 };
 
 /// A generator for a contract document: JSON Schema draft 2020-12, the definitions under
@@ -116,6 +116,7 @@ impl JsonSchema for ServerEvent {
             branch::<TicketUpdated>(generator, TicketUpdated::TYPE),
             branch::<MessageDelivery>(generator, MessageDelivery::TYPE),
             branch::<UserBlocked>(generator, UserBlocked::TYPE),
+            branch::<UserUpdated>(generator, UserUpdated::TYPE),
             branch::<DeliveryOffer>(generator, DeliveryOffer::TYPE),
             branch::<DeliveryProceed>(generator, DeliveryProceed::TYPE),
             branch::<ErrorEvent>(generator, ErrorEvent::TYPE),

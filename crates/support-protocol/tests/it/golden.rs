@@ -186,6 +186,7 @@ fn type_constants_match_the_wire_names() {
         ticket: TicketId::new(2),
         delivery: None,
         attachments: Vec::new(),
+        manager: None,
     };
     let t: Ticket = serde_json::from_str(
         r#"{"id":1,"user":{"telegram_id":5},"support_manager":null,"created_at":"2026-11-24T13:14:51.951697Z","title":"t"}"#,
@@ -200,6 +201,7 @@ fn type_constants_match_the_wire_names() {
             ServerEvent::TicketAssigned(TicketAssigned {
                 id: TicketId::new(1),
                 support_manager: ManagerId::new(1),
+                manager: None,
             }),
             TicketAssigned::TYPE,
         ),

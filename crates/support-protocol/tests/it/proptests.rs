@@ -13,10 +13,8 @@ pub(crate) fn text() -> impl Strategy<Value = String> {
 }
 
 pub(crate) fn manager() -> impl Strategy<Value = SupportManager> {
-    (any::<i64>(), text(), text()).prop_map(|(id, first_name, last_name)| SupportManager {
-        id: ManagerId::new(id),
-        first_name,
-        last_name,
+    (any::<i64>(), text(), text(), text()).prop_map(|(id, first_name, last_name, username)| {
+        SupportManager::named(ManagerId::new(id), &first_name, &last_name, &username)
     })
 }
 
@@ -38,6 +36,7 @@ pub(crate) fn message() -> impl Strategy<Value = Message> {
             ticket: TicketId::new(ticket),
             delivery: None,
             attachments: Vec::new(),
+            manager: None,
         })
 }
 
@@ -97,7 +96,8 @@ pub(crate) fn server_event() -> impl Strategy<Value = ServerEvent> {
         (any::<i64>(), any::<i64>()).prop_map(|(id, m)| ServerEvent::TicketAssigned(
             TicketAssigned {
                 id: TicketId::new(id),
-                support_manager: ManagerId::new(m)
+                support_manager: ManagerId::new(m),
+                manager: None
             }
         )),
         (message(), proptest::option::of(any::<u64>()))
@@ -173,8 +173,8 @@ proptest! {
 
     #[test]
     fn rest_bodies(user in any::<i64>(), title in text(), txt in proptest::option::of(text()), resolved in proptest::option::of(any::<bool>())) {
-        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone(), attachments: Vec::new() });
-        rt(&NewMessage { text: title, sender: Some(Sender::User), attachments: Vec::new() });
+        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone(), attachments: Vec::new(), user: None });
+        rt(&NewMessage { text: title, sender: Some(Sender::User), attachments: Vec::new(), user: None });
         rt(&TicketPatch { title: txt, resolved });
         rt(&TicketFilter { user_id: Some(TelegramId::new(user)), resolved, ..Default::default() });
     }

@@ -3,6 +3,7 @@
 //! a title, `"yes"` is true.
 
 use serde_json::{Map, Value};
+use support_protocol::UserProfile;
 use support_protocol::ValidationError;
 
 use super::body::python_type;
@@ -105,6 +106,25 @@ pub(crate) fn language_code(value: Option<&Value>) -> Result<Option<String>, Str
         Some(_) => Err(format!(
             "A language tag of at most {LANGUAGE_CODE_MAX} letters, digits, \"-\" or \"_\" is required."
         )),
+    }
+}
+
+/// The extension field `user` (the writing user's Telegram profile, sent by our bot): absent or
+/// null is `None`; otherwise an object of [`UserProfile`]'s keys within its limits, normalized
+/// (names trimmed, blank ones dropped). Unknown keys are ignored, as everywhere.
+pub(crate) fn profile(value: Option<&Value>) -> Result<Option<UserProfile>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => {
+            let profile: UserProfile = serde_json::from_value(v.clone()).map_err(|_| {
+                "An object with the optional keys first_name, last_name, username (strings) \
+                 and is_premium (a boolean) is required."
+                    .to_owned()
+            })?;
+            profile.validate().map_err(|e| e.to_string())?;
+            Ok(Some(profile.normalized()))
+        }
+        Some(_) => Err("An object with the user's Telegram profile is required.".to_owned()),
     }
 }
 

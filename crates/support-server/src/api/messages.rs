@@ -5,13 +5,14 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use support_protocol::{
-    ManagerId, Message, MessageId, MessageNew, Sender, ServerEvent, Ticket, validate_caption,
-    validate_text,
+    ManagerId, Message, MessageId, MessageNew, Sender, ServerEvent, TelegramUser, Ticket, TicketId,
+    validate_caption, validate_text,
 };
 
 use super::body::Body;
 use super::fields::{self, Errors, REQUIRED};
 use super::paging::{Paging, envelope, query_pairs};
+use super::people::{self, Reported};
 use super::{parse_id, publish};
 use crate::attachments::{self, input::ResolveError};
 use crate::auth::Caller;
@@ -110,10 +111,7 @@ pub(crate) async fn create(
         },
         Some(other) => errors.add("sender", format!("\"{other}\" is not a valid choice.")),
     }
-    let language = fields::language_code(fields::get(&body, "language_code"))
-        .map_err(|e| errors.add("language_code", e))
-        .ok()
-        .flatten();
+    let reported = Reported::read(&body, &mut errors);
     let attachments = if errors.is_empty() {
         resolve_attachments(&state, &caller, attachments, &mut errors).await?
     } else {
@@ -137,19 +135,34 @@ pub(crate) async fn create(
         .await?;
     let message = written.message;
     publish_to(&state, written.assignee, message.clone()).await;
-    // The user wrote: their language is stored, and they are reachable again if they had
-    // blocked the bot (their waiting replies go out). The write read the user as it was, so
-    // the usual message (nothing to change) costs no further query.
-    let stale = written.user.as_ref().is_none_or(|user| {
-        user.blocked
-            || language
-                .as_deref()
-                .is_some_and(|code| user.language_code.as_deref() != Some(code))
-    });
-    if allowed == Sender::User && stale {
-        crate::delivery::user_wrote(&state, id, language.as_deref()).await;
+    if allowed == Sender::User {
+        user_wrote(&state, id, written.user, reported).await?;
     }
     Ok((StatusCode::CREATED, json_body(&message)).into_response())
+}
+
+/// The user wrote: what the bot reported of them (language, contact profile, as the host's
+/// directory decides) is stored, and they are reachable again if they had blocked the bot (their
+/// waiting replies go out). The write read the user as it was, so the usual message (nothing to
+/// change) costs no further query.
+async fn user_wrote(
+    state: &AppState,
+    ticket: TicketId,
+    user: Option<TelegramUser>,
+    reported: Reported,
+) -> ApiResult<()> {
+    let user = match user {
+        Some(user) => user,
+        None => match state.storage().get_ticket(ticket).await? {
+            Some(t) => t.user,
+            None => return Ok(()),
+        },
+    };
+    let report = reported.resolve(state, user.telegram_id).await?;
+    if report.changes(&user) {
+        people::after_message(state, ticket, &report).await;
+    }
+    Ok(())
 }
 
 /// Checks and completes a body's attachments; a refusal becomes an `attachments` field error.

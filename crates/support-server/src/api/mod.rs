@@ -15,6 +15,7 @@ pub(crate) use fuzz::config as fuzz_config;
 mod messages;
 mod meta;
 mod paging;
+pub(crate) mod people;
 mod tickets;
 
 use axum::Router;

@@ -4,14 +4,17 @@ use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+
 use support_protocol::{
-    ManagerId, Sender, ServerEvent, TelegramId, Ticket, TicketCreated, TicketUpdated,
-    validate_caption, validate_text, validate_title,
+    ManagerId, Message, Sender, ServerEvent, TelegramId, Ticket, TicketCreated, TicketId,
+    TicketUpdated, validate_caption, validate_text, validate_title,
 };
 
 use super::body::Body;
 use super::fields::{self, Errors, REQUIRED};
 use super::paging::{Paging, envelope, param, query_pairs};
+use super::people::{self, Reported};
 use super::{parse_id, publish};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, json_body};
@@ -74,7 +77,8 @@ pub(crate) async fn list(
         limit: paging.limit,
         offset: paging.offset,
     };
-    let (tickets, count) = state.storage().list_tickets(&query).await?;
+    let (mut tickets, count) = state.storage().list_tickets(&query).await?;
+    with_last_messages(&state, &mut tickets).await?;
     Ok(match paging.limit {
         Some(limit) => json_body(&envelope(
             &parts,
@@ -84,6 +88,22 @@ pub(crate) async fn list(
         )),
         None => json_body(&tickets),
     })
+}
+
+/// Sets each ticket's `last_message` (extension), so a list shows its previews: one query.
+pub(crate) async fn with_last_messages(state: &AppState, tickets: &mut [Ticket]) -> ApiResult<()> {
+    let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
+    let mut newest: HashMap<TicketId, Message> = state
+        .storage()
+        .last_messages(&ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.ticket, m))
+        .collect();
+    for ticket in tickets {
+        ticket.last_message = newest.remove(&ticket.id).map(Box::new);
+    }
+    Ok(())
 }
 
 /// `POST {mount}/tickets/` \[R2\]: the ticket, and with the `text` extension its first message, in
@@ -136,10 +156,7 @@ pub(crate) async fn create(
             .map_err(|e| errors.add("text", e))
             .ok(),
     };
-    let language = fields::language_code(fields::get(&body, "language_code"))
-        .map_err(|e| errors.add("language_code", e))
-        .ok()
-        .flatten();
+    let reported = Reported::read(&body, &mut errors);
     if let Some(user) = user_id
         && !state.directory().may_open_tickets(user).await?
     {
@@ -159,7 +176,11 @@ pub(crate) async fn create(
     let (Some(user_id), Some(title), true) = (user_id, title, errors.is_empty()) else {
         return Err(ApiError::Validation(errors.0));
     };
-    let (ticket, first) = state
+    // What the bot reported of the user is stored first, so the new ticket (and its
+    // `ticket.created`) shows their name; the usual case, nothing new, costs one read.
+    let report = reported.resolve(&state, user_id).await?;
+    people::before_ticket(&state, user_id, &report).await?;
+    let (mut ticket, first) = state
         .storage()
         .create_ticket(NewTicketRecord {
             user_id,
@@ -169,6 +190,7 @@ pub(crate) async fn create(
             first_attachments,
         })
         .await?;
+    ticket.last_message = first.clone().map(Box::new);
     publish(
         &state,
         Audience::AllManagers,
@@ -180,20 +202,6 @@ pub(crate) async fn create(
     if let Some(message) = first {
         super::messages::publish_new(&state, &ticket, message).await;
     }
-    let stale = ticket.user.blocked
-        || language
-            .as_deref()
-            .is_some_and(|code| ticket.user.language_code.as_deref() != Some(code));
-    let ticket = if stale {
-        crate::delivery::user_wrote(&state, ticket.id, language.as_deref()).await;
-        state
-            .storage()
-            .get_ticket(ticket.id)
-            .await?
-            .unwrap_or(ticket)
-    } else {
-        ticket
-    };
     Ok((StatusCode::CREATED, json_body(&ticket)).into_response())
 }
 
@@ -209,6 +217,9 @@ pub(crate) async fn get(
         .get_ticket(id)
         .await?
         .ok_or_else(ApiError::ticket_not_found)?;
+    let mut tickets = [ticket];
+    with_last_messages(&state, &mut tickets).await?;
+    let [ticket] = tickets;
     Ok(json_body(&ticket))
 }
 

@@ -52,6 +52,7 @@ fn manager_json(m: &ManagerRecord) -> ManagerInfo {
         username: m.username.clone(),
         first_name: m.first_name.clone(),
         last_name: m.last_name.clone(),
+        display_name: m.public().display_name,
     }
 }
 
@@ -282,6 +283,7 @@ async fn me(State(state): State<AppState>, parts: Parts) -> ApiResult<Response> 
             username: String::new(),
             first_name: String::new(),
             last_name: String::new(),
+            display_name: String::new(),
         },
     };
     let mut response = json_body(&body);

@@ -20,6 +20,9 @@ pub(crate) struct ManagerInfo {
     pub(crate) first_name: String,
     /// Last name, possibly empty.
     pub(crate) last_name: String,
+    /// How to name the manager: first and last name, else the username (extension, as on
+    /// tickets' `support_manager`).
+    pub(crate) display_name: String,
 }
 
 /// The answer of `POST {mount}/auth/token/`: a bearer token for programmatic clients.

@@ -15,13 +15,13 @@ pub use policy::{DeliveryPolicy, Outcome};
 
 use support_protocol::{
     DeliveryFailed, DeliverySent, FailureKind, Message, MessageDelivery, MessageId, ServerEvent,
-    TelegramId, TelegramUser, TicketId, Timestamp, UserBlocked,
+    TelegramUser, TicketId, Timestamp, UserBlocked, UserUpdated,
 };
 
 use crate::api::publish;
 use crate::hub::Audience;
 use crate::state::AppState;
-use crate::storage::{DeliveryChange, DeliveryUpdate, StorageResult};
+use crate::storage::{DeliveryChange, DeliveryUpdate, StorageResult, UserChange, UserReport};
 
 /// Applies a bot's `delivery.sent`. `None` when the id is not a reply with a delivery.
 pub(crate) async fn sent(state: &AppState, report: &DeliverySent) -> StorageResult<Option<()>> {
@@ -69,10 +69,12 @@ pub(crate) async fn failed(state: &AppState, report: &DeliveryFailed) -> Storage
     if outcome.blocks_user
         && let Some(ticket) = storage.get_ticket(message.ticket).await?
     {
-        let user = ticket.user.telegram_id;
-        if storage.set_user_blocked(user, true).await? {
+        if storage
+            .set_user_blocked(ticket.user.telegram_id, true)
+            .await?
+        {
             tracing::info!(ticket = %ticket.id, "delivery: the user blocked the bot; their replies wait until they write again");
-            publish_blocked(state, user, true).await;
+            publish_blocked(state, ticket.user, true).await;
         }
     }
     let counted = match outcome.update {
@@ -114,7 +116,7 @@ pub(crate) async fn retry(
     if let Some(t) = storage.get_ticket(ticket).await?
         && storage.set_user_blocked(t.user.telegram_id, false).await?
     {
-        publish_blocked(state, t.user.telegram_id, false).await;
+        publish_blocked(state, t.user, false).await;
     }
     match storage
         .update_delivery(message, DeliveryUpdate::Reset, Timestamp::now())
@@ -129,11 +131,12 @@ pub(crate) async fn retry(
     }
 }
 
-/// After a user wrote through the bot: stores their language and, if they had blocked the bot,
-/// tells the managers they are reachable again.
-pub(crate) async fn user_wrote(state: &AppState, ticket: TicketId, language_code: Option<&str>) {
-    match state.storage().user_wrote(ticket, language_code).await {
-        Ok(Some(user)) => publish_blocked(state, user, false).await,
+/// After a user wrote through the bot: stores their language and contact profile, tells the
+/// managers when those changed (`ticket.user.updated`) and, if they had blocked the bot, that
+/// they are reachable again (`ticket.user.blocked`).
+pub(crate) async fn user_wrote(state: &AppState, ticket: TicketId, report: &UserReport) {
+    match state.storage().user_wrote(ticket, report).await {
+        Ok(Some(change)) => announce_user(state, change).await,
         Ok(None) => {}
         // The message itself is stored; a lost language or unblock only delays replies until
         // the next message, so this is logged rather than failing the request.
@@ -188,9 +191,26 @@ async fn publish_delivery(state: &AppState, message: &Message) {
     .await;
 }
 
+/// `ticket.user.updated` when a user's profile or language changed, and `ticket.user.blocked`
+/// (`false`) when they are reachable again, to every manager.
+pub(crate) async fn announce_user(state: &AppState, change: UserChange) {
+    if change.updated {
+        publish(
+            state,
+            Audience::AllManagers,
+            ServerEvent::UserUpdated(UserUpdated {
+                user: change.user.clone(),
+            }),
+        )
+        .await;
+    }
+    if change.unblocked {
+        publish_blocked(state, change.user, false).await;
+    }
+}
+
 /// `ticket.user.blocked` to every manager.
-async fn publish_blocked(state: &AppState, user: TelegramId, blocked: bool) {
-    let mut user = TelegramUser::new(user);
+async fn publish_blocked(state: &AppState, mut user: TelegramUser, blocked: bool) {
     user.blocked = blocked;
     publish(
         state,

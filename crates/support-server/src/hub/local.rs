@@ -103,6 +103,7 @@ mod tests {
             ServerEvent::TicketAssigned(TicketAssigned {
                 id: TicketId::new(n),
                 support_manager: support_protocol::ManagerId::new(1),
+                manager: None,
             }),
         )
     }

@@ -234,7 +234,7 @@ pub(crate) fn event_replay(outcome: &'static str) {
 pub(crate) fn event_label(event: &ServerEvent) -> &'static str {
     use support_protocol::{
         DeliveryOffer, DeliveryProceed, MessageDelivery, MessageList, MessageNew, MessageViewed,
-        TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,
+        TicketAssigned, TicketCreated, TicketUpdated, UserBlocked, UserUpdated,
     };
     match event {
         ServerEvent::TicketCreated(_) => TicketCreated::TYPE,
@@ -245,6 +245,7 @@ pub(crate) fn event_label(event: &ServerEvent) -> &'static str {
         ServerEvent::TicketUpdated(_) => TicketUpdated::TYPE,
         ServerEvent::MessageDelivery(_) => MessageDelivery::TYPE,
         ServerEvent::UserBlocked(_) => UserBlocked::TYPE,
+        ServerEvent::UserUpdated(_) => UserUpdated::TYPE,
         ServerEvent::DeliveryOffer(_) => DeliveryOffer::TYPE,
         ServerEvent::DeliveryProceed(_) => DeliveryProceed::TYPE,
         ServerEvent::Error(_) => "error",

@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 use support_protocol::{Message, MessageId, TelegramId, TicketId, Timestamp};
 
-use super::StorageResult;
+use super::{StorageResult, UserChange, UserReport};
 
 /// A change to one reply's delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,14 +108,30 @@ pub trait DeliveryStore: Send + Sync + 'static {
     /// anything. An unknown user is registered.
     async fn set_user_blocked(&self, user: TelegramId, blocked: bool) -> StorageResult<bool>;
 
-    /// Records that the user of `ticket` wrote (through the bot), with their Telegram language if
-    /// known: stores the language and unblocks the user. Returns the user if they were blocked.
-    /// Called on every user message, so a backend should not write when nothing changes.
+    /// Records what the bot reported of `user` (their Telegram language and contact profile) and
+    /// that they wrote: stores those and unblocks them. Returns what changed, `None` if nothing
+    /// did (or the user is unknown). Called on user messages, so a backend should not write when
+    /// nothing changes.
+    async fn update_user(
+        &self,
+        user: TelegramId,
+        report: &UserReport,
+    ) -> StorageResult<Option<UserChange>>;
+
+    /// [`Self::update_user`] for the user of `ticket` (`None` if the ticket is unknown).
     async fn user_wrote(
         &self,
         ticket: TicketId,
-        language_code: Option<&str>,
-    ) -> StorageResult<Option<TelegramId>>;
+        report: &UserReport,
+    ) -> StorageResult<Option<UserChange>> {
+        match self.ticket_user(ticket).await? {
+            Some(user) => self.update_user(user, report).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The user of `ticket`, if the ticket exists.
+    async fn ticket_user(&self, ticket: TicketId) -> StorageResult<Option<TelegramId>>;
 
     /// Records that the user of `ticket` is told it is `resolved` (or open again): `true` if this
     /// call is the first to record that state since the recorded one changed, so of several bot

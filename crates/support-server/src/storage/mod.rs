@@ -64,7 +64,7 @@ pub use managers::ManagerStore;
 pub use memory::{EVENT_RING_MAX_BYTES, EventRing, MemoryStorage};
 pub use records::{
     AssignOutcome, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord, TicketChanges,
-    TicketQuery, WrittenMessage,
+    TicketQuery, UserChange, UserReport, WrittenMessage,
 };
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]

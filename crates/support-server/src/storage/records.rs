@@ -4,6 +4,7 @@
 use super::NewAttachmentRecord;
 use support_protocol::{
     ManagerId, Message, Sender, SupportManager, TelegramId, TelegramUser, Ticket, TicketId,
+    UserProfile,
 };
 
 /// A ticket to create.
@@ -134,11 +135,7 @@ pub struct ManagerRecord {
 impl ManagerRecord {
     /// The wire form `{"id", "first_name", "last_name"}`.
     pub fn public(&self) -> SupportManager {
-        SupportManager {
-            id: self.id,
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-        }
+        SupportManager::named(self.id, &self.first_name, &self.last_name, &self.username)
     }
 }
 
@@ -153,4 +150,38 @@ pub struct ManagerUpsert {
     pub last_name: String,
     /// The argon2 PHC string; `None` keeps the stored one on update.
     pub password_hash: Option<String>,
+}
+
+/// What the bot reported about a user who wrote: their Telegram language and contact profile,
+/// each when known (`None` leaves the stored one as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserReport {
+    /// Telegram's `language_code`.
+    pub language_code: Option<String>,
+    /// The names, username and premium flag, normalized
+    /// ([`UserProfile::normalized`]); replaces the stored profile.
+    pub profile: Option<UserProfile>,
+}
+
+impl UserReport {
+    /// Whether storing this report would change `user` (or unblock them).
+    pub fn changes(&self, user: &TelegramUser) -> bool {
+        user.blocked
+            || self
+                .language_code
+                .as_deref()
+                .is_some_and(|code| user.language_code.as_deref() != Some(code))
+            || self.profile.as_ref().is_some_and(|p| !p.matches(user))
+    }
+}
+
+/// What [`DeliveryStore::user_wrote`](super::DeliveryStore::user_wrote) changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChange {
+    /// The user as now stored.
+    pub user: TelegramUser,
+    /// They had blocked the bot and are reachable again.
+    pub unblocked: bool,
+    /// Their profile or language changed.
+    pub updated: bool,
 }

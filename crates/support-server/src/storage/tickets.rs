@@ -11,7 +11,8 @@ use super::{
 /// Users, tickets and messages. Object safe; part of every [`Storage`](super::Storage).
 ///
 /// Tickets returned by every method carry the extensions `updated_at` (newest message time, or
-/// creation) and `unread_count` (user messages not yet viewed); `last_message` stays `None`.
+/// creation) and `unread_count` (user messages not yet viewed); `last_message` stays `None`
+/// ([`TicketStore::last_messages`] reads those).
 #[async_trait]
 pub trait TicketStore: Send + Sync + 'static {
     /// Records a Telegram user id as known (idempotent).
@@ -75,6 +76,20 @@ pub trait TicketStore: Send + Sync + 'static {
     /// Marks a message of that ticket viewed and returns it. `TicketNotFound` if the ticket is
     /// absent, `MessageNotFound` if the message is absent or of another ticket.
     async fn mark_viewed(&self, ticket: TicketId, message: MessageId) -> StorageResult<Message>;
+    /// The newest message of each of `tickets` that has one, in no particular order: the
+    /// `last_message` of a ticket list. The default asks [`TicketStore::list_messages`] once per
+    /// ticket; backends override it with one query.
+    async fn last_messages(&self, tickets: &[TicketId]) -> StorageResult<Vec<Message>> {
+        let mut found = Vec::with_capacity(tickets.len());
+        for &ticket in tickets {
+            match self.list_messages(ticket, Some(1), 0).await {
+                Ok((mut newest, _)) => found.extend(newest.pop()),
+                Err(StorageError::TicketNotFound(_)) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(found)
+    }
     /// Manager replies (`sender = supp`) with an id greater than `after`, in id order, at most
     /// `limit` of them. The bot websocket's cursor is the last id seen \[W9\].
     async fn replies_after(&self, after: MessageId, limit: u32) -> StorageResult<Vec<Message>>;

@@ -142,13 +142,14 @@ fn check_holder(ticket: &Ticket, me: ManagerId, request: &str) -> Result<(), Box
 async fn assign(state: &AppState, me: ManagerId, id: TicketId, force: bool) -> Answer {
     const REQUEST: &str = "ticket.assign";
     match state.storage().assign_ticket(id, me, force).await {
-        Ok(AssignOutcome::Assigned { .. }) => {
+        Ok(AssignOutcome::Assigned { ticket, .. }) => {
             publish(
                 state,
                 Audience::AllManagers,
                 ServerEvent::TicketAssigned(TicketAssigned {
                     id,
                     support_manager: me,
+                    manager: ticket.support_manager,
                 }),
             )
             .await;

@@ -85,7 +85,7 @@ async fn login_me_logout() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(
         body.to_string(),
-        json!({"id": anna, "username": "anna", "first_name": "Anna", "last_name": "K"}).to_string()
+        json!({"id": anna, "username": "anna", "first_name": "Anna", "last_name": "K", "display_name": "Anna K"}).to_string()
     );
 
     let me = s

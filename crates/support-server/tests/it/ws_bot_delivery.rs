@@ -263,10 +263,17 @@ async fn a_blocked_user_fails_the_reply_marks_the_user_and_waits_until_they_writ
         .await
         .unwrap();
     assert_eq!(written.status(), 201);
+    // The new language first (extension `ticket.user.updated`), then the unblock, each with
+    // the user as now stored.
+    let updated = recv_until(&mut anna, "ticket.user.updated").await;
+    assert_eq!(
+        updated["user"],
+        json!({"telegram_id": 2002, "language_code": "en"})
+    );
     let unblocked = recv_until(&mut anna, "ticket.user.blocked").await;
     assert_eq!(
         unblocked["user"],
-        json!({"telegram_id": 2002, "blocked": false})
+        json!({"telegram_id": 2002, "language_code": "en", "blocked": false})
     );
     let (m, _, ticket) = offer(&mut bot).await;
     assert_eq!(m, r2);

@@ -59,7 +59,11 @@ async fn deliveries_follow_the_current_assignment() {
     // Anna assigns from tab 1: every connection (hers and Boris's) learns it, once.
     send(&mut a1, json!({"type": "ticket.assign", "id": t})).await;
     for ws in [&mut a1, &mut a2, &mut b] {
-        let e = recv_event(ws).await;
+        let mut e = recv_event(ws).await;
+        // Extension: the holder with their names, after the original's keys.
+        let holder = e.as_object_mut().unwrap().remove("manager").unwrap();
+        assert_eq!(holder["id"], json!(anna_id));
+        assert_eq!(holder["display_name"], "anna");
         assert_eq!(
             e.to_string(),
             json!({"type": "ticket.assigned", "id": t, "support_manager": anna_id}).to_string()

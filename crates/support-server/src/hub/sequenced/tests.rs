@@ -19,6 +19,7 @@ fn event(n: i64) -> HubEvent {
         ServerEvent::TicketAssigned(TicketAssigned {
             id: TicketId::new(n),
             support_manager: ManagerId::new(1),
+            manager: None,
         }),
     )
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use support_protocol::{DeliveryState, MessageId, Sender, TelegramId, Timestamp};
 
 use super::*;
-use crate::storage::{DeliveryChange, DeliveryUpdate, DynStorage, TicketQuery};
+use crate::storage::{DeliveryChange, DeliveryUpdate, DynStorage, TicketQuery, UserReport};
 
 fn at(base: Timestamp, secs: i64) -> Timestamp {
     Timestamp::from_unix_micros(base.unix_micros() + secs * 1_000_000).unwrap()
@@ -269,8 +269,10 @@ pub async fn blocked_users_and_languages(s: DynStorage) {
     );
 
     // The user writes: unblocked (reported once), language stored, the reply due again.
-    assert_eq!(s.user_wrote(t.id, Some("en")).await.unwrap(), Some(user));
-    assert_eq!(s.user_wrote(t.id, Some("en")).await.unwrap(), None);
+    let change = s.user_wrote(t.id, &lang("en")).await.unwrap().unwrap();
+    assert_eq!(change.user.telegram_id, user);
+    assert!(change.unblocked && change.updated && !change.user.blocked);
+    assert_eq!(s.user_wrote(t.id, &lang("en")).await.unwrap(), None);
     let ticket = s.get_ticket(t.id).await.unwrap().unwrap();
     assert!(!ticket.user.blocked);
     assert_eq!(ticket.user.language_code.as_deref(), Some("en"));
@@ -292,13 +294,17 @@ pub async fn blocked_users_and_languages(s: DynStorage) {
         vec![r.id]
     );
     // A language is replaced, never cleared by a message without one.
-    assert_eq!(s.user_wrote(t.id, Some("ru")).await.unwrap(), None);
-    assert_eq!(s.user_wrote(t.id, None).await.unwrap(), None);
+    let change = s.user_wrote(t.id, &lang("ru")).await.unwrap().unwrap();
+    assert!(change.updated && !change.unblocked);
+    assert_eq!(
+        s.user_wrote(t.id, &UserReport::default()).await.unwrap(),
+        None
+    );
     let ticket = s.get_ticket(t.id).await.unwrap().unwrap();
     assert_eq!(ticket.user.language_code.as_deref(), Some("ru"));
     // An unknown ticket is nobody.
     assert_eq!(
-        s.user_wrote(TicketId::new(i64::MAX), Some("en"))
+        s.user_wrote(TicketId::new(i64::MAX), &lang("en"))
             .await
             .unwrap(),
         None
@@ -485,4 +491,12 @@ pub async fn resolution_notices_claimed_once(s: DynStorage) {
     );
     assert!(!s.claim_notice(t.id, false).await.unwrap());
     assert!(s.claim_notice(t.id, true).await.unwrap());
+}
+
+/// A report of a language only.
+fn lang(code: &str) -> UserReport {
+    UserReport {
+        language_code: Some(code.to_owned()),
+        profile: None,
+    }
 }

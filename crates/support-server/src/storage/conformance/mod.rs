@@ -25,6 +25,7 @@ mod deliveries;
 mod events;
 mod managers;
 mod messages;
+mod people;
 mod tickets;
 
 use std::future::Future;
@@ -49,6 +50,7 @@ pub use managers::{
     password_change_ends_sessions, sessions_expire,
 };
 pub use messages::{messages_order_and_paging, updated_at_and_unread_count, viewed_marks};
+pub use people::{contact_profiles, newest_message_per_ticket, reply_authors};
 pub use tickets::{
     telegram_id_max_round_trips, ticket_create_get_update, ticket_list_filters,
     ticket_list_order_and_paging, users_register_and_exist,
@@ -132,6 +134,11 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("unsent_uploads_purged", |s| {
         Box::pin(unsent_uploads_purged(s))
     }),
+    ("contact_profiles", |s| Box::pin(contact_profiles(s))),
+    ("reply_authors", |s| Box::pin(reply_authors(s))),
+    ("newest_message_per_ticket", |s| {
+        Box::pin(newest_message_per_ticket(s))
+    }),
 ];
 
 /// Runs `suite` on `storage` in a task of its own (so a failing suite still lets the store
@@ -183,6 +190,9 @@ macro_rules! storage_conformance_tests {
             event_log_concurrent_appends,
             attachments_claimed_once,
             unsent_uploads_purged,
+            contact_profiles,
+            reply_authors,
+            newest_message_per_ticket,
         );
     };
     (@each $runner:expr; $($suite:ident),* $(,)?) => {

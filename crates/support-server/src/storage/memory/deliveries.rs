@@ -2,10 +2,14 @@
 //! (lease, announcement, retry time) beside it.
 
 use async_trait::async_trait;
-use support_protocol::{DeliveryState, Message, MessageId, TelegramId, TicketId, Timestamp};
+use support_protocol::{
+    DeliveryState, Message, MessageId, TelegramId, TicketId, Timestamp, UserProfile,
+};
 
 use super::MemoryStorage;
-use crate::storage::{DeliveryChange, DeliveryStore, DeliveryUpdate, StorageResult};
+use crate::storage::{
+    DeliveryChange, DeliveryStore, DeliveryUpdate, StorageResult, UserChange, UserReport,
+};
 
 /// When a pending reply may be offered (the delivery itself lives on the message).
 #[derive(Debug, Clone, Default)]
@@ -224,20 +228,39 @@ impl DeliveryStore for MemoryStorage {
         Ok(changed)
     }
 
-    async fn user_wrote(
+    async fn ticket_user(&self, ticket: TicketId) -> StorageResult<Option<TelegramId>> {
+        Ok(self.lock().tickets.get(&ticket).map(|t| t.user))
+    }
+
+    async fn update_user(
         &self,
-        ticket: TicketId,
-        language_code: Option<&str>,
-    ) -> StorageResult<Option<TelegramId>> {
+        id: TelegramId,
+        report: &UserReport,
+    ) -> StorageResult<Option<UserChange>> {
         let mut state = self.lock();
-        let Some(user) = state.tickets.get(&ticket).map(|t| t.user) else {
+        if !state.users.contains_key(&id) {
             return Ok(None);
-        };
-        let row = state.users.entry(user).or_default();
-        if let Some(code) = language_code {
-            row.language_code = Some(code.to_owned());
         }
-        Ok(std::mem::take(&mut row.blocked).then_some(user))
+        let before = state.user(id);
+        if !report.changes(&before) {
+            return Ok(None);
+        }
+        let row = state.users.entry(id).or_default();
+        if let Some(code) = &report.language_code {
+            row.language_code = Some(code.clone());
+        }
+        if let Some(profile) = &report.profile {
+            row.profile = profile.clone();
+        }
+        let unblocked = std::mem::take(&mut row.blocked);
+        let user = state.user(id);
+        let updated = user.language_code != before.language_code
+            || UserProfile::of(&user) != UserProfile::of(&before);
+        Ok((updated || unblocked).then_some(UserChange {
+            user,
+            unblocked,
+            updated,
+        }))
     }
 
     async fn claim_notice(&self, ticket: TicketId, resolved: bool) -> StorageResult<bool> {
@@ -245,6 +268,7 @@ impl DeliveryStore for MemoryStorage {
     }
 
     async fn get_message(&self, message: MessageId) -> StorageResult<Option<Message>> {
-        Ok(self.lock().messages.get(&message).cloned())
+        let state = self.lock();
+        Ok(state.messages.get(&message).map(|m| state.read(m)))
     }
 }

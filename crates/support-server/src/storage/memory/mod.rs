@@ -28,6 +28,7 @@ use super::{
 /// What is known of a Telegram user besides the id.
 #[derive(Debug, Clone, Default)]
 pub(super) struct UserRow {
+    profile: support_protocol::UserProfile,
     language_code: Option<String>,
     blocked: bool,
 }
@@ -118,9 +119,19 @@ impl State {
         }
     }
 
+    /// A stored message as a read shows it: a reply with its author's current names.
+    pub(super) fn read(&self, message: &Message) -> Message {
+        let mut message = message.clone();
+        if let Some(author) = &message.manager {
+            message.manager = self.managers.get(&author.id).map(ManagerRecord::public);
+        }
+        message
+    }
+
     fn user(&self, id: TelegramId) -> TelegramUser {
         let mut user = TelegramUser::new(id);
         if let Some(row) = self.users.get(&id) {
+            row.profile.apply_to(&mut user);
             user.language_code.clone_from(&row.language_code);
             user.blocked = row.blocked;
         }
@@ -148,6 +159,12 @@ impl State {
             ticket: new.ticket,
             delivery,
             attachments: Vec::new(),
+            // The author as of the write (the SQL backends read it with each message).
+            manager: new
+                .manager
+                .filter(|_| new.sender == Sender::Supp)
+                .and_then(|m| self.managers.get(&m))
+                .map(ManagerRecord::public),
         };
         let mut message = message;
         message.attachments = self.attach(message.id, news, created_at);
@@ -360,7 +377,7 @@ impl TicketStore for MemoryStorage {
             .iter()
             .rev()
             .filter_map(|id| state.messages.get(id))
-            .cloned();
+            .map(|m| state.read(m));
         Ok((page(newest_first, limit, offset), ids.len() as u64))
     }
 
@@ -372,7 +389,8 @@ impl TicketStore for MemoryStorage {
         match state.messages.get_mut(&message) {
             Some(m) if m.ticket == ticket => {
                 m.viewed = true;
-                Ok(m.clone())
+                let m = m.clone();
+                Ok(state.read(&m))
             }
             _ => Err(StorageError::MessageNotFound(message)),
         }
@@ -386,7 +404,7 @@ impl TicketStore for MemoryStorage {
             .map(|(_, m)| m)
             .filter(|m| m.sender == Sender::Supp)
             .take(limit as usize)
-            .cloned()
+            .map(|m| state.read(m))
             .collect())
     }
 

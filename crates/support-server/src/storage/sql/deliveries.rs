@@ -7,9 +7,12 @@ use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
 use support_protocol::{DeliveryState, Message, MessageId, TelegramId, TicketId, Timestamp};
 
 use super::SqlBackend;
-use super::rows::{Column, Corrupt, DeliveredRow, MESSAGE_SELECT, db};
+use super::rows::{Column, Corrupt, DeliveredRow, MESSAGE_SELECT, USER_TABLE_COLUMNS, UserRow, db};
 use super::statement::Statement;
-use crate::storage::{DeliveryChange, DeliveryStore, DeliveryUpdate, StorageError, StorageResult};
+use crate::storage::{
+    DeliveryChange, DeliveryStore, DeliveryUpdate, StorageError, StorageResult, UserChange,
+    UserReport,
+};
 
 /// Pending replies of reachable users: `d` joined to its message `m`, ticket `t` and user `u`.
 /// `not_blocked` is the placeholder bound to `false` (a bind: the dialects spell booleans
@@ -244,49 +247,89 @@ where
         Ok(changed.is_some())
     }
 
-    async fn user_wrote(
+    async fn ticket_user(&self, ticket: TicketId) -> StorageResult<Option<TelegramId>> {
+        let user: Option<i64> =
+            sqlx::query_scalar("SELECT user_id FROM support_tickets WHERE id = $1")
+                .bind(ticket.get())
+                .fetch_optional(self.reader())
+                .await
+                .map_err(db)?;
+        Ok(user.map(TelegramId::new))
+    }
+
+    async fn update_user(
         &self,
-        ticket: TicketId,
-        language_code: Option<&str>,
-    ) -> StorageResult<Option<TelegramId>> {
+        user: TelegramId,
+        report: &UserReport,
+    ) -> StorageResult<Option<UserChange>> {
         // Read first: on nearly every message nothing changes, and a read costs no write
         // transaction (on SQLite, no turn at the file's one writer).
-        let known: Option<(i64, bool, Option<String>)> = sqlx::query_as(
-            "SELECT u.telegram_id, u.blocked, u.language_code FROM support_users u \
-             JOIN support_tickets t ON t.user_id = u.telegram_id WHERE t.id = $1",
-        )
-        .bind(ticket.get())
-        .fetch_optional(self.reader())
-        .await
-        .map_err(db)?;
-        let Some((user, blocked, stored)) = known else {
+        let read = format!("SELECT {USER_TABLE_COLUMNS} FROM support_users WHERE telegram_id = $1");
+        let known: Option<UserRow> = sqlx::query_as(&read)
+            .bind(user.get())
+            .fetch_optional(self.reader())
+            .await
+            .map_err(db)?;
+        let Some(before) = known.map(UserRow::into_user) else {
             return Ok(None);
         };
-        let language_changes = language_code.is_some_and(|code| stored.as_deref() != Some(code));
-        if !language_changes && !blocked {
+        if !report.changes(&before) {
             return Ok(None);
         }
+        let id = before.telegram_id.get();
         let mut tx = self.begin_write().await?;
-        if let Some(code) = language_code {
+        if let Some(code) = &report.language_code {
             sqlx::query("UPDATE support_users SET language_code = $1 WHERE telegram_id = $2")
-                .bind(code.to_owned())
-                .bind(user)
+                .bind(code.clone())
+                .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
         }
+        if let Some(p) = &report.profile {
+            sqlx::query(
+                "UPDATE support_users SET first_name = $1, last_name = $2, username = $3, \
+                 is_premium = $4 WHERE telegram_id = $5",
+            )
+            .bind(p.first_name.clone())
+            .bind(p.last_name.clone())
+            .bind(p.username.clone())
+            .bind(p.is_premium)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        // The unblock is decided by the write itself, so of two concurrent messages exactly one
+        // reports it.
         let unblocked: Option<i64> = sqlx::query_scalar(
             "UPDATE support_users SET blocked = $1 WHERE telegram_id = $2 AND blocked = $3 \
              RETURNING telegram_id",
         )
         .bind(false)
-        .bind(user)
+        .bind(id)
         .bind(true)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
+        let after: UserRow = sqlx::query_as(&format!(
+            "SELECT {USER_TABLE_COLUMNS} FROM support_users WHERE telegram_id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        Ok(unblocked.map(TelegramId::new))
+        let user = after.into_user();
+        let updated = user.language_code != before.language_code
+            || support_protocol::UserProfile::of(&user)
+                != support_protocol::UserProfile::of(&before);
+        let unblocked = unblocked.is_some();
+        Ok((updated || unblocked).then_some(UserChange {
+            user,
+            unblocked,
+            updated,
+        }))
     }
 
     async fn claim_notice(&self, ticket: TicketId, resolved: bool) -> StorageResult<bool> {

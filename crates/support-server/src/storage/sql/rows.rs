@@ -35,25 +35,39 @@ pub(super) fn ticket_select<B: SqlBackend>() -> String {
     format!(
         "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
          m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
-         t.created_at, t.title, t.resolved, {counters}, \
-         u.language_code AS user_language_code, u.blocked AS user_blocked \
+         m.username AS manager_username, \
+         t.created_at, t.title, t.resolved, {counters}, {USER_COLUMNS} \
          FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id \
          LEFT JOIN support_users u ON u.telegram_id = t.user_id",
         counters = B::TICKET_COUNTERS
     )
 }
 
+/// The profile columns of a user `u` (a [`UserColumns`]), for a `SELECT` that joins
+/// `support_users u`.
+pub(super) const USER_COLUMNS: &str = "u.first_name AS user_first_name, \
+     u.last_name AS user_last_name, u.username AS user_username, \
+     u.is_premium AS user_is_premium, u.language_code AS user_language_code, \
+     u.blocked AS user_blocked";
+
+/// The user columns of `support_users`, by name (for reading a user row on its own).
+pub(super) const USER_TABLE_COLUMNS: &str = "telegram_id, first_name AS user_first_name, \
+     last_name AS user_last_name, username AS user_username, is_premium AS user_is_premium, \
+     language_code AS user_language_code, blocked AS user_blocked";
+
 /// The columns of [`MessageRow`], in `support_messages`.
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, ticket_id, created_at, sender, text, viewed, attachments";
 
-/// `SELECT` of messages `m` with their deliveries `d` (a [`DeliveredRow`]); append a
-/// `WHERE`/`ORDER BY` on `m`.
+/// `SELECT` of messages `m` with their deliveries `d` and their authors `a` (a
+/// [`DeliveredRow`]); append a `WHERE`/`ORDER BY` on `m`.
 pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.created_at, m.sender, \
      m.text, m.viewed, m.attachments, d.state AS d_state, d.attempts AS d_attempts, \
      d.updated_at AS d_updated_at, d.telegram_message_id AS d_telegram_message_id, \
-     d.error_code AS d_error_code, d.error AS d_error \
-     FROM support_messages m LEFT JOIN support_deliveries d ON d.message_id = m.id";
+     d.error_code AS d_error_code, d.error AS d_error, a.id AS a_id, \
+     a.username AS a_username, a.first_name AS a_first_name, a.last_name AS a_last_name \
+     FROM support_messages m LEFT JOIN support_deliveries d ON d.message_id = m.id \
+     LEFT JOIN support_managers a ON a.id = m.manager_id";
 
 /// The columns of [`ManagerRow`], in `support_managers`.
 pub(super) const MANAGER_COLUMNS: &str =
@@ -133,65 +147,149 @@ macro_rules! from_row {
     };
 }
 
-/// A row of [`ticket_select`].
-pub(super) struct TicketRow {
+/// The [`USER_COLUMNS`] of a row; all `NULL` when the user row is absent (a `LEFT JOIN`).
+pub(super) struct UserColumns {
+    user_first_name: Option<String>,
+    user_last_name: Option<String>,
+    user_username: Option<String>,
+    user_is_premium: Option<bool>,
+    user_language_code: Option<String>,
+    user_blocked: Option<bool>,
+}
+
+from_row!(UserColumns {
+    user_first_name,
+    user_last_name,
+    user_username,
+    user_is_premium,
+    user_language_code,
+    user_blocked,
+});
+
+impl UserColumns {
+    /// The user `id` with these columns.
+    pub(super) fn into_user(self, id: i64) -> TelegramUser {
+        let mut user = TelegramUser::new(TelegramId::new(id));
+        user.first_name = self.user_first_name;
+        user.last_name = self.user_last_name;
+        user.username = self.user_username;
+        user.is_premium = self.user_is_premium.unwrap_or(false);
+        user.language_code = self.user_language_code;
+        user.blocked = self.user_blocked.unwrap_or(false);
+        user
+    }
+}
+
+/// A user row read on its own ([`USER_TABLE_COLUMNS`]).
+pub(super) struct UserRow {
+    telegram_id: i64,
+    columns: UserColumns,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for UserRow
+where
+    UserColumns: sqlx::FromRow<'r, R>,
+    &'r str: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        Ok(Self {
+            telegram_id: row.try_get("telegram_id")?,
+            columns: UserColumns::from_row(row)?,
+        })
+    }
+}
+
+impl UserRow {
+    pub(super) fn into_user(self) -> TelegramUser {
+        self.columns.into_user(self.telegram_id)
+    }
+}
+
+/// The ticket's own columns of [`ticket_select`].
+struct TicketColumns {
     id: i64,
     user_id: i64,
     manager_id: Option<i64>,
     manager_first_name: Option<String>,
     manager_last_name: Option<String>,
+    manager_username: Option<String>,
     created_at: i64,
     title: String,
     resolved: bool,
     updated_at: i64,
     unread_count: i64,
-    user_language_code: Option<String>,
-    user_blocked: Option<bool>,
 }
 
-from_row!(TicketRow {
+from_row!(TicketColumns {
     id,
     user_id,
     manager_id,
     manager_first_name,
     manager_last_name,
+    manager_username,
     created_at,
     title,
     resolved,
     updated_at,
     unread_count,
-    user_language_code,
-    user_blocked,
 });
+
+/// A row of [`ticket_select`].
+pub(super) struct TicketRow {
+    ticket: TicketColumns,
+    user: UserColumns,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for TicketRow
+where
+    TicketColumns: sqlx::FromRow<'r, R>,
+    UserColumns: sqlx::FromRow<'r, R>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        Ok(Self {
+            ticket: TicketColumns::from_row(row)?,
+            user: UserColumns::from_row(row)?,
+        })
+    }
+}
+
+/// A manager's public form from the columns of a `LEFT JOIN` (`None` when absent).
+fn manager_of(
+    id: Option<i64>,
+    username: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+) -> Option<SupportManager> {
+    match (id, username, first_name, last_name) {
+        (Some(id), Some(username), Some(first), Some(last)) => Some(SupportManager::named(
+            ManagerId::new(id),
+            &first,
+            &last,
+            &username,
+        )),
+        _ => None,
+    }
+}
 
 impl TicketRow {
     pub(super) fn into_ticket(self) -> StorageResult<Ticket> {
-        let support_manager = match (
-            self.manager_id,
-            self.manager_first_name,
-            self.manager_last_name,
-        ) {
-            (Some(id), Some(first_name), Some(last_name)) => Some(SupportManager {
-                id: ManagerId::new(id),
-                first_name,
-                last_name,
-            }),
-            _ => None,
-        };
+        let t = self.ticket;
+        let support_manager = manager_of(
+            t.manager_id,
+            t.manager_username,
+            t.manager_first_name,
+            t.manager_last_name,
+        );
         Ok(Ticket {
-            id: TicketId::new(self.id),
-            user: {
-                let mut user = TelegramUser::new(TelegramId::new(self.user_id));
-                user.language_code = self.user_language_code;
-                user.blocked = self.user_blocked.unwrap_or(false);
-                user
-            },
+            id: TicketId::new(t.id),
+            user: self.user.into_user(t.user_id),
             support_manager,
-            created_at: timestamp(self.created_at)?,
-            title: self.title,
-            resolved: self.resolved,
-            updated_at: Some(timestamp(self.updated_at)?),
-            unread_count: Some(count(self.unread_count)),
+            created_at: timestamp(t.created_at)?,
+            title: t.title,
+            resolved: t.resolved,
+            updated_at: Some(timestamp(t.updated_at)?),
+            unread_count: Some(count(t.unread_count)),
             last_message: None,
         })
     }
@@ -236,6 +334,7 @@ impl MessageRow {
             ticket: TicketId::new(self.ticket_id),
             delivery: None,
             attachments: super::attachments::parse_list(self.id, self.attachments)?,
+            manager: None,
         })
     }
 
@@ -259,6 +358,10 @@ pub(super) struct DeliveredRow {
     d_telegram_message_id: Option<i64>,
     d_error_code: Option<i64>,
     d_error: Option<String>,
+    a_id: Option<i64>,
+    a_username: Option<String>,
+    a_first_name: Option<String>,
+    a_last_name: Option<String>,
 }
 
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for DeliveredRow
@@ -277,6 +380,10 @@ where
             d_telegram_message_id: row.try_get("d_telegram_message_id")?,
             d_error_code: row.try_get("d_error_code")?,
             d_error: row.try_get("d_error")?,
+            a_id: row.try_get("a_id")?,
+            a_username: row.try_get("a_username")?,
+            a_first_name: row.try_get("a_first_name")?,
+            a_last_name: row.try_get("a_last_name")?,
         })
     }
 }
@@ -285,6 +392,14 @@ impl DeliveredRow {
     pub(super) fn into_message(self) -> StorageResult<Message> {
         let id = self.message.id;
         let mut message = self.message.into_message()?;
+        if message.sender == Sender::Supp {
+            message.manager = manager_of(
+                self.a_id,
+                self.a_username,
+                self.a_first_name,
+                self.a_last_name,
+            );
+        }
         if let Some(state) = self.d_state {
             let state = DeliveryState::from_wire(&state).ok_or_else(|| {
                 StorageError::backend(Corrupt(format!("delivery {id}: state {state:?}")))
@@ -315,47 +430,48 @@ pub(super) fn written_columns(ticket: &str) -> String {
          (SELECT u.blocked FROM support_tickets t JOIN support_users u \
          ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_blocked, \
          (SELECT u.language_code FROM support_tickets t JOIN support_users u \
-         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_language_code"
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_language_code, \
+         (SELECT u.first_name FROM support_tickets t JOIN support_users u \
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_first_name, \
+         (SELECT u.last_name FROM support_tickets t JOIN support_users u \
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_last_name, \
+         (SELECT u.username FROM support_tickets t JOIN support_users u \
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_username, \
+         (SELECT u.is_premium FROM support_tickets t JOIN support_users u \
+         ON u.telegram_id = t.user_id WHERE t.id = {ticket}) AS user_is_premium"
     )
 }
 
 /// A new message with its ticket's manager and user: a [`MessageRow`]'s columns, `audience`,
-/// `user_id`, `user_blocked` and `user_language_code`.
+/// `user_id` and the [`UserColumns`].
 pub(super) struct AudienceRow {
     message: MessageRow,
     audience: Option<i64>,
     user_id: Option<i64>,
-    user_blocked: Option<bool>,
-    user_language_code: Option<String>,
+    user: UserColumns,
 }
 
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for AudienceRow
 where
     MessageRow: sqlx::FromRow<'r, R>,
+    UserColumns: sqlx::FromRow<'r, R>,
     &'r str: sqlx::ColumnIndex<R>,
     i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn from_row(row: &'r R) -> sqlx::Result<Self> {
         Ok(Self {
             message: MessageRow::from_row(row)?,
             audience: sqlx::Row::try_get(row, "audience")?,
             user_id: sqlx::Row::try_get(row, "user_id")?,
-            user_blocked: sqlx::Row::try_get(row, "user_blocked")?,
-            user_language_code: sqlx::Row::try_get(row, "user_language_code")?,
+            user: UserColumns::from_row(row)?,
         })
     }
 }
 
 impl AudienceRow {
     pub(super) fn into_written(self) -> StorageResult<WrittenMessage> {
-        let user = self.user_id.map(|id| {
-            let mut user = TelegramUser::new(TelegramId::new(id));
-            user.blocked = self.user_blocked.unwrap_or(false);
-            user.language_code = self.user_language_code;
-            user
-        });
+        let columns = self.user;
+        let user = self.user_id.map(|id| columns.into_user(id));
         Ok(WrittenMessage {
             message: self.message.into_new_message()?,
             assignee: self.audience.map(ManagerId::new),

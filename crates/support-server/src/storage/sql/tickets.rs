@@ -2,7 +2,11 @@
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
-use support_protocol::{ManagerId, Message, MessageId, TelegramId, Ticket, TicketId, Timestamp};
+use support_protocol::{
+    ManagerId, Message, MessageId, Sender, TelegramId, Ticket, TicketId, Timestamp,
+};
+
+use crate::storage::ManagerStore;
 
 use super::SqlBackend;
 use super::queries::Queries;
@@ -210,14 +214,54 @@ where
     }
 
     async fn create_message(&self, new: NewMessageRecord) -> StorageResult<Message> {
-        Ok(self.insert_message(new).await?.message)
+        Ok(self.create_message_with_manager(new).await?.message)
     }
 
     async fn create_message_with_manager(
         &self,
         new: NewMessageRecord,
     ) -> StorageResult<WrittenMessage> {
-        self.insert_message(new).await
+        let author = new.manager.filter(|_| new.sender == Sender::Supp);
+        let mut written = self.insert_message(new).await?;
+        // A reply comes back with its author, as every read shows it: one primary-key read,
+        // for the few messages managers write (the inserts return no joined columns).
+        if let Some(author) = author {
+            written.message.manager = ManagerStore::manager(self, author)
+                .await?
+                .map(|m| m.public());
+        }
+        Ok(written)
+    }
+
+    async fn last_messages(&self, tickets: &[TicketId]) -> StorageResult<Vec<Message>> {
+        // One query per 500 tickets (a page is one; an unpaged list of every ticket stays far
+        // below SQLite's bound on arguments): each ticket's newest message by the
+        // (ticket_id, id) index, then the usual joins for those rows only.
+        let mut found = Vec::with_capacity(tickets.len());
+        for chunk in tickets.chunks(500) {
+            let mut st = Statement::<B::Db>::new(MESSAGE_SELECT);
+            st.push(
+                " WHERE m.id IN (SELECT (SELECT n.id FROM support_messages n \
+                 WHERE n.ticket_id = t.id ORDER BY n.id DESC LIMIT 1) \
+                 FROM support_tickets t WHERE t.id IN (",
+            );
+            for (i, ticket) in chunk.iter().enumerate() {
+                if i > 0 {
+                    st.push(", ");
+                }
+                st.push_bind(ticket.get());
+            }
+            st.push("))");
+            let (sql, args) = st.finish()?;
+            let rows: Vec<DeliveredRow> = sqlx::query_as_with(&sql, args)
+                .fetch_all(self.reader())
+                .await
+                .map_err(db)?;
+            for row in rows {
+                found.push(row.into_message()?);
+            }
+        }
+        Ok(found)
     }
 
     async fn list_messages(

@@ -17,6 +17,7 @@ fn message(delivery: Option<Delivery>) -> Message {
         ticket: TicketId::new(16),
         delivery,
         attachments: Vec::new(),
+        manager: None,
     }
 }
 
@@ -51,6 +52,7 @@ fn server_events() -> Vec<ServerEvent> {
         ServerEvent::TicketAssigned(TicketAssigned {
             id: TicketId::new(16),
             support_manager: ManagerId::new(1),
+            manager: None,
         }),
         ServerEvent::MessageViewed(MessageViewed {
             message: message(None),

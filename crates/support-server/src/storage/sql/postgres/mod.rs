@@ -24,7 +24,9 @@ use support_protocol::{ManagerId, Sender, Timestamp};
 use super::SqlBackend;
 use super::migrate::{Migration, migrate};
 use super::queries::Queries;
-use super::rows::{AudienceRow, MESSAGE_COLUMNS, db, first_of, is_foreign_key_violation};
+use super::rows::{
+    AudienceRow, MESSAGE_COLUMNS, USER_COLUMNS, db, first_of, is_foreign_key_violation,
+};
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
 
@@ -233,7 +235,7 @@ async fn insert_with_audience(
          m AS (INSERT INTO support_messages (ticket_id, sender, text, viewed, manager_id) \
          SELECT t.id, $2, $3, $4, $5 FROM t RETURNING {MESSAGE_COLUMNS}) \
          SELECT m.*, t.support_manager_id AS audience, u.telegram_id AS user_id, \
-         u.blocked AS user_blocked, u.language_code AS user_language_code \
+         {USER_COLUMNS} \
          FROM m CROSS JOIN t LEFT JOIN support_users u ON u.telegram_id = t.user_id"
     ))
     .bind(new.ticket.get())
