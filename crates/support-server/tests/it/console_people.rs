@@ -203,7 +203,14 @@ async fn console_shows_the_people_in_the_conversation() {
     )
     .await;
 
-    // ---- Boris takes the ticket: his name at once, without reloading. ----
+    // ---- Boris takes the ticket: his name at once, from the event (no fetch of the ticket). ----
+    const FETCHES: &str = "return performance.getEntriesByType('resource') \
+        .filter(e => e.name.includes(`/support/tickets/${arguments[0]}/`)).length;";
+    let fetches_before = b.js_with(FETCHES, vec![json!(now)]).await;
+    assert!(
+        fetches_before.as_u64().unwrap() > 0,
+        "the page's requests are counted (its messages were)"
+    );
     let mut boris_ws = site.manager_ws(&boris_session).await;
     send(&mut boris_ws, json!({"type": "ticket.assign", "id": now})).await;
     let assigned = recv_until(&mut boris_ws, "ticket.assigned").await;
@@ -215,6 +222,11 @@ async fn console_shows_the_people_in_the_conversation() {
         vec![json!(BORIS_NAME)],
     )
     .await;
+    assert_eq!(
+        b.js_with(FETCHES, vec![json!(now)]).await,
+        fetches_before,
+        "the name came with ticket.assigned, not from fetching the ticket"
+    );
     // Left: the other user's ticket, one ticket however many messages it gets.
     user_says(&site, other, json!({"first_name": "Olga"}), "still there?").await;
     b.wait_for_with(
@@ -274,6 +286,16 @@ async fn console_shows_the_people_in_the_conversation() {
     )
     .await;
     b.screenshot("desktop-people").await;
+
+    // ---- In Russian. ----
+    b.click(".topbar .lang-btn[data-lang=\"ru\"]").await;
+    b.wait_for(
+        "the panel and the authors in Russian",
+        "document.querySelector('#contact-panel .contact-heading').textContent === 'Контакт' \
+         && [...document.querySelectorAll('#message-list .msg-author-name')].some(e => e.textContent === 'Вы') \
+         && document.querySelector('#contact-panel .contact-history h3').textContent === 'Обращения пользователя'",
+    )
+    .await;
 
     b.assert_no_console_errors(&[
         "/support/auth/me/ - Failed to load resource: the server responded with a status of 401",
