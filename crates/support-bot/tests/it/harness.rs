@@ -63,8 +63,10 @@ pub struct Harness {
     pub storage: SupportStorage,
     pub handler: UpdateHandler<HostError>,
     next_update: std::sync::atomic::AtomicI64,
-    /// The Telegram `language_code` of each fake user that has one.
-    user_languages: std::sync::Mutex<std::collections::HashMap<i64, String>>,
+    /// The fields of each fake user's `from` besides the defaults (`language_code`, names).
+    user_fields: std::sync::Mutex<
+        std::collections::HashMap<i64, serde_json::Map<String, serde_json::Value>>,
+    >,
 }
 
 impl Harness {
@@ -86,7 +88,7 @@ impl Harness {
             storage: InMemStorage::<SupportState>::new().erase(),
             handler: support_bot::handler(),
             next_update: 1.into(),
-            user_languages: Default::default(),
+            user_fields: Default::default(),
         }
     }
 
@@ -126,17 +128,27 @@ impl Harness {
 
     /// Sets the Telegram `language_code` the fake `user` sends with every update.
     pub fn set_language(&self, user: i64, code: &str) {
-        self.user_languages
+        self.set_from(user, "language_code", json!(code));
+    }
+
+    /// Sets a field of the `from` the fake `user` sends with every update (`first_name`,
+    /// `username`, ...).
+    pub fn set_from(&self, user: i64, key: &str, value: serde_json::Value) {
+        self.user_fields
             .lock()
             .unwrap()
-            .insert(user, code.to_owned());
+            .entry(user)
+            .or_default()
+            .insert(key.to_owned(), value);
     }
 
     /// The `from` of the fake `user`'s updates.
     pub fn from(&self, user: i64) -> serde_json::Value {
         let mut from = json!({"id": user, "is_bot": false, "first_name": "User"});
-        if let Some(code) = self.user_languages.lock().unwrap().get(&user) {
-            from["language_code"] = json!(code);
+        if let Some(fields) = self.user_fields.lock().unwrap().get(&user) {
+            for (key, value) in fields {
+                from[key] = value.clone();
+            }
         }
         from
     }

@@ -28,6 +28,7 @@ mod lifecycle;
 mod media;
 mod media_create;
 mod process;
+mod profiles;
 mod push;
 mod push_files;
 mod state;

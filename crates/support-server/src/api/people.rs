@@ -51,14 +51,24 @@ impl Reported {
 }
 
 /// Stores what a user message reported about `user` before their ticket is created (so the
-/// ticket and its `ticket.created` show it) and announces a change to the other tickets' viewers.
+/// ticket and its `ticket.created` show it) and announces a change to the viewers of the user's
+/// other tickets (a user new to the server has none: nothing to announce).
 pub(crate) async fn before_ticket(
     state: &AppState,
     user: TelegramId,
     report: &UserReport,
 ) -> Result<(), StorageError> {
-    state.storage().register_user(user).await?;
-    if let Some(change) = state.storage().update_user(user, report).await? {
+    let storage = state.storage();
+    let known = storage.user_exists(user).await?;
+    if !known {
+        if report.language_code.is_none() && report.profile.is_none() {
+            return Ok(());
+        }
+        storage.register_user(user).await?;
+    }
+    if let Some(change) = storage.update_user(user, report).await?
+        && known
+    {
         crate::delivery::announce_user(state, change).await;
     }
     Ok(())

@@ -35,6 +35,7 @@ mod contract;
 mod health;
 mod hub_broker;
 mod hub_frozen;
+mod people;
 mod request_ids;
 mod rest_e2e;
 mod rest_golden;
