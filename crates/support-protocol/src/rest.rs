@@ -126,6 +126,23 @@ pub struct TicketFilter {
         skip_serializing_if = "Option::is_none"
     )]
     pub manager_isnull: Option<bool>,
+    /// Extension: only tickets held by a manager other than this one ("held by others").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_manager: Option<ManagerId>,
+    /// Extension: only tickets this text finds: the ticket's number (`123`, `#123`), its user's
+    /// Telegram id, or words that start words of the title, the user's names and username, or
+    /// one message (case ignored; at most 200 characters; blank means no filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(length(max = 200)))]
+    pub search: Option<String>,
+    /// Extension: the order, `-updated_at` (newest activity first) or `waiting` (tickets whose
+    /// newest message is the user's first, longest waiting first); absent, newest created first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^(-created_at|-updated_at|waiting)$"))
+    )]
+    pub ordering: Option<String>,
     /// Page size; without it the server answers a plain array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
@@ -149,6 +166,15 @@ impl TicketFilter {
         }
         if let Some(v) = self.manager_isnull {
             pairs.push(("manager__isnull", v.to_string()));
+        }
+        if let Some(v) = self.not_manager {
+            pairs.push(("not_manager", v.to_string()));
+        }
+        if let Some(v) = &self.search {
+            pairs.push(("search", v.clone()));
+        }
+        if let Some(v) = &self.ordering {
+            pairs.push(("ordering", v.clone()));
         }
         if let Some(v) = self.limit {
             pairs.push(("limit", v.to_string()));

@@ -20,7 +20,9 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, json_body};
 use crate::hub::Audience;
 use crate::state::AppState;
-use crate::storage::{NewTicketRecord, TicketChanges, TicketQuery};
+use crate::storage::{
+    NewTicketRecord, SEARCH_MAX_CHARS, TicketChanges, TicketOrder, TicketQuery, TicketSearch,
+};
 
 /// A boolean query filter: `true`/`True`/`1` or `false`/`False`/`0`.
 fn bool_filter(pairs: &[(String, String)], key: &str, errors: &mut Errors) -> Option<bool> {
@@ -65,6 +67,29 @@ pub(crate) async fn list(
     let resolved = bool_filter(&pairs, "resolved", &mut errors);
     let manager = number_filter(&pairs, "manager", &mut errors).map(ManagerId::new);
     let manager_isnull = bool_filter(&pairs, "manager__isnull", &mut errors);
+    // Extensions: the console's views, search box and sort order.
+    let not_manager = number_filter(&pairs, "not_manager", &mut errors).map(ManagerId::new);
+    let search = match param(&pairs, "search") {
+        Some(text) if text.chars().count() > SEARCH_MAX_CHARS => {
+            errors.add(
+                "search",
+                format!("Ensure this value has at most {SEARCH_MAX_CHARS} characters."),
+            );
+            None
+        }
+        Some(text) => TicketSearch::new(text),
+        None => None,
+    };
+    let order = match param(&pairs, "ordering") {
+        None | Some("") => TicketOrder::default(),
+        Some(value) => TicketOrder::from_param(value).unwrap_or_else(|| {
+            errors.add(
+                "ordering",
+                "Select a valid choice: -created_at, -updated_at or waiting.",
+            );
+            TicketOrder::default()
+        }),
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));
     }
@@ -74,6 +99,9 @@ pub(crate) async fn list(
         resolved,
         manager,
         manager_isnull,
+        not_manager,
+        search,
+        order,
         limit: paging.limit,
         offset: paging.offset,
     };

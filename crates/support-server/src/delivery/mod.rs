@@ -68,10 +68,10 @@ pub(crate) async fn failed(state: &AppState, report: &DeliveryFailed) -> Storage
         .after_failure(report, delivery.attempts, now);
     if outcome.blocks_user
         && let Some(ticket) = storage.get_ticket(message.ticket).await?
-    {
-        if storage
+        && storage
             .set_user_blocked(ticket.user.telegram_id, true)
             .await?
+    {
         {
             tracing::info!(ticket = %ticket.id, "delivery: the user blocked the bot; their replies wait until they write again");
             publish_blocked(state, ticket.user, true).await;

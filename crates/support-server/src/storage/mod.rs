@@ -47,6 +47,7 @@ mod events;
 mod managers;
 mod memory;
 mod records;
+mod search;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 mod tickets;
@@ -66,6 +67,7 @@ pub use records::{
     AssignOutcome, ManagerRecord, ManagerUpsert, NewMessageRecord, NewTicketRecord, TicketChanges,
     TicketQuery, UserChange, UserReport, WrittenMessage,
 };
+pub use search::{SEARCH_MAX_CHARS, TicketOrder, TicketSearch};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use sql::PostgresStorage;

@@ -2,6 +2,7 @@
 //! filter, what an assignment did, a manager with credentials.
 
 use super::NewAttachmentRecord;
+use super::search::{TicketOrder, TicketSearch};
 use support_protocol::{
     ManagerId, Message, Sender, SupportManager, TelegramId, TelegramUser, Ticket, TicketId,
     UserProfile,
@@ -83,6 +84,12 @@ pub struct TicketQuery {
     pub manager: Option<ManagerId>,
     /// Only tickets without (`true`) or with (`false`) a manager.
     pub manager_isnull: Option<bool>,
+    /// Only tickets held by a manager other than this one (extension `not_manager`).
+    pub not_manager: Option<ManagerId>,
+    /// Only tickets the search finds (extension `search`).
+    pub search: Option<TicketSearch>,
+    /// The order (extension `ordering`).
+    pub order: TicketOrder,
     /// At most this many (all if `None`).
     pub limit: Option<u64>,
     /// Skip this many.

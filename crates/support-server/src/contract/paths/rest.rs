@@ -25,15 +25,19 @@ pub(super) fn tickets(
         config,
     )
     .describe(
-        "Newest first. Filters combine with AND; a bad filter value is a 400. Without \
-             `limit`: a JSON array; with it, the paginated envelope whose `next` and \
-             `previous` are absolute URLs.",
+        "Newest first (extension `ordering`: by activity or by waiting). Filters combine \
+             with AND; a bad filter value is a 400. Without `limit`: a JSON array; with it, the \
+             paginated envelope whose `next` and `previous` are absolute URLs. Each ticket \
+             carries its newest message (extension `last_message`).",
     );
     for name in [
         "user_id",
         "resolved",
         "manager",
         "manager__isnull",
+        "not_manager",
+        "search",
+        "ordering",
         "limit",
         "offset",
     ] {

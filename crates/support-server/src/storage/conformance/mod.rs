@@ -26,6 +26,7 @@ mod events;
 mod managers;
 mod messages;
 mod people;
+mod search;
 mod tickets;
 
 use std::future::Future;
@@ -51,6 +52,7 @@ pub use managers::{
 };
 pub use messages::{messages_order_and_paging, updated_at_and_unread_count, viewed_marks};
 pub use people::{contact_profiles, newest_message_per_ticket, reply_authors};
+pub use search::{ticket_search, ticket_views_and_orders};
 pub use tickets::{
     telegram_id_max_round_trips, ticket_create_get_update, ticket_list_filters,
     ticket_list_order_and_paging, users_register_and_exist,
@@ -139,6 +141,10 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("newest_message_per_ticket", |s| {
         Box::pin(newest_message_per_ticket(s))
     }),
+    ("ticket_search", |s| Box::pin(ticket_search(s))),
+    ("ticket_views_and_orders", |s| {
+        Box::pin(ticket_views_and_orders(s))
+    }),
 ];
 
 /// Runs `suite` on `storage` in a task of its own (so a failing suite still lets the store
@@ -193,6 +199,8 @@ macro_rules! storage_conformance_tests {
             contact_profiles,
             reply_authors,
             newest_message_per_ticket,
+            ticket_search,
+            ticket_views_and_orders,
         );
     };
     (@each $runner:expr; $($suite:ident),* $(,)?) => {

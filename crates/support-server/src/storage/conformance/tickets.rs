@@ -229,6 +229,7 @@ pub async fn ticket_list_filters(s: DynStorage) {
                         manager_isnull: isnull,
                         limit: None,
                         offset: 0,
+                        ..TicketQuery::default()
                     };
                     let expected: Vec<&Ticket> = model
                         .iter()

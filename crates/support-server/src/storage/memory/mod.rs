@@ -22,7 +22,8 @@ use support_protocol::{
 
 use super::{
     AssignOutcome, ManagerRecord, NewMessageRecord, NewTicketRecord, Storage, StorageError,
-    StorageResult, TicketChanges, TicketQuery, TicketStore, WrittenMessage,
+    StorageResult, TicketChanges, TicketOrder, TicketQuery, TicketSearch, TicketStore,
+    WrittenMessage,
 };
 
 /// What is known of a Telegram user besides the id.
@@ -116,6 +117,55 @@ impl State {
             updated_at: Some(updated_at),
             unread_count: Some(unread),
             last_message: None,
+        }
+    }
+
+    /// Whether a search finds the ticket `t` (as the SQL backends' full-text match does: every
+    /// word of the search starts a word of the title, of the user's names, or of one message).
+    fn finds(&self, t: &TicketRow, search: &TicketSearch) -> bool {
+        if search
+            .number()
+            .is_some_and(|n| n == t.id.get() || n == t.user.get())
+        {
+            return true;
+        }
+        let user = self.user(t.user);
+        let names = [&user.first_name, &user.last_name, &user.username]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        search.words_start_words_of(&t.title)
+            || search.words_start_words_of(&names)
+            || self
+                .by_ticket
+                .get(&t.id)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.messages.get(id))
+                .any(|m| search.words_start_words_of(&m.text))
+    }
+
+    /// Sorts a ticket list.
+    fn sort(&self, rows: &mut [&TicketRow], order: TicketOrder) {
+        match order {
+            TicketOrder::Created => {
+                rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            }
+            TicketOrder::Activity => rows.sort_by(|a, b| {
+                let (ta, tb) = (self.ticket(a), self.ticket(b));
+                tb.updated_at.cmp(&ta.updated_at).then(b.id.cmp(&a.id))
+            }),
+            TicketOrder::Waiting => rows.sort_by_key(|t| {
+                let waiting = self
+                    .by_ticket
+                    .get(&t.id)
+                    .and_then(|ids| ids.last())
+                    .and_then(|id| self.messages.get(id))
+                    .is_some_and(|m| m.sender == Sender::User);
+                (!waiting, self.ticket(t).updated_at, t.id)
+            }),
         }
     }
 
@@ -273,8 +323,14 @@ impl TicketStore for MemoryStorage {
                     .manager_isnull
                     .is_none_or(|n| t.manager.is_none() == n)
             })
+            .filter(|t| {
+                query
+                    .not_manager
+                    .is_none_or(|me| t.manager.is_some_and(|m| m != me))
+            })
+            .filter(|t| query.search.as_ref().is_none_or(|s| state.finds(t, s)))
             .collect();
-        rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        state.sort(&mut rows, query.order);
         let count = rows.len() as u64;
         let tickets = page(rows.into_iter(), query.limit, query.offset)
             .into_iter()

@@ -8,7 +8,7 @@ use support_protocol::Timestamp;
 
 use super::migrate::Migration;
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageResult, WrittenMessage};
+use crate::storage::{NewMessageRecord, StorageResult, TicketSearch, WrittenMessage};
 
 /// One SQL database as the shared storage logic sees it.
 ///
@@ -84,6 +84,11 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// database's own clock. Called inside a write transaction, after [`Self::begin_write`], so
     /// that times never decrease as ids increase.
     fn push_now(statement: &mut Statement<'_, Self::Db>, now: Timestamp);
+
+    /// Pushes the condition of a ticket search on the ticket `t` (see [`TicketSearch`] for what
+    /// matches): the number, then the dialect's full-text match of the title, the user's names
+    /// and the messages.
+    fn push_search(statement: &mut Statement<'_, Self::Db>, search: &TicketSearch);
 
     /// Inserts one message, committed when the future completes, and returns it with its
     /// ticket's manager (the audience of its event) and user as of that commit.

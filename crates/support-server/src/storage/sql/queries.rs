@@ -23,7 +23,9 @@ use support_protocol::{ManagerId, Message, Ticket, TicketId, Timestamp};
 use super::SqlBackend;
 use super::rows::{Column, MESSAGE_COLUMNS, MessageRow, TicketRow, db, ticket_select};
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketQuery, WrittenMessage};
+use crate::storage::{
+    NewMessageRecord, StorageError, StorageResult, TicketOrder, TicketQuery, WrittenMessage,
+};
 
 /// The statements shared by several methods, for the database of the backend `B`.
 pub(super) struct Queries<B>(PhantomData<B>);
@@ -162,11 +164,36 @@ where
         match query.manager_isnull {
             Some(true) => {
                 st.push(sep).push("t.support_manager_id IS NULL");
+                sep = " AND ";
             }
             Some(false) => {
                 st.push(sep).push("t.support_manager_id IS NOT NULL");
+                sep = " AND ";
             }
             None => {}
+        }
+        if let Some(me) = query.not_manager {
+            st.push(sep)
+                .push("t.support_manager_id IS NOT NULL AND t.support_manager_id <> ")
+                .push_bind(me.get());
+            sep = " AND ";
+        }
+        if let Some(search) = &query.search {
+            st.push(sep);
+            B::push_search(st, search);
+        }
+    }
+
+    /// The `ORDER BY` of a ticket list (after [`ticket_select`], whose `updated_at` it names).
+    pub(super) fn order_by(order: TicketOrder) -> &'static str {
+        match order {
+            TicketOrder::Created => " ORDER BY t.created_at DESC, t.id DESC",
+            TicketOrder::Activity => " ORDER BY updated_at DESC, t.id DESC",
+            TicketOrder::Waiting => {
+                " ORDER BY CASE WHEN (SELECT w.sender FROM support_messages w \
+                 WHERE w.ticket_id = t.id ORDER BY w.id DESC LIMIT 1) = 'user' THEN 0 ELSE 1 END, \
+                 updated_at ASC, t.id ASC"
+            }
         }
     }
 }

@@ -50,6 +50,15 @@ impl<'q, DB: Database> Statement<'q, DB> {
         self
     }
 
+    /// Binds `value` without writing its placeholder, and returns the placeholder (`$N`) to
+    /// write, as often as the value is needed.
+    pub(crate) fn bind<T: Column<DB> + 'q>(&mut self, value: T) -> String {
+        if let Err(err) = self.args.add(value) {
+            self.error.get_or_insert_with(|| err.to_string());
+        }
+        format!("${}", self.args.len())
+    }
+
     /// The text and the arguments, for `sqlx::query_with(&sql, args)` and its siblings.
     pub(crate) fn finish(self) -> StorageResult<(String, <DB as Database>::Arguments<'q>)> {
         match self.error {

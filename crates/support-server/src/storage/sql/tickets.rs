@@ -128,7 +128,8 @@ where
         let mut st = Statement::<DB>::new(&ticket_select::<B>());
         Queries::<B>::push_filters(&mut st, query);
         // No limit is the largest one: both databases take a BIGINT here.
-        st.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ")
+        st.push(Queries::<B>::order_by(query.order))
+            .push(" LIMIT ")
             .push_bind(query.limit.map_or(i64::MAX, clamp))
             .push(" OFFSET ")
             .push_bind(clamp(query.offset));

@@ -28,7 +28,7 @@ use super::rows::{
     AudienceRow, MESSAGE_COLUMNS, USER_COLUMNS, db, first_of, is_foreign_key_violation,
 };
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
+use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketSearch, WrittenMessage};
 
 /// Connections per instance; every request holds one only for its queries.
 const MAX_CONNECTIONS: u32 = 10;
@@ -158,6 +158,27 @@ impl SqlBackend for PostgresStorage {
     /// The database clock, so that every instance agrees on one.
     fn push_now(statement: &mut Statement<'_, Postgres>, _now: Timestamp) {
         statement.push(CLOCK_MICROS);
+    }
+
+    fn push_search(statement: &mut Statement<'_, Postgres>, search: &TicketSearch) {
+        let number = statement.bind(search.number().unwrap_or(0));
+        statement.push(&format!("(t.id = {number} OR t.user_id = {number}"));
+        if !search.words().is_empty() {
+            // tsquery: every word a prefix ('word':*), quoted (words are letters and digits
+            // only); the expressions are those of the GIN indexes (schema version 8).
+            let q: Vec<String> = search.words().iter().map(|w| format!("'{w}':*")).collect();
+            let q = statement.bind(q.join(" & "));
+            statement.push(&format!(
+                " OR to_tsvector('simple', t.title) @@ to_tsquery('simple', {q}) \
+                 OR t.user_id IN (SELECT telegram_id FROM support_users WHERE \
+                 to_tsvector('simple', COALESCE(first_name, '') || ' ' || \
+                 COALESCE(last_name, '') || ' ' || COALESCE(username, '')) \
+                 @@ to_tsquery('simple', {q})) \
+                 OR t.id IN (SELECT m.ticket_id FROM support_messages m WHERE \
+                 to_tsvector('simple', m.text) @@ to_tsquery('simple', {q}))"
+            ));
+        }
+        statement.push(")");
     }
 
     async fn insert_message(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {

@@ -27,7 +27,7 @@ use super::migrate::{Migration, migrate};
 use super::queries::Queries;
 use super::rows::{db, first_of};
 use super::statement::Statement;
-use crate::storage::{NewMessageRecord, StorageError, StorageResult, WrittenMessage};
+use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketSearch, WrittenMessage};
 
 mod batch;
 #[cfg(test)]
@@ -159,6 +159,26 @@ impl SqlBackend for SqliteStorage {
     /// caller reads the clock under the write lock, so times never decrease as ids increase.
     fn push_now(statement: &mut Statement<'_, Sqlite>, now: Timestamp) {
         statement.push_bind(now.unix_micros());
+    }
+
+    fn push_search(statement: &mut Statement<'_, Sqlite>, search: &TicketSearch) {
+        let number = statement.bind(search.number().unwrap_or(0));
+        statement.push(&format!("(t.id = {number} OR t.user_id = {number}"));
+        if !search.words().is_empty() {
+            // FTS5: every word a prefix ("word"*), quoted so nothing in it is syntax (words are
+            // letters and digits only).
+            let q: Vec<String> = search.words().iter().map(|w| format!("\"{w}\"*")).collect();
+            let q = statement.bind(q.join(" AND "));
+            statement.push(&format!(
+                " OR t.id IN (SELECT rowid FROM support_tickets_fts \
+                 WHERE support_tickets_fts MATCH {q}) \
+                 OR t.user_id IN (SELECT rowid FROM support_users_fts \
+                 WHERE support_users_fts MATCH {q}) \
+                 OR t.id IN (SELECT m.ticket_id FROM support_messages m WHERE m.id IN \
+                 (SELECT rowid FROM support_messages_fts WHERE support_messages_fts MATCH {q}))"
+            ));
+        }
+        statement.push(")");
     }
 
     async fn insert_message(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
