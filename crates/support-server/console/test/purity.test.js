@@ -40,8 +40,16 @@ test('the attachment modules import only pure modules', () => {
   assert.deepEqual([...all].sort(), ['attachment-model.js', 'file-size.js', 'upload-queue.js', 'upload-rules.js']);
 });
 
+// Notes, canned replies and typing: their rules too.
+const TEAM = ['canned.js', 'notes.js', 'typing.js'];
+
+test('the notes, canned and typing modules import only pure modules', () => {
+  const all = new Set(TEAM.flatMap((name) => [...graph(name)]));
+  assert.deepEqual([...all].sort(), ['canned.js', 'notes.js', 'people.js', 'time.js', 'typing.js']);
+});
+
 test('no browser global is used by the state modules', () => {
-  for (const name of [...graph('state.js'), ...ATTACHMENTS.flatMap((n) => [...graph(n)])]) {
+  for (const name of [...graph('state.js'), ...[...ATTACHMENTS, ...TEAM].flatMap((n) => [...graph(n)])]) {
     const used = BROWSER.filter((global) => new RegExp(`(?<![\\w.])${global}\\b`).test(code(source(name))));
     assert.deepEqual(used, [], `${name} uses ${used.join(', ')}`);
   }
