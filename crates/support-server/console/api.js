@@ -179,6 +179,32 @@ export class Api {
     return { promise, abort: () => xhr.abort() };
   }
 
+  // ---- notes and canned replies (design17b §4) ----
+  /** A ticket's internal notes, oldest first. */
+  async notes(ticketId) {
+    const body = await this.request('GET', `/tickets/${encodeURIComponent(ticketId)}/notes/`);
+    return Array.isArray(body) ? body : page(body).results;
+  }
+  /** Writes a note (only managers see it); answers the note. */
+  addNote(ticketId, text) {
+    return this.request('POST', `/tickets/${encodeURIComponent(ticketId)}/notes/`, { text });
+  }
+  /** The team's canned replies, by title. */
+  async canned() {
+    const body = await this.request('GET', '/canned/');
+    return Array.isArray(body) ? body : page(body).results;
+  }
+  addCanned(reply) {
+    return this.request('POST', '/canned/', reply);
+  }
+  /** `fields`: `title` and/or `text`. */
+  editCanned(id, fields) {
+    return this.request('PATCH', `/canned/${encodeURIComponent(id)}/`, fields);
+  }
+  deleteCanned(id) {
+    return this.request('DELETE', `/canned/${encodeURIComponent(id)}/`);
+  }
+
   /** Asks for a failed reply to be delivered again (extension); answers the message, pending. */
   retryDelivery(ticketId, messageId) {
     const path = `/tickets/${encodeURIComponent(ticketId)}/messages/${encodeURIComponent(messageId)}/retry/`;

@@ -1,10 +1,12 @@
 // The manager console's entry point: reads the config, wires state → views → controllers, and
 // holds the controllers of the session (login, the websocket, reloads), the lists, routing, the
 // language, and what each websocket event changes on the page. The open chat has its own
-// controller (chat-controller.js); the rules of the state are in state.js.
+// controller (chat-controller.js); the rules of the state are in state.js. Notes, canned replies
+// and typing have theirs (notes-controller.js, canned-controller.js, typing-controller.js).
 
 import { Api, ApiError } from './api.js';
 import { AttachView } from './attach-view.js';
+import { CannedController } from './canned-controller.js';
 import { ChatController } from './chat-controller.js';
 import { ChatView } from './chat-view.js';
 import { ComposerView } from './composer-view.js';
@@ -12,9 +14,12 @@ import { ContactController } from './contact-controller.js';
 import { ContactView } from './contact-view.js';
 import { t, lang, setLang, onLangChange, applyStatic } from './i18n.js';
 import { ListView } from './list-view.js';
+import { NotesController } from './notes-controller.js';
 import { ShellView } from './shell-view.js';
 import { ConsoleState, LISTS, LIST_PAGE } from './state.js';
 import { errorText } from './templates.js';
+import { TypingController } from './typing-controller.js';
+import { TypingView } from './typing-view.js';
 import { readLimits } from './upload-rules.js';
 import { ManagerSocket } from './ws.js';
 
@@ -49,16 +54,19 @@ const views = {
   composer: new ComposerView(),
   attach: new AttachView(),
   contact: new ContactView(),
+  typing: new TypingView(),
 };
 const { shell, list: listView } = views;
 let socket = null;
 
 const contact = new ContactController({ state, api, views });
+const notes = new NotesController({ state, api, views, renderComposer: () => chat.renderComposer() });
 const chat = new ChatController({
   state,
   api,
   views,
   contact,
+  notes,
   socket: () => socket,
   renderLists,
   renderSoon,
@@ -66,6 +74,8 @@ const chat = new ChatController({
   handleEvent,
   limits: config.limits,
 });
+const canned = new CannedController({ state, api, views });
+const typing = new TypingController({ state, views, notes, socket: () => socket });
 
 // ---- Session -----------------------------------------------------------------------------------
 
@@ -75,6 +85,8 @@ function showLogin(message) {
   state.signOut();
   chat.close(false);
   chat.forgetUploads();
+  canned.forget();
+  typing.forget();
   shell.showLogin(message);
 }
 
@@ -132,6 +144,7 @@ function startApp(me) {
     handleEvent(event);
   };
   socket.start();
+  canned.reload();
   // The lists are loaded once before the socket is up, so the page is useful right away.
   reloadAll();
   route(false);
@@ -174,7 +187,9 @@ async function reloadAll() {
   if (state.openId !== null) {
     chat.refresh(state.openId);
     if (state.chat) chat.loadNewest();
+    notes.reload();
   }
+  canned.reload();
   renderLists();
 }
 
@@ -198,6 +213,8 @@ function renderLists() {
   listView.renderTabs({ unassigned: state.unreadTicketsOf('unassigned'), mine: state.unreadTicketsOf('mine') });
   const list = state.tab;
   listView.render({ list, items: state.ticketsOf(list), meta: state.lists[list], me: state.me, openId: state.openId });
+  // The rows were drawn again: their "typing…" marks too.
+  typing.render();
 }
 
 let renderQueued = false;
@@ -258,7 +275,10 @@ const effects = {
     }
   },
   'ticket.assigned': (change, replayed) => chat.assigned(change, replayed),
-  'ticket.message.new': (change) => chat.messageNew(change),
+  'ticket.message.new': (change) => {
+    typing.messageNew(change.message);
+    chat.messageNew(change);
+  },
   'ticket.message.viewed': (change) => chat.viewed(change),
   'ticket.message.list': (change) => chat.draw(change),
   'ticket.message.delivery': (change) => chat.delivery(change),
@@ -267,11 +287,26 @@ const effects = {
   error: (change) => chat.error(change),
 };
 
+/** Events of notes, canned replies and typing: their controllers' (no list state changes). */
+const teamEvents = {
+  'ticket.note.new': (event) => notes.noteNew(event.note),
+  'canned.changed': () => canned.reload(),
+  // Typing is of the moment: a replayed one is long over.
+  'ticket.typing': (event, replayed) => {
+    if (!replayed) typing.seen(event);
+  },
+};
+
 /**
  * Applies one server event to the state, then to the page. `replayed` events were applied once
  * already, before a REST reload; they are applied again on top of its results.
  */
 function handleEvent(event, replayed = false) {
+  const team = teamEvents[event.type];
+  if (team) {
+    team(event, replayed);
+    return;
+  }
   const change = state.apply(event, { replayed });
   if (!change) return;
   effects[change.type](change, replayed);
@@ -287,6 +322,7 @@ onLangChange(() => {
     renderLists();
     // The bubbles again, for the new day names and labels.
     chat.rerender();
+    if (canned.dialog.isOpen) canned.dialog.render();
   } else {
     shell.relabel();
     document.title = t('app.title');

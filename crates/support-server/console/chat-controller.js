@@ -1,7 +1,8 @@
 // The controller of the open chat: opening and closing a ticket, history paging, viewed marks,
 // replies (over the websocket, else REST) with their attachments and their delivery (retrying a
 // failed one), assign / take over and resolve / reopen. It binds the chat and composer views to
-// the state, the REST API and the socket; the uploads are upload-controller.js's.
+// the state, the REST API and the socket; the uploads are upload-controller.js's, the notes (and
+// the composer's Note mode) notes-controller.js's.
 
 import { tooLong } from './composer-view.js';
 import { t } from './i18n.js';
@@ -13,7 +14,7 @@ import { DEFAULT_LIMITS } from './upload-rules.js';
 export class ChatController {
   /**
    * `app`: `state`, `api`, `views` (`shell`, `list`, `chat`, `composer`, `attach`), `contact`
-   * (the contact panel's controller), `socket()` (the manager socket or null), `renderLists()`,
+   * (the contact panel's controller), `notes` (the notes' controller, optional), `socket()` (the manager socket or null), `renderLists()`,
    * `renderSoon()` (the lists, once per frame), `selectTab(list, focus)` and `limits` (of
    * uploads, upload-rules.js).
    */
@@ -25,6 +26,7 @@ export class ChatController {
     this.view = app.views.chat;
     this.composer = app.views.composer;
     this.contact = app.contact;
+    this.notes = app.notes || null;
     /** The echo timeout of each pending reply sent over the websocket, by its `temp`. */
     this.timers = new Map();
     this.uploads = new UploadController({
@@ -60,6 +62,7 @@ export class ChatController {
     if (!state.openChat(id)) return;
     this.view.show();
     this.contact.chatChanged();
+    this.notes?.chatChanged();
     this.composer.setText(state.drafts.get(id) || '');
     this.uploads.switched();
     const known = state.tickets.get(id);
@@ -86,6 +89,7 @@ export class ChatController {
     const was = this.state.closeChat();
     this.view.hide();
     this.contact.chatChanged();
+    this.notes?.chatChanged();
     this.uploads.switched();
     this.app.renderLists();
     if (focusList && was !== null && this.view.narrow) this.app.views.list.item(was)?.focus();
@@ -115,15 +119,27 @@ export class ChatController {
 
   renderComposer() {
     const { state } = this;
-    const enabled = state.canReply(state.openTicket());
+    const ticket = state.openTicket();
+    const canReply = state.canReply(ticket);
     const id = state.openId;
+    // Reply or Note (notes-controller.js): a note is text only, posted over REST.
+    const { enabled, mode, replyAllowed } = this.notes
+      ? this.notes.composerFor(canReply, ticket)
+      : { enabled: canReply, mode: 'reply', replyAllowed: canReply };
+    const note = mode === 'note';
+    const canSend = note
+      ? this.composer.text.trim() !== '' && !this.notes.busy
+      : this.uploads.canSend(id, this.composer.text);
     this.composer.render({
       enabled,
+      mode,
+      replyAllowed,
       live: state.live,
-      canSend: id !== null && this.uploads.canSend(id, this.composer.text),
-      uploading: id !== null && this.uploads.busy(id),
+      canSend: id !== null && canSend,
+      uploading: !note && id !== null && this.uploads.busy(id),
     });
-    this.app.views.attach.setEnabled(enabled);
+    this.app.views.attach.setEnabled(canReply && !note);
+    this.view.showNoteButton(Boolean(ticket) && !enabled);
   }
 
   /** Signed out: the uploads of every ticket are cancelled. */
@@ -223,6 +239,10 @@ export class ChatController {
   /** Sends the reply typed (trimmed) with the finished uploads; text may be empty when there are some. */
   submit(text) {
     const { state } = this;
+    if (this.notes?.noteMode) {
+      this.notes.submit(text);
+      return;
+    }
     if (!state.canReply(state.openTicket()) || !this.uploads.canSend(state.chat.id, text)) return;
     if (tooLong(text)) {
       this.renderComposer();

@@ -1,11 +1,14 @@
 // The open chat: its header (title, owner, assign and resolve buttons, banner), the history
 // (messages in id order, day separators, pending replies, "load earlier"), scrolling, and which
-// unviewed user messages have been on screen.
+// unviewed user messages have been on screen. Internal notes (note-view.js) sit among the
+// messages in time order (notes.js `compareEntries`).
 
 import { blockedChip } from './delivery-view.js';
 import { byId, h, icon } from './dom.js';
 import { t } from './i18n.js';
 import { Lightbox } from './lightbox.js';
+import { noteItem } from './note-view.js';
+import { compareEntries, mergeTimeline } from './notes.js';
 import { isBlocked } from './state.js';
 import { daySeparator, errorText, managerName, messageItem, nameNode, pendingItem, userName } from './templates.js';
 
@@ -23,6 +26,7 @@ export class ChatView {
       meta: byId('chat-meta'),
       assign: byId('btn-assign'),
       resolve: byId('btn-resolve'),
+      note: byId('btn-note'),
       banner: byId('chat-banner'),
       messages: byId('messages'),
       list: byId('message-list'),
@@ -31,6 +35,8 @@ export class ChatView {
       jump: byId('jump-new'),
     };
     this.el.back.append(icon('back', 22));
+    /** The open ticket's notes (a `NoteList`), or null. */
+    this.notes = null;
     this.narrowQuery = window.matchMedia('(max-width: 859px)');
     this.handlers = { shown: () => {}, retry: () => {}, discard: () => {}, retryDelivery: () => {} };
     // A user message counts as seen once 60 % of it has been in the message pane.
@@ -60,7 +66,8 @@ export class ChatView {
    * Events: `back()` (the back button, or Escape on a phone), `older()` (the button, or scrolling
    * to the top), `jump()` (after scrolling to the newest), `shown(ids)` (unviewed user messages
    * seen), `assign()`, `resolve()`, `retry(pending)`, `discard(pending)` (a reply the server
-   * refused), `retryDelivery(message)` (a reply Telegram did not take).
+   * refused), `retryDelivery(message)` (a reply Telegram did not take), `note()` (the header's
+   * "Note" button, for a ticket one cannot reply to).
    */
   bind(event, handler) {
     const el = this.el;
@@ -88,6 +95,9 @@ export class ChatView {
         break;
       case 'resolve':
         el.resolve.addEventListener('click', () => handler());
+        break;
+      case 'note':
+        el.note.addEventListener('click', () => handler());
         break;
       case 'shown':
       case 'retry':
@@ -125,6 +135,11 @@ export class ChatView {
 
   focusMessages() {
     this.el.messages.focus();
+  }
+
+  /** Shows the header's "Note" button (when the composer is not there to switch to notes). */
+  showNoteButton(show) {
+    this.el.note.hidden = !show;
   }
 
   /** After resolving: focus the button again if it went nowhere. */
@@ -202,26 +217,56 @@ export class ChatView {
     const wasNear = this.nearBottom();
     for (const message of added) {
       const node = this.messageNode(chat, message, { ticket, me });
-      // Insert before the first message with a larger id (ids grow with time).
-      let before = null;
-      for (const li of this.el.list.querySelectorAll('li.msg:not(.pending)')) {
-        if (Number(li.dataset.id) > message.id) {
-          before = li;
-          break;
-        }
-      }
-      if (!before) before = this.el.list.querySelector('li.pending');
-      this.el.list.insertBefore(node, before);
+      this.place(chat, { kind: 'message', item: message }, node);
       if (message.sender === 'user' && !message.viewed) this.observer.observe(node);
     }
     this.syncDays(chat);
     return wasNear;
   }
 
+  /** The open ticket's notes (a `NoteList`, or null): what `insertNotes` and `rerender` draw. */
+  setNotes(notes) {
+    this.notes = notes;
+  }
+
+  /** Inserts new notes among the messages by time. Returns whether the pane was at the bottom. */
+  insertNotes(chat, added, { me }) {
+    const wasNear = this.nearBottom();
+    for (const note of added) this.place(chat, { kind: 'note', item: note }, noteItem(note, { me }));
+    this.syncDays(chat);
+    return wasNear;
+  }
+
+  /** The message or note an item of the list shows, as a `compareEntries` entry; null for others. */
+  entryOf(chat, li) {
+    if (li.classList.contains('note')) {
+      const item = this.notes?.byId.get(Number(li.dataset.noteId));
+      return item ? { kind: 'note', item } : null;
+    }
+    const item = chat.byId.get(Number(li.dataset.id));
+    return item ? { kind: 'message', item } : null;
+  }
+
+  /** Puts a node before the first message or note that comes after `entry` (else before the pending replies). */
+  place(chat, entry, node) {
+    let before = null;
+    for (const li of this.el.list.querySelectorAll('li.msg:not(.pending), li.note')) {
+      const other = this.entryOf(chat, li);
+      if (other && compareEntries(other, entry) > 0) {
+        before = li;
+        break;
+      }
+    }
+    if (!before) before = this.el.list.querySelector('li.pending');
+    this.el.list.insertBefore(node, before);
+  }
+
   /** Draws the whole history again (after a language switch). */
   rerender(chat, { ticket, me }) {
     this.el.list.replaceChildren(
-      ...chat.messages.map((m) => this.messageNode(chat, m, { ticket, me })),
+      ...mergeTimeline(chat.messages, this.notes?.notes || []).map((e) =>
+        e.kind === 'note' ? noteItem(e.item, { me }) : this.messageNode(chat, e.item, { ticket, me }),
+      ),
       ...chat.pending.map((p) => this.pendingNode(p)),
     );
     this.syncDays(chat);
@@ -280,8 +325,8 @@ export class ChatView {
       }
       const day = li.dataset.day || lastDay;
       if (day && day !== lastDay) {
-        const msg = chat.byId.get(Number(li.dataset.id));
-        const createdAt = msg ? msg.created_at : new Date().toISOString();
+        const msg = li.dataset.id !== undefined ? chat.byId.get(Number(li.dataset.id)) : null;
+        const createdAt = msg ? msg.created_at : li.dataset.at || new Date().toISOString();
         li.before(daySeparator(day, createdAt));
       }
       lastDay = day;
@@ -322,7 +367,7 @@ export class ChatView {
     let text = '';
     if (chat.loading && chat.messages.length === 0) text = t('chat.loading');
     else if (chat.error) text = t('chat.loadError', { detail: errorText(chat.error) });
-    else if (chat.messages.length === 0 && !chat.pending.length) text = t('chat.empty');
+    else if (chat.messages.length === 0 && !chat.pending.length && !this.notes?.notes.length) text = t('chat.empty');
     if (text) {
       if (!status) {
         status = h('li', { class: 'status' });

@@ -19,6 +19,7 @@
 //! | `console_attachments` | attachments in the console: albums, paste and pick, limits, sending |
 //! | `console_resume` | the console resuming after a dropped connection, without a reload |
 //! | `console_people` | the people in the console: names, the contact panel, reply authors, unread tickets |
+//! | `console_notes` | notes, canned replies and typing in the console, two managers on one ticket |
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
@@ -29,6 +30,7 @@ mod auth_builtin;
 mod bad_input;
 mod console_attachments;
 mod console_browser;
+mod console_notes;
 mod console_people;
 mod console_resume;
 mod contract;
