@@ -116,6 +116,27 @@ impl ListMessages {
     pub const TYPE: &'static str = "ticket.message.list";
 }
 
+/// Extension `ticket.typing`: I am typing a reply on this ticket (sent at most every few
+/// seconds while the composer has input). The server tells the other managers and, when I hold
+/// the ticket, the bot.
+///
+/// ```
+/// use support_protocol::{ClientEvent, Typing, TicketId};
+/// let e = ClientEvent::from_json(r#"{"type":"ticket.typing","ticket_id":16}"#).unwrap();
+/// assert_eq!(e, ClientEvent::Typing(Typing { ticket_id: TicketId::new(16) }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Typing {
+    /// The ticket.
+    pub ticket_id: TicketId,
+}
+
+impl Typing {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.typing";
+}
+
 /// An event from a manager's client to the server.
 ///
 /// ```
@@ -136,6 +157,8 @@ pub enum ClientEvent {
     MessageNew(SendMessage),
     /// `ticket.message.list`.
     MessageList(ListMessages),
+    /// `ticket.typing` (extension).
+    Typing(Typing),
     /// A `type` this version does not know, kept as raw JSON \[C3\].
     Unknown(Value),
 }
@@ -148,6 +171,7 @@ impl ClientEvent {
             Self::MessageViewed(_) => MarkViewed::TYPE,
             Self::MessageNew(_) => SendMessage::TYPE,
             Self::MessageList(_) => ListMessages::TYPE,
+            Self::Typing(_) => Typing::TYPE,
             Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
         }
     }
@@ -198,6 +222,9 @@ impl ClientEvent {
             ListMessages::TYPE => Self::MessageList(ListMessages {
                 ticket_id: TicketId::new(fields.id("ticket_id")?),
             }),
+            Typing::TYPE => Self::Typing(Typing {
+                ticket_id: TicketId::new(fields.id("ticket_id")?),
+            }),
             _ => Self::Unknown(Value::Object(map)),
         })
     }
@@ -210,6 +237,7 @@ impl Serialize for ClientEvent {
             Self::MessageViewed(p) => tagged(serializer, MarkViewed::TYPE, p),
             Self::MessageNew(p) => tagged(serializer, SendMessage::TYPE, p),
             Self::MessageList(p) => tagged(serializer, ListMessages::TYPE, p),
+            Self::Typing(p) => tagged(serializer, Typing::TYPE, p),
             Self::Unknown(raw) => raw.serialize(serializer),
         }
     }

@@ -11,6 +11,7 @@
 //! | [`message`] | [`Message`], [`Sender`] |
 //! | [`rest`] | REST bodies ([`NewTicket`], [`NewMessage`], [`TicketPatch`]), [`TicketFilter`], [`Page`], [`Listing`], [`ErrorBody`] |
 //! | [`profile`] | extension: contact profiles of users, [`UserProfile`], and display names |
+//! | [`team`] | extension: the team's private [`Note`]s and [`CannedReply`]s |
 //! | [`attachment`] | extension: files and other media of a message, [`Attachment`], [`NewAttachment`] |
 //! | [`delivery`] | extension: a reply's [`Delivery`] to Telegram |
 //! | [`bot_event`] | extension: the bot websocket's delivery mode, [`BotEvent`], [`DeliveryOffer`] |
@@ -52,6 +53,7 @@ pub mod resume;
 #[cfg_attr(docsrs, doc(cfg(feature = "schema")))]
 pub mod schema;
 pub mod server_event;
+pub mod team;
 pub mod ticket;
 pub mod time;
 pub mod validate;
@@ -64,7 +66,7 @@ pub use bot_event::{
     BotEvent, DeliveryFailed, DeliveryOffer, DeliveryProceed, DeliverySending, DeliverySent,
     FailureKind, SentFile,
 };
-pub use client_event::{AssignTicket, ClientEvent, ListMessages, MarkViewed, SendMessage};
+pub use client_event::{AssignTicket, ClientEvent, ListMessages, MarkViewed, SendMessage, Typing};
 pub use delivery::{Delivery, DeliveryState};
 pub use event_codec::DecodeError;
 pub use ids::{AttachmentId, ManagerId, MessageId, TelegramId, TicketId};
@@ -73,14 +75,16 @@ pub use profile::{ProfileError, UserProfile};
 pub use rest::{ErrorBody, Listing, NewMessage, NewTicket, Page, TicketFilter, TicketPatch};
 pub use resume::{Resumed, ResyncRequired, Sequenced};
 pub use server_event::{
-    ErrorCode, ErrorEvent, MessageDelivery, MessageList, MessageNew, MessageViewed, ServerEvent,
-    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked, UserUpdated,
+    CannedChanged, ErrorCode, ErrorEvent, MessageDelivery, MessageList, MessageNew, MessageViewed,
+    NoteNew, ServerEvent, TicketAssigned, TicketCreated, TicketTyping, TicketUpdated, UserBlocked,
+    UserUpdated,
 };
+pub use team::{CannedPatch, CannedReply, NewNote, Note};
 pub use ticket::{SupportManager, TelegramUser, Ticket};
 pub use time::{Timestamp, TimestampError};
 pub use validate::{
-    TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_caption, validate_text,
-    validate_title,
+    TEXT_MAX_CHARS, TITLE_MAX_CHARS, ValidationError, validate_canned_title, validate_caption,
+    validate_note, validate_text, validate_title,
 };
 
 /// Crate-wide result alias for fallible conversions.

@@ -255,6 +255,70 @@ mod user_with_blocked {
     }
 }
 
+/// Extension `ticket.note.new`: a manager wrote a private note on a ticket. Sent to every
+/// manager, never to the bot.
+///
+/// ```
+/// use support_protocol::{NoteNew, ServerEvent};
+/// let e: ServerEvent = serde_json::from_str(r#"{"type":"ticket.note.new","note":{"id":1,"ticket":5,
+///   "created_at":"2026-12-03T10:00:00.000000Z","text":"VIP","manager":null}}"#).unwrap();
+/// assert!(matches!(e, ServerEvent::NoteNew(NoteNew { note }) if note.text == "VIP"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NoteNew {
+    /// The note.
+    pub note: crate::Note,
+}
+
+impl NoteNew {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.note.new";
+}
+
+/// Extension `canned.changed`: the team's canned replies changed (one was added, edited or
+/// deleted); reload them. Sent to every manager.
+///
+/// ```
+/// use support_protocol::{CannedChanged, ServerEvent};
+/// assert_eq!(ServerEvent::CannedChanged(CannedChanged {}).to_json(), r#"{"type":"canned.changed"}"#);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CannedChanged {}
+
+impl CannedChanged {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "canned.changed";
+}
+
+/// Extension `ticket.typing`: a manager is typing a reply on a ticket. Sent to every manager (the
+/// console shows who), and to the bot when the typist holds the ticket (the bot shows
+/// "typing…" to the user).
+///
+/// ```
+/// use support_protocol::{ServerEvent, TicketId, TicketTyping};
+/// let e = ServerEvent::TicketTyping(TicketTyping { ticket_id: TicketId::new(5), manager: None, user: None });
+/// assert_eq!(e.to_json(), r#"{"type":"ticket.typing","ticket_id":5}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TicketTyping {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Who is typing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<SupportManager>,
+    /// The ticket's Telegram user (on the bot websocket: whose chat shows "typing…").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<crate::TelegramId>,
+}
+
+impl TicketTyping {
+    /// The wire `type`.
+    pub const TYPE: &'static str = "ticket.typing";
+}
+
 /// The stable codes of the `error` event \[W7\]. Codes this version does not know are kept.
 ///
 /// ```
@@ -396,6 +460,12 @@ pub enum ServerEvent {
     UserBlocked(UserBlocked),
     /// `ticket.user.updated` (extension).
     UserUpdated(UserUpdated),
+    /// `ticket.note.new` (extension).
+    NoteNew(NoteNew),
+    /// `canned.changed` (extension).
+    CannedChanged(CannedChanged),
+    /// `ticket.typing` (extension).
+    TicketTyping(TicketTyping),
     /// `delivery.offer` (extension, bot websocket in delivery mode).
     DeliveryOffer(DeliveryOffer),
     /// `delivery.proceed` (extension, bot websocket in delivery mode).
@@ -423,6 +493,9 @@ impl ServerEvent {
             Self::MessageDelivery(_) => MessageDelivery::TYPE,
             Self::UserBlocked(_) => UserBlocked::TYPE,
             Self::UserUpdated(_) => UserUpdated::TYPE,
+            Self::NoteNew(_) => NoteNew::TYPE,
+            Self::CannedChanged(_) => CannedChanged::TYPE,
+            Self::TicketTyping(_) => TicketTyping::TYPE,
             Self::DeliveryOffer(_) => DeliveryOffer::TYPE,
             Self::DeliveryProceed(_) => DeliveryProceed::TYPE,
             Self::Error(_) => ErrorEvent::TYPE,
@@ -451,6 +524,9 @@ impl Serialize for ServerEvent {
             Self::MessageDelivery(p) => tagged(serializer, MessageDelivery::TYPE, p),
             Self::UserBlocked(p) => tagged(serializer, UserBlocked::TYPE, p),
             Self::UserUpdated(p) => tagged(serializer, UserUpdated::TYPE, p),
+            Self::NoteNew(p) => tagged(serializer, NoteNew::TYPE, p),
+            Self::CannedChanged(p) => tagged(serializer, CannedChanged::TYPE, p),
+            Self::TicketTyping(p) => tagged(serializer, TicketTyping::TYPE, p),
             Self::DeliveryOffer(p) => tagged(serializer, DeliveryOffer::TYPE, p),
             Self::DeliveryProceed(p) => tagged(serializer, DeliveryProceed::TYPE, p),
             Self::Error(p) => tagged(serializer, ErrorEvent::TYPE, p),
@@ -483,6 +559,9 @@ impl<'de> Deserialize<'de> for ServerEvent {
             MessageDelivery::TYPE => Self::MessageDelivery(payload(value)?),
             UserBlocked::TYPE => Self::UserBlocked(payload(value)?),
             UserUpdated::TYPE => Self::UserUpdated(payload(value)?),
+            NoteNew::TYPE => Self::NoteNew(payload(value)?),
+            CannedChanged::TYPE => Self::CannedChanged(payload(value)?),
+            TicketTyping::TYPE => Self::TicketTyping(payload(value)?),
             DeliveryOffer::TYPE => Self::DeliveryOffer(payload(value)?),
             DeliveryProceed::TYPE => Self::DeliveryProceed(payload(value)?),
             ErrorEvent::TYPE => Self::Error(payload(value)?),

@@ -89,6 +89,16 @@ pub fn validate_text(text: &str) -> Result<String, ValidationError> {
     validate(text, TEXT_MAX_CHARS)
 }
 
+/// Trims a team note and checks it is 1..=10,000 characters (extension, see [`crate::team`]).
+pub fn validate_note(text: &str) -> Result<String, ValidationError> {
+    validate(text, crate::team::NOTE_MAX_CHARS)
+}
+
+/// Trims a canned reply's title and checks it is 1..=100 characters (extension).
+pub fn validate_canned_title(title: &str) -> Result<String, ValidationError> {
+    validate(title, crate::team::CANNED_TITLE_MAX_CHARS)
+}
+
 /// Trims the text of a message that carries attachments: like [`validate_text`], but it may be
 /// empty (a file sent without a caption).
 ///

@@ -11,10 +11,11 @@ use serde_json::{Map, Value, json};
 
 use super::text::clean_descriptions;
 use crate::{
-    AssignTicket, BotEvent, ClientEvent, DeliveryFailed, DeliveryOffer, DeliveryProceed,
-    DeliverySending, DeliverySent, ErrorEvent, ListMessages, MarkViewed, MessageDelivery,
-    MessageList, MessageNew, MessageViewed, Resumed, ResyncRequired, SendMessage, ServerEvent,
-    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked, UserUpdated,
+    AssignTicket, BotEvent, CannedChanged, ClientEvent, DeliveryFailed, DeliveryOffer,
+    DeliveryProceed, DeliverySending, DeliverySent, ErrorEvent, ListMessages, MarkViewed,
+    MessageDelivery, MessageList, MessageNew, MessageViewed, NoteNew, Resumed, ResyncRequired,
+    SendMessage, ServerEvent, TicketAssigned, TicketCreated, TicketTyping, TicketUpdated, Typing,
+    UserBlocked, UserUpdated,
 };
 
 /// A generator for a contract document: JSON Schema draft 2020-12, the definitions under
@@ -91,6 +92,7 @@ impl JsonSchema for ClientEvent {
             branch::<MarkViewed>(generator, MarkViewed::TYPE),
             branch::<SendMessage>(generator, SendMessage::TYPE),
             branch::<ListMessages>(generator, ListMessages::TYPE),
+            branch::<Typing>(generator, Typing::TYPE),
         ];
         union(
             "An event a manager's client sends on the manager websocket. Any other `type` is \
@@ -117,6 +119,9 @@ impl JsonSchema for ServerEvent {
             branch::<MessageDelivery>(generator, MessageDelivery::TYPE),
             branch::<UserBlocked>(generator, UserBlocked::TYPE),
             branch::<UserUpdated>(generator, UserUpdated::TYPE),
+            branch::<NoteNew>(generator, NoteNew::TYPE),
+            branch::<CannedChanged>(generator, CannedChanged::TYPE),
+            branch::<TicketTyping>(generator, TicketTyping::TYPE),
             branch::<DeliveryOffer>(generator, DeliveryOffer::TYPE),
             branch::<DeliveryProceed>(generator, DeliveryProceed::TYPE),
             branch::<ErrorEvent>(generator, ErrorEvent::TYPE),

@@ -16,6 +16,7 @@ mod messages;
 mod meta;
 mod paging;
 pub(crate) mod people;
+mod team;
 mod tickets;
 
 use axum::Router;
@@ -37,6 +38,10 @@ const RETRY_ALLOW: &str = "POST";
 const UPLOAD_ALLOW: &str = "POST";
 /// The `Allow` of a file (extension).
 const FILE_ALLOW: &str = "GET, HEAD";
+/// The `Allow` of a ticket's notes and of the canned replies (extensions).
+const TEAM_LIST_ALLOW: &str = "GET, POST, HEAD";
+/// The `Allow` of one canned reply (extension).
+const CANNED_ALLOW: &str = "PATCH, DELETE";
 /// The `Allow` of a ticket.
 const DETAIL_ALLOW: &str = "GET, PUT, PATCH, HEAD, OPTIONS";
 
@@ -133,12 +138,39 @@ pub(crate) fn routes(config: &SupportConfig) -> Router<AppState> {
         get(crate::attachments::download::get).fallback(meta::method_not_allowed(FILE_ALLOW)),
     )
     .route_layer(allow(FILE_ALLOW));
+    let notes = both(
+        Router::new(),
+        &format!("{mount}/tickets/{{id}}/notes"),
+        get(team::list_notes)
+            .post(team::create_note)
+            .fallback(meta::method_not_allowed(TEAM_LIST_ALLOW)),
+    )
+    .route_layer(allow(TEAM_LIST_ALLOW));
+    let canned = both(
+        Router::new(),
+        &format!("{mount}/canned"),
+        get(team::list_canned)
+            .post(team::create_canned)
+            .fallback(meta::method_not_allowed(TEAM_LIST_ALLOW)),
+    )
+    .route_layer(allow(TEAM_LIST_ALLOW));
+    let canned_one = both(
+        Router::new(),
+        &format!("{mount}/canned/{{id}}"),
+        axum::routing::patch(team::update_canned)
+            .delete(team::delete_canned)
+            .fallback(meta::method_not_allowed(CANNED_ALLOW)),
+    )
+    .route_layer(allow(CANNED_ALLOW));
     let mut router = list
         .merge(detail)
         .merge(messages)
         .merge(retry)
         .merge(upload)
-        .merge(file);
+        .merge(file)
+        .merge(notes)
+        .merge(canned)
+        .merge(canned_one);
     if !mount.is_empty() {
         // Unknown routes under the mount are JSON 404s; at the root the host owns the fallback.
         router = router.route(&format!("{mount}/{{*rest}}"), any(meta::not_found));

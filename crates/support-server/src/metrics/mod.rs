@@ -233,8 +233,9 @@ pub(crate) fn event_replay(outcome: &'static str) {
 /// The event's `type` as a label, without allocating (this runs for every event).
 pub(crate) fn event_label(event: &ServerEvent) -> &'static str {
     use support_protocol::{
-        DeliveryOffer, DeliveryProceed, MessageDelivery, MessageList, MessageNew, MessageViewed,
-        TicketAssigned, TicketCreated, TicketUpdated, UserBlocked, UserUpdated,
+        CannedChanged, DeliveryOffer, DeliveryProceed, MessageDelivery, MessageList, MessageNew,
+        MessageViewed, NoteNew, TicketAssigned, TicketCreated, TicketTyping, TicketUpdated,
+        UserBlocked, UserUpdated,
     };
     match event {
         ServerEvent::TicketCreated(_) => TicketCreated::TYPE,
@@ -246,6 +247,9 @@ pub(crate) fn event_label(event: &ServerEvent) -> &'static str {
         ServerEvent::MessageDelivery(_) => MessageDelivery::TYPE,
         ServerEvent::UserBlocked(_) => UserBlocked::TYPE,
         ServerEvent::UserUpdated(_) => UserUpdated::TYPE,
+        ServerEvent::NoteNew(_) => NoteNew::TYPE,
+        ServerEvent::CannedChanged(_) => CannedChanged::TYPE,
+        ServerEvent::TicketTyping(_) => TicketTyping::TYPE,
         ServerEvent::DeliveryOffer(_) => DeliveryOffer::TYPE,
         ServerEvent::DeliveryProceed(_) => DeliveryProceed::TYPE,
         ServerEvent::Error(_) => "error",

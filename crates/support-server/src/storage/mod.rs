@@ -17,6 +17,7 @@
 //! | [`ManagerStore`] | manager accounts and login sessions |
 //! | [`DeliveryStore`] | each reply's delivery to Telegram (leases, retries), blocked users, languages |
 //! | [`AttachmentStore`] | uploads and the attachments of messages, where their bytes are |
+//! | [`TeamStore`] | the team's private notes on tickets and its canned replies |
 //! | [`EventStore`] | the numbered, bounded log of manager events that reconnecting managers resume from |
 //! | [`Storage`] | all of the above, plus the backend's name and a graceful close |
 //!
@@ -50,6 +51,7 @@ mod records;
 mod search;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
+mod team;
 mod tickets;
 
 use std::sync::Arc;
@@ -74,14 +76,16 @@ pub use sql::PostgresStorage;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sql::SqliteStorage;
+pub use team::{NOTES_PER_TICKET, TeamStore};
 pub use tickets::TicketStore;
 
 /// The persistence the server needs: every concept's store, a name and a close. Object safe:
 /// use it as `Arc<dyn Storage>` ([`DynStorage`]). Bring [`TicketStore`], [`ManagerStore`],
-/// [`DeliveryStore`], [`EventStore`] and [`AttachmentStore`] into scope to call their methods on it.
+/// [`DeliveryStore`], [`EventStore`], [`AttachmentStore`] and [`TeamStore`] into scope to call
+/// their methods on it.
 #[async_trait]
 pub trait Storage:
-    TicketStore + ManagerStore + DeliveryStore + EventStore + AttachmentStore
+    TicketStore + ManagerStore + DeliveryStore + EventStore + AttachmentStore + TeamStore
 {
     /// A short name for logs (`"sqlite"`, `"postgres"`, `"memory"`).
     fn backend_name(&self) -> &'static str;

@@ -44,6 +44,7 @@ mod rest_golden;
 mod rest_links;
 mod serve_limits;
 mod storage;
+mod team;
 mod ticket_views;
 mod ws_auth;
 mod ws_bad_input;

@@ -1,11 +1,13 @@
 //! The route table of the OpenAPI document: every route the server serves, with the types its
 //! handlers read and write and the statuses they answer: the REST resources (`rest`, after
-//! `api/`), attachments (`attachments`, after `attachments/`), and authentication, the websocket upgrades, the console page, health and the
+//! `api/`), attachments (`attachments`, after `attachments/`), the team's notes and canned replies (`team`, after `api/team.rs`), and
+//! authentication, the websocket upgrades, the console page, health and the
 //! documents (`others`, after `auth/routes.rs`, `ws/`, `console/`, `health.rs`).
 
 mod attachments;
 mod others;
 mod rest;
+mod team;
 
 use serde_json::Value;
 use support_protocol::ErrorBody;
@@ -78,6 +80,7 @@ pub(super) fn describe(config: &SupportConfig, schemas: &mut Schemas, paths: &mu
     rest::tickets(config, schemas, paths, &common);
     rest::messages(config, schemas, paths, &common);
     attachments::routes(config, schemas, paths, &common);
+    team::routes(config, schemas, paths, &common);
     others::auth(config, schemas, paths, &common);
     others::websockets(config, paths, &common);
     others::meta(config, schemas, paths);

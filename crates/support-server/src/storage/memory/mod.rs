@@ -6,6 +6,7 @@ mod attachments;
 mod deliveries;
 mod events;
 mod managers;
+mod team;
 
 pub use self::events::{EVENT_RING_MAX_BYTES, EventRing};
 
@@ -62,6 +63,8 @@ pub(super) struct State {
     next_ticket: i64,
     next_message: i64,
     next_manager: i64,
+    /// Notes and canned replies.
+    team: team::Team,
 }
 
 /// An in-memory [`Storage`]. A std `Mutex` is right here: every critical section is short and

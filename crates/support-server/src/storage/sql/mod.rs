@@ -36,6 +36,7 @@ mod rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod statement;
+mod team;
 mod tickets;
 
 pub(crate) use backend::SqlBackend;
@@ -56,7 +57,8 @@ where
         + super::ManagerStore
         + super::DeliveryStore
         + super::EventStore
-        + super::AttachmentStore,
+        + super::AttachmentStore
+        + super::TeamStore,
 {
     fn backend_name(&self) -> &'static str {
         B::NAME
