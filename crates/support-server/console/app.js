@@ -87,6 +87,7 @@ function showLogin(message) {
   chat.forgetUploads();
   canned.forget();
   typing.forget();
+  notes.modes.clear();
   shell.showLogin(message);
 }
 

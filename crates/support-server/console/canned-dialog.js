@@ -4,7 +4,7 @@
 
 import { ApiError } from './api.js';
 import { cannedProblems } from './canned.js';
-import { byId, h } from './dom.js';
+import { byId, h, icon } from './dom.js';
 import { t } from './i18n.js';
 import { errorText } from './templates.js';
 
@@ -38,6 +38,7 @@ export class CannedDialog {
     /** Why the list could not be loaded, or null. */
     this.loadError = null;
     const el = this.el;
+    el.open.prepend(icon('canned', 18));
     el.open.addEventListener('click', () => this.open());
     el.close.addEventListener('click', () => el.dialog.close());
     el.cancel.addEventListener('click', () => this.edit(null));

@@ -23,6 +23,11 @@ export class NotesController {
     this.list = null;
     /** The composer's mode: `reply` or `note`. */
     this.mode = 'reply';
+    /**
+     * The mode by ticket id, kept with the draft: a note half written on one ticket must still
+     * be a note when the manager comes back, never a reply to the user.
+     */
+    this.modes = new Map();
     /** A note is being posted. */
     this.busy = false;
     this.composer.bind('mode', (mode) => this.setMode(mode));
@@ -45,14 +50,15 @@ export class NotesController {
 
   setMode(mode) {
     this.mode = mode === 'note' ? 'note' : 'reply';
+    if (this.state.chat) this.modes.set(this.state.chat.id, this.mode);
     this.app.renderComposer();
     this.composer.focus();
   }
 
-  /** A chat opened or closed: its notes (none yet), the composer back to Reply. */
+  /** A chat opened or closed: its notes (none yet), the composer in the mode it had there. */
   chatChanged() {
     const chat = this.state.chat;
-    this.mode = 'reply';
+    this.mode = (chat && this.modes.get(chat.id)) || 'reply';
     this.list = chat ? new NoteList(chat.id) : null;
     this.view.setNotes(this.list);
     if (this.list) this.load();
