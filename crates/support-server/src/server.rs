@@ -431,6 +431,7 @@ impl SupportServerBuilder {
             shutdown: tokio_util::sync::CancellationToken::new(),
             managers_open: Default::default(),
             bots_open: Default::default(),
+            typing: Default::default(),
             blobs: self.blobs,
             upload_turns: tokio::sync::Semaphore::new(config_turns.max(1)),
         });

@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub(crate) blobs: Option<Arc<dyn BlobStore>>,
     /// Turns for uploads streaming at once (`AttachmentLimits::concurrent_uploads`).
     pub(crate) upload_turns: tokio::sync::Semaphore,
+    /// When managers' typing reports were last passed on.
+    pub(crate) typing: crate::ws::typing::TypingThrottle,
 }
 
 impl AppState {
@@ -43,6 +45,11 @@ impl AppState {
     /// The storage backend.
     pub fn storage(&self) -> &DynStorage {
         &self.0.storage
+    }
+
+    /// The throttle of managers' typing reports.
+    pub(crate) fn typing(&self) -> &crate::ws::typing::TypingThrottle {
+        &self.0.typing
     }
 
     /// The event hub, its events numbered for resumption.

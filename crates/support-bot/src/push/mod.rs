@@ -20,6 +20,7 @@
 mod deliver;
 mod files;
 mod pacer;
+mod typing;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -75,6 +76,7 @@ pub struct PushListener {
     min_backoff: Duration,
     max_backoff: Duration,
     pacer: Arc<Pacer>,
+    typing: Arc<typing::TypingShown>,
 }
 
 impl std::fmt::Debug for PushListener {
@@ -153,6 +155,7 @@ impl PushListener {
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             pacer: Arc::new(Pacer::new(PER_CHAT, OVERALL)),
+            typing: Arc::default(),
         }
     }
 
@@ -317,6 +320,7 @@ impl Connection<'_> {
                         {
                             self.tell_resolution(update.ticket);
                         }
+                        Ok(ServerEvent::TicketTyping(typing)) => self.show_typing(&typing),
                         Ok(ServerEvent::MessageNew(_)) => {
                             tracing::error!("push: the support server does not know the delivery mode (an older version); upgrade it for push notifications");
                         }
@@ -388,6 +392,22 @@ impl Connection<'_> {
     }
 
     /// Tells the user that a manager resolved or reopened their ticket, paced like replies.
+    /// "typing…" in the user's chat while the ticket's holder types (throttled per chat; a
+    /// failed call only loses the hint).
+    fn show_typing(&self, typing: &support_protocol::TicketTyping) {
+        let Some(user) = typing.user else { return };
+        let chat = teloxide::types::ChatId(user.get());
+        if !self.listener.typing.admit(chat, std::time::Instant::now()) {
+            return;
+        }
+        let bot = Arc::clone(&self.listener.bot);
+        tokio::spawn(async move {
+            if let Err(error) = bot.send_typing(chat).await {
+                tracing::debug!(%error, "push: showing \"typing…\" failed");
+            }
+        });
+    }
+
     fn tell_resolution(&self, ticket: Ticket) {
         let listener = self.listener;
         let chat = deliver::chat_of(&ticket);

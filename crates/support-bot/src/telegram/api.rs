@@ -65,6 +65,9 @@ pub(crate) trait TelegramApi: Send + Sync {
     /// `editMessageReplyMarkup` without a markup: takes a message's buttons away.
     fn remove_keyboard(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()>;
 
+    /// `sendChatAction` `typing`: "typing…" in the chat for a few seconds.
+    fn send_typing(&self, chat: ChatId) -> ApiFuture<'_, ()>;
+
     /// `sendPhoto`, `sendDocument`, ... (by `kind`) with an optional HTML caption (ignored by
     /// the kinds that take none) and keyboard.
     fn send_file(
@@ -178,6 +181,13 @@ where
 
     fn remove_keyboard(&self, chat: ChatId, message: MessageId) -> ApiFuture<'_, ()> {
         let sent = self.edit_message_reply_markup(chat, message).send();
+        Box::pin(async move { sent.await.map(drop) })
+    }
+
+    fn send_typing(&self, chat: ChatId) -> ApiFuture<'_, ()> {
+        let sent = self
+            .send_chat_action(chat, teloxide::types::ChatAction::Typing)
+            .send();
         Box::pin(async move { sent.await.map(drop) })
     }
 

@@ -31,4 +31,5 @@ mod process;
 mod profiles;
 mod push;
 mod push_files;
+mod push_typing;
 mod state;

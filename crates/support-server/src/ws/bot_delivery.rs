@@ -99,6 +99,12 @@ pub(super) async fn run(
                             break 'conn stop;
                         }
                     }
+                    // The holder is typing: the bot shows it in the user's chat.
+                    Ok(event) if matches!(&event.event, ServerEvent::TicketTyping(t) if t.user.is_some()) => {
+                        if let Err(stop) = send_text(&mut socket, event.event.to_json(), &shutdown).await {
+                            break 'conn stop;
+                        }
+                    }
                     Ok(_) => {}
                     // Missed announcements: look at storage, which has everything.
                     Err(RecvError::Lagged(_)) => continue 'conn,

@@ -14,6 +14,7 @@ mod bot;
 mod bot_delivery;
 mod manager;
 mod requests;
+pub(crate) mod typing;
 
 use std::time::Duration;
 

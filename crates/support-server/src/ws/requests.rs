@@ -93,6 +93,10 @@ pub(super) async fn handle(state: &AppState, me: ManagerId, text: &str) -> Vec<S
         }
         ClientEvent::MessageViewed(v) => viewed(state, me, v.ticket_id, v.message_id).await,
         ClientEvent::MessageList(l) => list(state, l.ticket_id).await,
+        ClientEvent::Typing(t) => {
+            super::typing::typing(state, me, t.ticket_id).await;
+            Ok(None)
+        }
         ClientEvent::Unknown(_) => Err(Box::new(error(
             ErrorCode::UnknownType,
             format!("Unknown event type \"{kind}\"."),

@@ -46,6 +46,7 @@ mod serve_limits;
 mod storage;
 mod team;
 mod ticket_views;
+mod typing;
 mod ws_auth;
 mod ws_bad_input;
 mod ws_bot;
