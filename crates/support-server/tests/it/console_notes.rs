@@ -3,7 +3,8 @@
 //! note and not as a message, and never becomes a message of the ticket (so never reaches
 //! Telegram); a 10,000-character note with markup is bounded text; a canned reply made in the
 //! dialog is inserted with `/hel` + Enter, its variables filled from the ticket; while Anna types,
-//! Boris sees "Anna Petrova is typing…" (and Anna does not see her own), until it expires.
+//! Boris sees "Anna Petrova is typing…" (and Anna does not see her own), until it expires;
+//! typing a note is announced to nobody.
 
 use fantoccini::key::Key;
 use serde_json::json;
@@ -255,6 +256,23 @@ async fn console_notes_canned_replies_and_typing() {
         std::time::Duration::from_secs(12),
     )
     .await;
+
+    // Typing a note says nothing: not to the other managers, so not to the bot (the user).
+    a.js(
+        "const reply = document.getElementById('reply'); reply.value = ''; \
+          reply.dispatchEvent(new Event('input', { bubbles: true })); return null;",
+    )
+    .await;
+    a.click("#mode-note").await;
+    a.type_into("#reply", "Private: refund approved by finance")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        b.js("return document.getElementById('typing-line').hidden")
+            .await,
+        true,
+        "typing a note is not announced"
+    );
 
     // ---- In Russian. ----
     b.click(".topbar .lang-btn[data-lang=\"ru\"]").await;
