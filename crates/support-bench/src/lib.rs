@@ -14,6 +14,7 @@
 //! | [`e2e`] | (b) REST message POST → assigned manager's websocket event |
 //! | [`fanout`] | (c) `ticket.created` to N managers, (d) memory per idle socket |
 //! | [`uploads`] | (e) many large attachment uploads at once, with the server's peak memory |
+//! | [`search`] | (f) the console's search over a seeded history (100,000 messages) |
 //! | [`disk`] | the fsync probe: what one durable commit costs on this disk |
 //! | [`procfs`] | RSS, CPU time and load average from `/proc` |
 //! | [`spawn`] | the server under test (or the no-op ceiling) as a subprocess |
@@ -34,6 +35,7 @@ pub mod procfs;
 pub mod report;
 pub mod rest;
 pub mod runner;
+pub mod search;
 pub mod spawn;
 pub mod stats;
 pub mod target;

@@ -52,6 +52,31 @@ enum Command {
         #[arg(long, default_value = "target/bench-data")]
         data_dir: PathBuf,
     },
+    /// (f) The console's search over a seeded history, against a spawned server (ours).
+    Search {
+        /// The server binary (e.g. target/release/chatlabs-support-server).
+        #[arg(long)]
+        spawn: PathBuf,
+        /// `--database` for the server (default: a fresh SQLite file in --data-dir); a Postgres
+        /// database should be empty.
+        #[arg(long)]
+        database: Option<String>,
+        /// Tickets to seed.
+        #[arg(long, default_value_t = 1000)]
+        tickets: usize,
+        /// User messages per ticket.
+        #[arg(long, default_value_t = 100)]
+        messages: usize,
+        /// Connections seeding at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Times each query is asked.
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+        /// Scratch directory (database, log); keep it on the real disk.
+        #[arg(long, default_value = "target/bench-data")]
+        data_dir: PathBuf,
+    },
     /// Serve the no-op endpoints (the ceiling) until killed.
     NoopServer {
         /// Address to listen on (loopback).
@@ -154,6 +179,23 @@ async fn main() -> anyhow::Result<()> {
             rounds,
             data_dir,
         } => uploads(&spawn, concurrent, mib, rounds, &data_dir).await,
+        Command::Search {
+            spawn,
+            database,
+            tickets,
+            messages,
+            concurrency,
+            rounds,
+            data_dir,
+        } => {
+            let plan = support_bench::search::SearchPlan {
+                tickets,
+                messages,
+                concurrency,
+                rounds,
+            };
+            search(&spawn, database, plan, &data_dir).await
+        }
         Command::FsyncProbe { dir, count } => {
             let s = support_bench::disk::fsync_probe(&dir, count)?;
             println!(
@@ -267,6 +309,50 @@ async fn uploads(
         if let Some(failure) = &result.first_failure {
             println!("  first failure: {failure}");
         }
+    }
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `loadgen search`: a fresh server, seeded over REST, then the queries of
+/// `support_bench::search::QUERIES`.
+async fn search(
+    program: &std::path::Path,
+    database: Option<String>,
+    plan: support_bench::search::SearchPlan,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use support_bench::spawn::{ServerProcess, free_port};
+    let dir = data_dir.join(format!("search-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let addr = free_port()?;
+    let token = "bench-bot-token";
+    let database =
+        database.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
+    let args: Vec<String> = vec![
+        "--bind".into(),
+        addr.to_string(),
+        "--database".into(),
+        database.clone(),
+        "--bot-token".into(),
+        token.into(),
+        "--no-metrics".into(),
+    ];
+    let server =
+        ServerProcess::start(program, &args, addr, &dir.join("server.log"), secs(30.0)).await?;
+    let target =
+        support_bench::Target::new(&format!("http://{addr}/support"), Some(token.to_owned()))?;
+    let seconds = support_bench::search::seed(&target, plan).await?;
+    let total = plan.tickets * plan.messages;
+    println!(
+        "seeded {} tickets, {total} messages in {seconds:.1} s ({:.0} messages/s) on {}",
+        plan.tickets,
+        total as f64 / seconds.max(1e-9),
+        database.split(':').next().unwrap_or("?")
+    );
+    for timing in support_bench::search::measure(&target, plan.rounds).await? {
+        println!("{}", timing.line());
     }
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);

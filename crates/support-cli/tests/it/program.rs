@@ -472,3 +472,62 @@ async fn a_new_manager_password_ends_sessions_across_restarts() {
     assert_eq!(statuses(addr).await, (401, 401), "new password");
     sigterm_and_wait(child);
 }
+
+/// `--manager-name` names managers for their colleagues (`display_name`), the name stays when a
+/// restart omits it, and naming an unknown manager stops the start with a clear error.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn managers_are_named_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("support.db").display());
+    let http = reqwest::Client::new();
+    let me = |addr: String| {
+        let http = http.clone();
+        async move {
+            let credentials = serde_json::json!({"username": "anna", "password": "pa55word"});
+            let token: serde_json::Value = http
+                .post(format!("http://{addr}/support/auth/token/"))
+                .json(&credentials)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let me: serde_json::Value = http
+                .get(format!("http://{addr}/support/auth/me/"))
+                .bearer_auth(token["token"].as_str().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            me
+        }
+    };
+    let (child, addr) = start_with(&db, &["--manager-name", "anna=Анна <b>Петрова</b>"]);
+    let shown = me(addr).await;
+    assert_eq!(shown["first_name"], "Анна");
+    assert_eq!(shown["last_name"], "<b>Петрова</b>");
+    assert_eq!(shown["display_name"], "Анна <b>Петрова</b>");
+    sigterm_and_wait(child);
+
+    let (child, addr) = start(&db);
+    assert_eq!(
+        me(addr).await["display_name"],
+        "Анна <b>Петрова</b>",
+        "kept"
+    );
+    sigterm_and_wait(child);
+
+    let output = program()
+        .args(["--bind", "127.0.0.1:0", "--database", &db])
+        .args(["--manager-name", "boris=Boris"])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("boris"), "{stderr}");
+}

@@ -339,6 +339,24 @@ fn full_message() -> BoxedStrategy<Message> {
         .boxed()
 }
 
+/// A contact profile, each field set or not (names with markup and other scripts).
+fn profile() -> impl Strategy<Value = UserProfile> {
+    (
+        proptest::option::of(text()),
+        proptest::option::of(text()),
+        proptest::option::of("[A-Za-z0-9_]{5,32}"),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(first_name, last_name, username, is_premium)| UserProfile {
+                first_name,
+                last_name,
+                username,
+                is_premium,
+            },
+        )
+}
+
 fn sender() -> impl Strategy<Value = Sender> {
     prop_oneof![Just(Sender::User), Just(Sender::Supp)]
 }
@@ -360,13 +378,51 @@ pub(crate) fn server_event() -> BoxedStrategy<ServerEvent> {
         (
             any::<i64>(),
             proptest::option::of("[a-zA-Z_-]{1,35}"),
-            any::<bool>()
+            any::<bool>(),
+            profile(),
         )
-            .prop_map(|(id, language_code, blocked)| {
+            .prop_map(|(id, language_code, blocked, profile)| {
                 let mut user = TelegramUser::new(TelegramId::new(id));
                 user.language_code = language_code;
                 user.blocked = blocked;
+                profile.apply_to(&mut user);
                 ServerEvent::UserBlocked(UserBlocked { user })
+            }),
+        (any::<i64>(), profile()).prop_map(|(id, profile)| {
+            let mut user = TelegramUser::new(TelegramId::new(id));
+            profile.apply_to(&mut user);
+            ServerEvent::UserUpdated(UserUpdated { user })
+        }),
+        (
+            any::<i64>(),
+            any::<i64>(),
+            timestamp(),
+            text(),
+            proptest::option::of(crate::proptests::manager())
+        )
+            .prop_map(|(id, ticket, created_at, text, manager)| {
+                ServerEvent::NoteNew(NoteNew {
+                    note: Note {
+                        id,
+                        ticket: TicketId::new(ticket),
+                        created_at,
+                        text,
+                        manager,
+                    },
+                })
+            }),
+        Just(ServerEvent::CannedChanged(CannedChanged {})),
+        (
+            any::<i64>(),
+            proptest::option::of(crate::proptests::manager()),
+            proptest::option::of(any::<i64>())
+        )
+            .prop_map(|(ticket, manager, user)| {
+                ServerEvent::TicketTyping(TicketTyping {
+                    ticket_id: TicketId::new(ticket),
+                    manager,
+                    user: user.map(TelegramId::new),
+                })
             }),
         (full_message(), ticket(), any::<u32>()).prop_map(|(message, ticket, attempt)| {
             ServerEvent::DeliveryOffer(DeliveryOffer {

@@ -136,7 +136,11 @@ pub(crate) async fn create(
     let message = written.message;
     publish_to(&state, written.assignee, message.clone()).await;
     if allowed == Sender::User {
-        user_wrote(&state, id, written.user, reported).await?;
+        // The message is stored: a failure here is logged, never the request's (a client that
+        // saw an error would send the message again).
+        if let Err(error) = user_wrote(&state, id, written.user, reported).await {
+            tracing::warn!(%error, ticket = %id, "recording what the bot reported of a user failed");
+        }
     }
     Ok((StatusCode::CREATED, json_body(&message)).into_response())
 }

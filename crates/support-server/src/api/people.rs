@@ -1,6 +1,7 @@
 //! What a user message tells about its writer: the `language_code` and `user` (contact profile)
-//! extensions of the bot's bodies, passed through the host's [`UserDirectory`]
-//! (crate::directory::UserDirectory), stored, and announced to the managers when they change.
+//! extensions of the bot's bodies, passed through the host's
+//! [`UserDirectory`](crate::directory::UserDirectory), stored, and announced to the managers when
+//! they change.
 
 use serde_json::{Map, Value};
 use support_protocol::{TelegramId, TicketId};

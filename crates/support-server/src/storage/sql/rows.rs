@@ -255,7 +255,7 @@ where
 }
 
 /// A manager's public form from the columns of a `LEFT JOIN` (`None` when absent).
-fn manager_of(
+pub(super) fn manager_of(
     id: Option<i64>,
     username: Option<String>,
     first_name: Option<String>,

@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Executor, IntoArguments};
-use support_protocol::{CannedReply, ManagerId, Note, SupportManager, TicketId, Timestamp};
+use support_protocol::{CannedReply, ManagerId, Note, TicketId, Timestamp};
 
 use super::SqlBackend;
 use super::queries::Queries;
-use super::rows::{Column, count, db, timestamp};
+use super::rows::{Column, count, db, manager_of, timestamp};
 use crate::storage::{NOTES_PER_TICKET, StorageError, StorageResult, TeamStore};
 
 /// A note with its author's columns (`NULL` when the manager is gone).
@@ -28,15 +28,7 @@ const NOTE_SELECT: &str = "SELECT n.id, n.ticket_id, n.created_at, n.text, a.id,
 
 fn note(row: NoteRow) -> StorageResult<Note> {
     let (id, ticket, created_at, text, manager, username, first, last) = row;
-    let manager = match (manager, username, first, last) {
-        (Some(id), Some(username), Some(first), Some(last)) => Some(SupportManager::named(
-            ManagerId::new(id),
-            &first,
-            &last,
-            &username,
-        )),
-        _ => None,
-    };
+    let manager = manager_of(manager, username, first, last);
     Ok(Note {
         id,
         ticket: TicketId::new(ticket),
