@@ -2,7 +2,7 @@
 // remembered), browser notifications and a short beep made with WebAudio (no audio file). What
 // deserves an alert is attention.js's decision; this module only raises it.
 
-import { byId } from './dom.js';
+import { byId, icon } from './dom.js';
 import { t } from './i18n.js';
 import { ATTENTION_DEFAULTS, channelsFor, parsePrefs } from './attention.js';
 import { userName } from './templates.js';
@@ -22,6 +22,7 @@ export class AttentionView {
       sound: byId('pref-sound'),
       note: byId('pref-note'),
     };
+    this.el.button.append(icon('bell', 20));
     this.prefs = { ...ATTENTION_DEFAULTS, ...this.load() };
     this.audio = null;
     /** Called with a ticket id when a notification is clicked. */

@@ -89,6 +89,8 @@ export class ListView {
       if (on) {
         this.el.panel.setAttribute('aria-labelledby', tab.id);
         if (focus) tab.focus();
+        // On a phone the tabs scroll sideways: keep the selected one in sight.
+        if (tab.scrollIntoView) tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       }
     }
   }

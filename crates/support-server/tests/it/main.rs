@@ -19,6 +19,7 @@
 //! | `console_attachments` | attachments in the console: albums, paste and pick, limits, sending |
 //! | `console_resume` | the console resuming after a dropped connection, without a reload |
 //! | `console_people` | the people in the console: names, the contact panel, reply authors, unread tickets |
+//! | `console_views` | the console's views, search, order, keyboard shortcuts and toasts clear of the composer |
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
@@ -31,6 +32,7 @@ mod console_attachments;
 mod console_browser;
 mod console_people;
 mod console_resume;
+mod console_views;
 mod contract;
 mod health;
 mod hub_broker;
