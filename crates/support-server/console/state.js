@@ -8,6 +8,7 @@
 
 import { Chat } from './chat-state.js';
 import { deliveryOf, takeDelivery } from './delivery.js';
+import * as paging from './list-paging.js';
 import { managerLabel, sameProfile, ticketsWithUnread, updatedUser } from './people.js';
 import { compareTime } from './time.js';
 import { DEFAULT_ORDERING, VIEWS, activityOf, homeView, inView, listQuery, sorterOf } from './views.js';
@@ -25,10 +26,6 @@ export function isBlocked(ticket) {
   return ticket?.user?.blocked === true;
 }
 
-function newList() {
-  return { offset: 0, hasMore: false, loading: false, error: null, loaded: false };
-}
-
 export class ConsoleState {
   constructor() {
     /** The signed-in manager (`auth/me/`), or null. */
@@ -36,7 +33,7 @@ export class ConsoleState {
     /** Every ticket we know, by id. Which list shows it follows from its fields (`listOf`). */
     this.tickets = new Map();
     /** Paging bookkeeping per list: how many loaded, whether more exist, loading, the last error. */
-    this.lists = Object.fromEntries(LISTS.map((l) => [l, newList()]));
+    this.lists = Object.fromEntries(LISTS.map((l) => [l, paging.newList()]));
     /** The list on screen. */
     this.tab = 'unassigned';
     /** The order of every list (`ordering=`, views.js). */
@@ -174,22 +171,7 @@ export class ConsoleState {
    */
   finishReload(run, results) {
     if (this.reloading !== run || !this.me) return null;
-    const fresh = new Map();
-    let failure = null;
-    results.forEach((result, i) => {
-      const meta = this.lists[LISTS[i]];
-      meta.loading = false;
-      if (result.status === 'fulfilled') {
-        for (const ticket of result.value.results) fresh.set(ticket.id, ticket);
-        meta.offset = result.value.results.length;
-        meta.hasMore = Boolean(result.value.next);
-        meta.error = null;
-        meta.loaded = true;
-      } else {
-        meta.error = result.reason;
-        failure = failure || result.reason;
-      }
-    });
+    const { fresh, failure } = paging.recordReload(LISTS.map((l) => this.lists[l]), results);
     if (!failure) {
       const open = this.openId !== null ? this.tickets.get(this.openId) : null;
       // A server without `last_message` in its lists would blank every preview we had.
@@ -210,26 +192,17 @@ export class ConsoleState {
 
   /** Starts loading the next page of a list; false when it is loading or has no more. */
   beginMore(list) {
-    const meta = this.lists[list];
-    if (meta.loading || !meta.hasMore) return false;
-    meta.loading = true;
-    return true;
+    return paging.beginMore(this.lists[list]);
   }
 
-  /** The next page of a list arrived (offset paging: the next request starts after it). */
+  /** The next page of a list arrived: its tickets are stored (list-paging.js keeps the count). */
   moreArrived(list, page) {
-    const meta = this.lists[list];
     for (const ticket of page.results) this.upsert(ticket);
-    meta.offset += page.results.length;
-    meta.hasMore = Boolean(page.next) && page.results.length > 0;
-    meta.error = null;
-    meta.loading = false;
+    paging.moreArrived(this.lists[list], page);
   }
 
   moreFailed(list, error) {
-    const meta = this.lists[list];
-    meta.error = error;
-    meta.loading = false;
+    paging.moreFailed(this.lists[list], error);
   }
 
   // ---- The open chat -----------------------------------------------------------------------------

@@ -55,6 +55,7 @@ const SOURCES: &[Source] = &[
     source!("attachment-model.js", JS),
     source!("chat-state.js", JS),
     source!("views.js", JS),
+    source!("list-paging.js", JS),
     source!("search-state.js", JS),
     source!("attention.js", JS),
     source!("shortcuts.js", JS),
