@@ -322,7 +322,59 @@ async fn run(driver: &Driver, site: &TestServer) {
         .await;
     b.click(".topbar .lang-btn[data-lang=\"en\"]").await;
 
+    // ---- The alerts menu: opt-in, remembered; Escape closes it. ----
+    b.click("#attention-btn").await;
+    b.click("#pref-sound").await;
+    b.wait_for(
+        "the sound remembered",
+        "JSON.parse(localStorage.getItem('support.console.attention') || '{}').sound === true",
+    )
+    .await;
+    press(&b, ESCAPE).await;
+    b.wait_for(
+        "Escape closing the menu",
+        "document.getElementById('attention-menu').hidden",
+    )
+    .await;
+
     // The only error: the 401 of `auth/me/` before signing in.
     b.assert_no_console_errors(&["/auth/me/"]).await;
     b.close().await;
+
+    // ---- On a phone: r resolves and reopens; the toasts stay clear of the composer. ----
+    let phone = Browser::open(driver, Screen::Phone).await;
+    phone
+        .goto(&format!("{}#/ticket/{invoice}", site.console_url()))
+        .await;
+    phone.login(ANNA.0, ANNA.1).await;
+    phone
+        .wait_for(
+            "the ticket open with its composer",
+            "document.getElementById('conn').dataset.state === 'open' && !document.getElementById('composer').hidden",
+        )
+        .await;
+    phone.js("document.activeElement.blur()").await;
+    press(&phone, 'r').await;
+    phone
+        .wait_for(
+            "r resolving the ticket",
+            "document.getElementById('composer').hidden && document.querySelector('#toasts .toast') !== null",
+        )
+        .await;
+    phone.js("document.activeElement.blur()").await;
+    press(&phone, 'r').await;
+    phone
+        .wait_for(
+            "r reopening it, the composer back",
+            "!document.getElementById('composer').hidden && document.querySelectorAll('#toasts .toast').length >= 1",
+        )
+        .await;
+    let overlap = phone
+        .js("const c = document.getElementById('composer').getBoundingClientRect(); \
+             return [...document.querySelectorAll('#toasts .toast')].some(t => { const r = t.getBoundingClientRect(); \
+             return r.bottom > c.top && r.top < c.bottom && r.right > c.left && r.left < c.right; });")
+        .await;
+    assert_eq!(overlap, false, "a toast covers the composer on a phone");
+    phone.screenshot("phone-views-toast").await;
+    phone.close().await;
 }
