@@ -1,21 +1,29 @@
 // The manager console's entry point: reads the config, wires state → views → controllers, and
-// holds the controllers of the session (login, the websocket, reloads), the lists, routing, the
-// language, and what each websocket event changes on the page. The open chat has its own
-// controller (chat-controller.js); the rules of the state are in state.js. Notes, canned replies
-// and typing have theirs (notes-controller.js, canned-controller.js, typing-controller.js).
+// holds the controllers of the session (login, the websocket, reloads), the lists and their
+// search, routing, the language, alerts, keyboard shortcuts, and what each websocket event
+// changes on the page. The open chat has its own controller (chat-controller.js); the rules of
+// the state are in state.js. Notes, canned replies and typing have theirs (notes-controller.js,
+// canned-controller.js, typing-controller.js).
 
 import { Api, ApiError } from './api.js';
 import { AttachView } from './attach-view.js';
+import { attentionFor } from './attention.js';
+import { AttentionView } from './attention-view.js';
 import { CannedController } from './canned-controller.js';
 import { ChatController } from './chat-controller.js';
 import { ChatView } from './chat-view.js';
 import { ComposerView } from './composer-view.js';
 import { ContactController } from './contact-controller.js';
 import { ContactView } from './contact-view.js';
+import { HelpOverlay } from './help-overlay.js';
 import { t, lang, setLang, onLangChange, applyStatic } from './i18n.js';
+import { bindShortcuts } from './keyboard.js';
 import { ListView } from './list-view.js';
 import { NotesController } from './notes-controller.js';
+import { SearchState } from './search-state.js';
+import { SearchView } from './search-view.js';
 import { ShellView } from './shell-view.js';
+import { stepIn } from './shortcuts.js';
 import { ConsoleState, LISTS, LIST_PAGE } from './state.js';
 import { errorText } from './templates.js';
 import { TypingController } from './typing-controller.js';
@@ -47,6 +55,9 @@ const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.ho
 
 const state = new ConsoleState();
 state.tab = ListView.savedTab();
+state.ordering = SearchView.savedOrdering();
+/** The search over the selected list; while one is active its results replace the list. */
+const search = new SearchState();
 const views = {
   shell: new ShellView(),
   list: new ListView(),
@@ -55,8 +66,11 @@ const views = {
   attach: new AttachView(),
   contact: new ContactView(),
   typing: new TypingView(),
+  search: new SearchView(),
+  help: new HelpOverlay(),
+  attention: new AttentionView(),
 };
-const { shell, list: listView } = views;
+const { shell, list: listView, search: searchView, help, attention } = views;
 let socket = null;
 
 const contact = new ContactController({ state, api, views });
@@ -192,9 +206,15 @@ async function reloadAll() {
   }
   canned.reload();
   renderLists();
+  // The reload replaced the tickets the search had found: ask again.
+  if (search.active) runSearch(search.text);
 }
 
 async function loadMore() {
+  if (search.active) {
+    searchMore();
+    return;
+  }
   const list = state.tab;
   if (!state.beginMore(list)) return;
   renderLists();
@@ -211,12 +231,58 @@ listView.bind('more', loadMore);
 function renderLists() {
   if (!state.me) return;
   // Tickets with unread messages, not messages: each row shows its own count.
-  listView.renderTabs({ unassigned: state.unreadTicketsOf('unassigned'), mine: state.unreadTicketsOf('mine') });
+  listView.renderTabs(Object.fromEntries(LISTS.map((l) => [l, state.unreadTicketsOf(l)])));
   const list = state.tab;
-  listView.render({ list, items: state.ticketsOf(list), meta: state.lists[list], me: state.me, openId: state.openId });
+  const common = { list, me: state.me, openId: state.openId };
+  if (search.active) {
+    listView.render({ ...common, items: state.ticketsAmong(list, search.ids), meta: search.meta, search: search.text });
+  } else {
+    listView.render({ ...common, items: state.ticketsOf(list), meta: state.lists[list] });
+  }
   // The rows were drawn again: their "typing…" marks too.
   typing.render();
 }
+
+// ---- Search and order --------------------------------------------------------------------------
+
+/** Searches the selected list for `text` ('' ends the search and shows the list again). */
+async function runSearch(text) {
+  const run = search.begin(text);
+  renderLists();
+  if (!run || !state.me) return;
+  try {
+    const page = await api.tickets(state.filterFor(state.tab, search.text), LIST_PAGE, 0);
+    if (!search.current(run)) return;
+    for (const ticket of page.results) state.upsert(ticket);
+    search.arrived(run, page);
+  } catch (err) {
+    search.failed(run, err);
+  }
+  renderLists();
+}
+
+async function searchMore() {
+  const run = search.beginMore();
+  if (!run) return;
+  renderLists();
+  try {
+    const page = await api.tickets(state.filterFor(state.tab, search.text), LIST_PAGE, search.offset);
+    if (!search.current(run)) return;
+    for (const ticket of page.results) state.upsert(ticket);
+    search.arrived(run, page, true);
+  } catch (err) {
+    search.failed(run, err);
+  }
+  renderLists();
+}
+
+searchView.bind('search', (text) => runSearch(text));
+searchView.bind('sort', (ordering) => {
+  state.ordering = ordering;
+  // The first pages of another order are other tickets: load them (a search follows the reload).
+  renderLists();
+  reloadAll();
+});
 
 let renderQueued = false;
 /** Re-renders the lists at most once per frame (events come in bursts). */
@@ -230,9 +296,12 @@ function renderSoon() {
 }
 
 function selectTab(list, focus) {
+  const changed = state.tab !== list;
   state.tab = list;
   listView.selectTab(list, focus);
   renderLists();
+  // A search is over the selected list: the same text over the new one.
+  if (changed && search.active) runSearch(search.text);
 }
 listView.bind('tab', selectTab);
 
@@ -312,12 +381,77 @@ function handleEvent(event, replayed = false) {
   if (!change) return;
   effects[change.type](change, replayed);
   if (change.type !== 'error') renderSoon();
+  const alert = attentionFor(change, {
+    replayed,
+    isMine: (ticket) => state.isMine(ticket),
+    ticketOf: (id) => state.tickets.get(id),
+  });
+  if (alert) attention.raise(alert, state.openId);
+}
+
+// ---- Alerts and keyboard shortcuts -------------------------------------------------------------
+
+attention.onOpen = (id) => {
+  location.hash = `#/ticket/${id}`;
+};
+document.getElementById('help-open').addEventListener('click', () => {
+  attention.closeMenu(false);
+  help.open();
+});
+
+/** Whether a dialog or menu is open (shortcuts wait, except Escape). */
+function overlayOpen() {
+  return attention.menuOpen || document.querySelector('dialog[open]') !== null;
+}
+
+bindShortcuts(
+  {
+    next: () => stepTicket('next'),
+    prev: () => stepTicket('prev'),
+    assign() {
+      const ticket = state.openTicket();
+      if (!ticket || state.isMine(ticket)) return false;
+      chat.assignClicked();
+      return true;
+    },
+    resolve() {
+      if (!state.openTicket()) return false;
+      chat.resolveClicked();
+      return true;
+    },
+    compose() {
+      if (!state.chat || !views.composer.visible) return false;
+      views.composer.focus();
+      return true;
+    },
+    search: () => searchView.focus(),
+    help: () => help.open(),
+    escape() {
+      if (help.isOpen) help.close();
+      else if (attention.menuOpen) attention.closeMenu(true);
+      else return false;
+      return true;
+    },
+  },
+  { active: () => Boolean(state.me), overlay: overlayOpen },
+);
+
+/** `j`/`k`: opens the next or previous ticket of the list on screen. */
+function stepTicket(action) {
+  if (!state.me) return false;
+  const id = stepIn(listView.shownIds(), state.openId, action);
+  if (id === null) return true;
+  location.hash = `#/ticket/${id}`;
+  listView.item(id)?.scrollIntoView({ block: 'nearest' });
+  return true;
 }
 
 // ---- Language and the skip link ----------------------------------------------------------------
 
 onLangChange(() => {
   applyStatic();
+  attention.render();
+  if (help.isOpen) help.render();
   if (state.me) {
     renderConnection();
     renderLists();

@@ -79,10 +79,10 @@ export class ChatController {
     await this.loadNewest();
   }
 
-  /** Selects the tab of the list a ticket is on, if any. */
+  /** Selects the tab of the list a ticket is on, unless the selected one shows it too. */
   showListOf(ticket) {
-    const list = this.state.listOf(ticket);
-    if (list && list !== this.state.tab) this.app.selectTab(list, false);
+    if (this.state.inList(this.state.tab, ticket)) return;
+    this.app.selectTab(this.state.listOf(ticket), false);
   }
 
   close(focusList) {
@@ -405,7 +405,8 @@ export class ChatController {
     if (open) {
       this.renderHeader();
       this.renderComposer();
-      if (mine && wasPending && this.state.tab !== 'mine') this.app.selectTab('mine', false);
+      const ticket = this.state.tickets.get(id);
+      if (mine && wasPending && ticket && !this.state.inList(this.state.tab, ticket)) this.app.selectTab('mine', false);
       if (mine) {
         // Messages already on screen count as seen now that the ticket is mine.
         this.view.watchNew(this.state.chat);

@@ -1,9 +1,11 @@
-// The ticket lists: the tabs with their unread counts, the list of the selected tab, its empty,
-// error and "load more" states, and keyboard movement between tabs and tickets.
+// The ticket lists: the tabs of the views (views.js) with their unread counts, the list of the
+// selected tab or of a search over it, its empty, error and "load more" states, and keyboard
+// movement between tabs and tickets.
 
 import { byId } from './dom.js';
 import { t } from './i18n.js';
 import { LISTS } from './state.js';
+import { TITLE_VIEWS } from './views.js';
 import { errorText, ticketItem } from './templates.js';
 
 const TAB_KEY = 'support.console.tab';
@@ -87,11 +89,16 @@ export class ListView {
       if (on) {
         this.el.panel.setAttribute('aria-labelledby', tab.id);
         if (focus) tab.focus();
+        // On a phone the tabs scroll sideways: keep the selected one in sight.
+        if (tab.scrollIntoView) tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       }
     }
   }
 
-  /** The unread counts on the tabs and in the page title; `unread`: per list. */
+  /**
+   * The unread counts on the tabs and in the page title; `unread`: per list. The title counts the
+   * tickets a manager answers (unassigned and their own), not other managers'.
+   */
   renderTabs(unread) {
     for (const tab of this.el.tabs.querySelectorAll('[role="tab"]')) {
       const list = tab.dataset.list;
@@ -102,12 +109,15 @@ export class ListView {
       const label = t(`lists.${list}`);
       tab.setAttribute('aria-label', n ? t('lists.tabUnread', { label, n }) : label);
     }
-    const total = unread.unassigned + unread.mine;
+    const total = TITLE_VIEWS.reduce((sum, list) => sum + (unread[list] || 0), 0);
     document.title = total ? t('app.titleUnread', { n: total }) : t('app.title');
   }
 
-  /** The selected list: its `items` (in order), paging `meta`, keeping focus on the same ticket. */
-  render({ list, items, meta, me, openId }) {
+  /**
+   * The selected list: its `items` (in order), paging `meta`, keeping focus on the same ticket.
+   * `search`: the text of the search whose results these are ('' for the list itself).
+   */
+  render({ list, items, meta, me, openId, search = '' }) {
     const el = this.el;
     const focusedId = document.activeElement?.closest?.('.ticket-item')?.dataset.id;
     el.list.replaceChildren(...items.map((tk) => ticketItem(tk, { me, openId, list })));
@@ -118,7 +128,11 @@ export class ListView {
     el.panel.setAttribute('aria-busy', String(meta.loading));
     const empty = items.length === 0;
     el.empty.hidden = !empty || (!meta.loaded && !meta.error && !meta.loading);
-    el.empty.textContent = meta.loading && empty ? t('lists.loading') : t(`lists.empty.${list}`);
+    let emptyText = meta.loading && empty ? t('lists.loading') : t(`lists.empty.${list}`);
+    if (search) emptyText = meta.loading && empty ? t('search.loading') : t('search.none', { text: search });
+    // The search text goes in as text, like every user text.
+    el.empty.textContent = emptyText;
+    el.empty.classList.toggle('is-search', Boolean(search));
     el.empty.classList.toggle('is-loading', meta.loading && empty);
     if (meta.error && !meta.loading) {
       el.empty.hidden = true;
@@ -134,6 +148,11 @@ export class ListView {
   /** The link of a ticket in the list, if shown. */
   item(id) {
     return this.el.list.querySelector(`.ticket-item[data-id="${CSS.escape(String(id))}"]`);
+  }
+
+  /** The ids of the tickets shown, in order (for `j`/`k`). */
+  shownIds() {
+    return [...this.el.list.querySelectorAll('.ticket-item')].map((a) => Number(a.dataset.id));
   }
 
   /** Focus on the first ticket, else on the list panel (the skip link). */

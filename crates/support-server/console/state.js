@@ -8,35 +8,22 @@
 
 import { Chat } from './chat-state.js';
 import { deliveryOf, takeDelivery } from './delivery.js';
+import * as paging from './list-paging.js';
 import { managerLabel, sameProfile, ticketsWithUnread, updatedUser } from './people.js';
 import { compareTime } from './time.js';
+import { DEFAULT_ORDERING, VIEWS, activityOf, homeView, inView, listQuery, sorterOf } from './views.js';
 
-/** The ticket lists, in tab order. */
-export const LISTS = ['unassigned', 'mine', 'resolved'];
+// The order of tickets and what each view shows live in views.js; these stay here for importers.
+export { activityOf, byActivity } from './views.js';
+
+/** The ticket lists (views.js), in tab order. */
+export const LISTS = VIEWS;
 /** Tickets per list page. */
 export const LIST_PAGE = 50;
-
-/** The time of a ticket's newest activity (extension `updated_at`, else the last message or creation). */
-export function activityOf(ticket) {
-  let best = ticket.created_at;
-  for (const candidate of [ticket.updated_at, ticket.last_message?.created_at]) {
-    if (candidate && compareTime(candidate, best) > 0) best = candidate;
-  }
-  return best;
-}
 
 /** Whether a ticket's user has blocked the bot (extension `user.blocked`, present only when true). */
 export function isBlocked(ticket) {
   return ticket?.user?.blocked === true;
-}
-
-/** Newest activity first; ties by id, newest first. */
-export function byActivity(a, b) {
-  return compareTime(activityOf(b), activityOf(a)) || b.id - a.id;
-}
-
-function newList() {
-  return { offset: 0, hasMore: false, loading: false, error: null, loaded: false };
 }
 
 export class ConsoleState {
@@ -46,9 +33,11 @@ export class ConsoleState {
     /** Every ticket we know, by id. Which list shows it follows from its fields (`listOf`). */
     this.tickets = new Map();
     /** Paging bookkeeping per list: how many loaded, whether more exist, loading, the last error. */
-    this.lists = Object.fromEntries(LISTS.map((l) => [l, newList()]));
+    this.lists = Object.fromEntries(LISTS.map((l) => [l, paging.newList()]));
     /** The list on screen. */
     this.tab = 'unassigned';
+    /** The order of every list (`ordering=`, views.js). */
+    this.ordering = DEFAULT_ORDERING;
     this.openId = null;
     /** The open chat (a `Chat`), or null. */
     this.chat = null;
@@ -85,12 +74,14 @@ export class ConsoleState {
     this.closeChat();
   }
 
-  /** The list a ticket belongs to: `unassigned`, `mine`, `resolved`, or null (another manager's). */
+  /** The most specific list of a ticket: `unassigned`, `mine`, `others` or `resolved` (views.js). */
   listOf(ticket) {
-    if (ticket.resolved) return 'resolved';
-    if (!ticket.support_manager) return 'unassigned';
-    if (this.isMine(ticket)) return 'mine';
-    return null;
+    return homeView(ticket, this.me?.id ?? null);
+  }
+
+  /** Whether a ticket is on a list (a ticket is on `open` and on one of the others). */
+  inList(list, ticket) {
+    return inView(list, ticket, this.me?.id ?? null);
   }
 
   isMine(ticket) {
@@ -134,9 +125,15 @@ export class ConsoleState {
     if (this.isOpenChat(id) && !this.tickets.has(id)) this.chat.error = error;
   }
 
-  /** The tickets of a list, newest activity first. */
+  /** The tickets of a list, in the list's order. */
   ticketsOf(list) {
-    return [...this.tickets.values()].filter((tk) => this.listOf(tk) === list).sort(byActivity);
+    return [...this.tickets.values()].filter((tk) => this.inList(list, tk)).sort(sorterOf(this.ordering));
+  }
+
+  /** The tickets of `ids` still on `list`, in the list's order (a search's results). */
+  ticketsAmong(list, ids) {
+    const found = ids.map((id) => this.tickets.get(id)).filter((tk) => tk && this.inList(list, tk));
+    return found.sort(sorterOf(this.ordering));
   }
 
   /** How many tickets of a list have unread messages (the tab badges and the page title). */
@@ -144,11 +141,9 @@ export class ConsoleState {
     return ticketsWithUnread(this.ticketsOf(list));
   }
 
-  /** The REST query of a list (SPEC filters). */
-  filterFor(list) {
-    if (list === 'unassigned') return { resolved: 'false', manager__isnull: 'true' };
-    if (list === 'mine') return { resolved: 'false', manager: String(this.me.id) };
-    return { resolved: 'true' };
+  /** The REST query of a list (views.js), with `search` when given and the list order. */
+  filterFor(list, search = '') {
+    return listQuery(list, this.me.id, { search, ordering: this.ordering });
   }
 
   // ---- Reloads and list paging -------------------------------------------------------------------
@@ -176,22 +171,7 @@ export class ConsoleState {
    */
   finishReload(run, results) {
     if (this.reloading !== run || !this.me) return null;
-    const fresh = new Map();
-    let failure = null;
-    results.forEach((result, i) => {
-      const meta = this.lists[LISTS[i]];
-      meta.loading = false;
-      if (result.status === 'fulfilled') {
-        for (const ticket of result.value.results) fresh.set(ticket.id, ticket);
-        meta.offset = result.value.results.length;
-        meta.hasMore = Boolean(result.value.next);
-        meta.error = null;
-        meta.loaded = true;
-      } else {
-        meta.error = result.reason;
-        failure = failure || result.reason;
-      }
-    });
+    const { fresh, failure } = paging.recordReload(LISTS.map((l) => this.lists[l]), results);
     if (!failure) {
       const open = this.openId !== null ? this.tickets.get(this.openId) : null;
       // A server without `last_message` in its lists would blank every preview we had.
@@ -212,26 +192,17 @@ export class ConsoleState {
 
   /** Starts loading the next page of a list; false when it is loading or has no more. */
   beginMore(list) {
-    const meta = this.lists[list];
-    if (meta.loading || !meta.hasMore) return false;
-    meta.loading = true;
-    return true;
+    return paging.beginMore(this.lists[list]);
   }
 
-  /** The next page of a list arrived (offset paging: the next request starts after it). */
+  /** The next page of a list arrived: its tickets are stored (list-paging.js keeps the count). */
   moreArrived(list, page) {
-    const meta = this.lists[list];
     for (const ticket of page.results) this.upsert(ticket);
-    meta.offset += page.results.length;
-    meta.hasMore = Boolean(page.next) && page.results.length > 0;
-    meta.error = null;
-    meta.loading = false;
+    paging.moreArrived(this.lists[list], page);
   }
 
   moreFailed(list, error) {
-    const meta = this.lists[list];
-    meta.error = error;
-    meta.loading = false;
+    paging.moreFailed(this.lists[list], error);
   }
 
   // ---- The open chat -----------------------------------------------------------------------------
@@ -412,11 +383,12 @@ export class ConsoleState {
   messageNew(message) {
     if (!message || typeof message.ticket !== 'number') return null;
     const ticket = this.tickets.get(message.ticket);
+    // `fresh`: an unread user message seen for the first time (attention.js notifies of those).
+    let fresh = false;
     if (ticket) {
       const newer = compareTime(message.created_at, activityOf(ticket)) > 0;
-      if (message.sender === 'user' && !message.viewed && newer) {
-        ticket.unread_count = Number(ticket.unread_count || 0) + 1;
-      }
+      fresh = message.sender === 'user' && !message.viewed && newer;
+      if (fresh) ticket.unread_count = Number(ticket.unread_count || 0) + 1;
       if (newer || !ticket.last_message || message.id >= ticket.last_message.id) {
         ticket.last_message = message;
         if (!ticket.updated_at || compareTime(message.created_at, ticket.updated_at) > 0) {
@@ -426,7 +398,7 @@ export class ConsoleState {
     }
     const open = this.isOpenChat(message.ticket);
     const change = open ? this.chat.addMessages([message]) : { added: [], settled: [] };
-    return { type: 'ticket.message.new', message, refetch: !ticket, open, ...change };
+    return { type: 'ticket.message.new', message, refetch: !ticket, open, fresh, ...change };
   }
 
   /** `changed`: the open chat's messages that lost their "New" mark (to draw again). */

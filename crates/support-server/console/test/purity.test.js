@@ -29,7 +29,15 @@ function graph(name, seen = new Set()) {
 }
 
 test('the state modules import only pure modules', () => {
-  assert.deepEqual([...graph('state.js')].sort(), ['chat-state.js', 'delivery.js', 'people.js', 'state.js', 'time.js']);
+  assert.deepEqual([...graph('state.js')].sort(), ['chat-state.js', 'delivery.js', 'list-paging.js', 'people.js', 'state.js', 'time.js', 'views.js']);
+});
+
+// The views, the search, the alerts' decision and the shortcuts' dispatch are pure too.
+const DECISIONS = ['views.js', 'search-state.js', 'attention.js', 'shortcuts.js'];
+
+test('the decision modules import only pure modules', () => {
+  const all = new Set(DECISIONS.flatMap((name) => [...graph(name)]));
+  assert.deepEqual([...all].sort(), ['attention.js', 'search-state.js', 'shortcuts.js', 'time.js', 'views.js']);
 });
 
 // What the chat shows of attachments and what may be uploaded is decided without the DOM too.
@@ -49,7 +57,7 @@ test('the notes, canned and typing modules import only pure modules', () => {
 });
 
 test('no browser global is used by the state modules', () => {
-  for (const name of [...graph('state.js'), ...[...ATTACHMENTS, ...TEAM].flatMap((n) => [...graph(n)])]) {
+  for (const name of [...graph('state.js'), ...[...ATTACHMENTS, ...TEAM, ...DECISIONS].flatMap((n) => [...graph(n)])]) {
     const used = BROWSER.filter((global) => new RegExp(`(?<![\\w.])${global}\\b`).test(code(source(name))));
     assert.deepEqual(used, [], `${name} uses ${used.join(', ')}`);
   }

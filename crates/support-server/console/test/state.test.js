@@ -36,7 +36,7 @@ describe('list membership', () => {
     assert.deepEqual(ids(state, 'unassigned'), [1]);
   });
 
-  test('assigned to me it moves to mine; taken by another manager it leaves every list', () => {
+  test('assigned to me it moves to mine; taken by another manager it moves to others', () => {
     const state = signedIn();
     state.apply(created(ticket(1)));
     const toMe = state.apply(assigned(1, ME.id));
@@ -49,8 +49,10 @@ describe('list membership', () => {
     const taken = state.apply(assigned(1, BOB));
     assert.equal(taken.mine, false);
     assert.equal(taken.wasMine, true, 'the page warns that the ticket was taken');
-    for (const list of LISTS) assert.deepEqual(ids(state, list), [], list);
-    assert.equal(state.listOf(state.tickets.get(1)), null);
+    for (const list of ['unassigned', 'mine', 'resolved']) assert.deepEqual(ids(state, list), [], list);
+    assert.deepEqual(ids(state, 'others'), [1]);
+    assert.deepEqual(ids(state, 'open'), [1], 'still open');
+    assert.equal(state.listOf(state.tickets.get(1)), 'others');
     assert.equal(taken.refetch, false, "nobody shows Bob's name: no fetch");
   });
 
@@ -189,8 +191,10 @@ describe('reloads and list paging', () => {
     assert.deepEqual(
       LISTS.map((l) => [state.lists[l].offset, state.lists[l].hasMore, state.lists[l].loaded]),
       [
+        [0, false, true],
         [2, true, true],
         [1, false, true],
+        [0, false, true],
         [0, false, true],
       ],
     );
@@ -292,8 +296,13 @@ describe('reloads and list paging', () => {
 
   test('the REST filters of the lists', () => {
     const state = signedIn();
-    assert.deepEqual(state.filterFor('unassigned'), { resolved: 'false', manager__isnull: 'true' });
-    assert.deepEqual(state.filterFor('mine'), { resolved: 'false', manager: '7' });
-    assert.deepEqual(state.filterFor('resolved'), { resolved: 'true' });
+    const order = { ordering: '-updated_at' };
+    assert.deepEqual(state.filterFor('open'), { resolved: 'false', ...order });
+    assert.deepEqual(state.filterFor('unassigned'), { resolved: 'false', manager__isnull: 'true', ...order });
+    assert.deepEqual(state.filterFor('mine'), { resolved: 'false', manager: '7', ...order });
+    assert.deepEqual(state.filterFor('others'), { resolved: 'false', not_manager: '7', ...order });
+    assert.deepEqual(state.filterFor('resolved'), { resolved: 'true', ...order });
+    state.ordering = 'waiting';
+    assert.deepEqual(state.filterFor('mine', '  anna '), { resolved: 'false', manager: '7', search: 'anna', ordering: 'waiting' });
   });
 });

@@ -20,6 +20,7 @@
 //! | `console_resume` | the console resuming after a dropped connection, without a reload |
 //! | `console_people` | the people in the console: names, the contact panel, reply authors, unread tickets |
 //! | `console_notes` | notes, canned replies and typing in the console, two managers on one ticket |
+//! | `console_views` | the console's views, search, order, keyboard shortcuts and toasts clear of the composer |
 //! | `health` | `/healthz` and `/readyz` |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
@@ -33,6 +34,7 @@ mod console_browser;
 mod console_notes;
 mod console_people;
 mod console_resume;
+mod console_views;
 mod contract;
 mod health;
 mod hub_broker;
