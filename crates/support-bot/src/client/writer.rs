@@ -33,12 +33,10 @@ impl Writer {
     /// that is not one is left out, so a report never makes the server refuse the user's message.
     pub fn of(user: &teloxide::types::User, language_code: Option<String>) -> Self {
         let name = |n: &str| {
-            let clean: String = n
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(NAME_MAX_CHARS)
-                .collect();
-            let clean = clean.trim().to_owned();
+            let clean: String = n.chars().filter(|c| !c.is_control()).collect();
+            // Trimmed first, as the server counts, then cut.
+            let clean: String = clean.trim().chars().take(NAME_MAX_CHARS).collect();
+            let clean = clean.trim_end().to_owned();
             (!clean.is_empty()).then_some(clean)
         };
         Self {
