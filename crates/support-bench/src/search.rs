@@ -94,7 +94,7 @@ fn text(t: usize, m: usize) -> String {
         let u = (seed % 4096) as f64 / 4096.0;
         words.push(word((u * u * 4096.0) as usize));
     }
-    if (t * 131 + m) % 1000 == 0 {
+    if (t * 131 + m).is_multiple_of(1000) {
         words.push("zebracorn".to_owned());
     }
     words.join(" ")

@@ -59,7 +59,7 @@ impl TicketSearch {
         self.number
     }
 
-    /// Its words, lowercased: letters and digits only, at most [`SEARCH_MAX_WORDS`].
+    /// Its words, lowercased: letters and digits only, at most eight.
     pub fn words(&self) -> &[String] {
         &self.words
     }
