@@ -17,6 +17,7 @@
 //! | file | what |
 //! |---|---|
 //! | `options.rs` | [`Options`], the flags and their environment variables |
+//! | `manager_args.rs` | the `--manager` and `--manager-name` values ([`ManagerCredentials`], [`ManagerName`]) |
 //! | `managers.rs` | [`ensure_managers`]: the `--manager` accounts, or a generated `admin`; [`deactivate_managers`] |
 //! | `run.rs` | [`run`]: build, serve, shut down gracefully on [`shutdown_signal`] |
 //! | `error.rs` | [`Error`], why the program stopped |
@@ -26,6 +27,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+mod manager_args;
 mod managers;
 mod options;
 mod run;

@@ -11,6 +11,7 @@
 //! | [`message`] | [`Message`], [`Sender`] |
 //! | [`rest`] | REST bodies ([`NewTicket`], [`NewMessage`], [`TicketPatch`]), [`TicketFilter`], [`Page`], [`Listing`], [`ErrorBody`] |
 //! | [`profile`] | extension: contact profiles of users, [`UserProfile`], and display names |
+//! | [`team_event`] | extension events: `ticket.user.updated`, `ticket.note.new`, `canned.changed`, `ticket.typing` |
 //! | [`team`] | extension: the team's private [`Note`]s and [`CannedReply`]s |
 //! | [`attachment`] | extension: files and other media of a message, [`Attachment`], [`NewAttachment`] |
 //! | [`delivery`] | extension: a reply's [`Delivery`] to Telegram |
@@ -54,6 +55,7 @@ pub mod resume;
 pub mod schema;
 pub mod server_event;
 pub mod team;
+pub mod team_event;
 pub mod ticket;
 pub mod time;
 pub mod validate;
@@ -75,11 +77,11 @@ pub use profile::{ProfileError, UserProfile};
 pub use rest::{ErrorBody, Listing, NewMessage, NewTicket, Page, TicketFilter, TicketPatch};
 pub use resume::{Resumed, ResyncRequired, Sequenced};
 pub use server_event::{
-    CannedChanged, ErrorCode, ErrorEvent, MessageDelivery, MessageList, MessageNew, MessageViewed,
-    NoteNew, ServerEvent, TicketAssigned, TicketCreated, TicketTyping, TicketUpdated, UserBlocked,
-    UserUpdated,
+    ErrorCode, ErrorEvent, MessageDelivery, MessageList, MessageNew, MessageViewed, ServerEvent,
+    TicketAssigned, TicketCreated, TicketUpdated, UserBlocked,
 };
 pub use team::{CannedPatch, CannedReply, NewNote, Note};
+pub use team_event::{CannedChanged, NoteNew, TicketTyping, UserUpdated};
 pub use ticket::{SupportManager, TelegramUser, Ticket};
 pub use time::{Timestamp, TimestampError};
 pub use validate::{

@@ -8,7 +8,7 @@ use std::time::Duration;
 use support_protocol::{DeliveryState, MessageId, Sender, TelegramId, Timestamp};
 
 use super::*;
-use crate::storage::{DeliveryChange, DeliveryUpdate, DynStorage, TicketQuery, UserReport};
+use crate::storage::{DeliveryChange, DeliveryUpdate, DynStorage, TicketQuery};
 
 fn at(base: Timestamp, secs: i64) -> Timestamp {
     Timestamp::from_unix_micros(base.unix_micros() + secs * 1_000_000).unwrap()
@@ -296,10 +296,7 @@ pub async fn blocked_users_and_languages(s: DynStorage) {
     // A language is replaced, never cleared by a message without one.
     let change = s.user_wrote(t.id, &lang("ru")).await.unwrap().unwrap();
     assert!(change.updated && !change.unblocked);
-    assert_eq!(
-        s.user_wrote(t.id, &UserReport::default()).await.unwrap(),
-        None
-    );
+    assert_eq!(s.user_wrote(t.id, &Default::default()).await.unwrap(), None);
     let ticket = s.get_ticket(t.id).await.unwrap().unwrap();
     assert_eq!(ticket.user.language_code.as_deref(), Some("ru"));
     // An unknown ticket is nobody.
@@ -491,12 +488,4 @@ pub async fn resolution_notices_claimed_once(s: DynStorage) {
     );
     assert!(!s.claim_notice(t.id, false).await.unwrap());
     assert!(s.claim_notice(t.id, true).await.unwrap());
-}
-
-/// A report of a language only.
-fn lang(code: &str) -> UserReport {
-    UserReport {
-        language_code: Some(code.to_owned()),
-        profile: None,
-    }
 }

@@ -249,6 +249,14 @@ fn supp_message(ticket: TicketId, text: &str, manager: ManagerId) -> NewMessageR
     }
 }
 
+/// What the bot reports of a user who writes: their language only.
+fn lang(code: &str) -> crate::storage::UserReport {
+    crate::storage::UserReport {
+        language_code: Some(code.to_owned()),
+        profile: None,
+    }
+}
+
 async fn add_manager(s: &DynStorage, username: &str) -> ManagerRecord {
     s.upsert_manager(ManagerUpsert {
         username: username.to_owned(),

@@ -8,8 +8,8 @@
 //! SQLite; times are microseconds since the epoch.
 
 use support_protocol::{
-    Delivery, DeliveryState, ManagerId, Message, MessageId, Sender, SupportManager, TelegramId,
-    TelegramUser, Ticket, TicketId, Timestamp,
+    Delivery, DeliveryState, ManagerId, Message, MessageId, Sender, SupportManager, Ticket,
+    TicketId, Timestamp,
 };
 
 use sqlx::{Database, Decode, Encode, Type};
@@ -42,18 +42,6 @@ pub(super) fn ticket_select<B: SqlBackend>() -> String {
         counters = B::TICKET_COUNTERS
     )
 }
-
-/// The profile columns of a user `u` (a [`UserColumns`]), for a `SELECT` that joins
-/// `support_users u`.
-pub(super) const USER_COLUMNS: &str = "u.first_name AS user_first_name, \
-     u.last_name AS user_last_name, u.username AS user_username, \
-     u.is_premium AS user_is_premium, u.language_code AS user_language_code, \
-     u.blocked AS user_blocked";
-
-/// The user columns of `support_users`, by name (for reading a user row on its own).
-pub(super) const USER_TABLE_COLUMNS: &str = "telegram_id, first_name AS user_first_name, \
-     last_name AS user_last_name, username AS user_username, is_premium AS user_is_premium, \
-     language_code AS user_language_code, blocked AS user_blocked";
 
 /// The columns of [`MessageRow`], in `support_messages`.
 pub(super) const MESSAGE_COLUMNS: &str =
@@ -147,64 +135,8 @@ macro_rules! from_row {
     };
 }
 
-/// The [`USER_COLUMNS`] of a row; all `NULL` when the user row is absent (a `LEFT JOIN`).
-pub(super) struct UserColumns {
-    user_first_name: Option<String>,
-    user_last_name: Option<String>,
-    user_username: Option<String>,
-    user_is_premium: Option<bool>,
-    user_language_code: Option<String>,
-    user_blocked: Option<bool>,
-}
-
-from_row!(UserColumns {
-    user_first_name,
-    user_last_name,
-    user_username,
-    user_is_premium,
-    user_language_code,
-    user_blocked,
-});
-
-impl UserColumns {
-    /// The user `id` with these columns.
-    pub(super) fn into_user(self, id: i64) -> TelegramUser {
-        let mut user = TelegramUser::new(TelegramId::new(id));
-        user.first_name = self.user_first_name;
-        user.last_name = self.user_last_name;
-        user.username = self.user_username;
-        user.is_premium = self.user_is_premium.unwrap_or(false);
-        user.language_code = self.user_language_code;
-        user.blocked = self.user_blocked.unwrap_or(false);
-        user
-    }
-}
-
-/// A user row read on its own ([`USER_TABLE_COLUMNS`]).
-pub(super) struct UserRow {
-    telegram_id: i64,
-    columns: UserColumns,
-}
-
-impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for UserRow
-where
-    UserColumns: sqlx::FromRow<'r, R>,
-    &'r str: sqlx::ColumnIndex<R>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> sqlx::Result<Self> {
-        Ok(Self {
-            telegram_id: row.try_get("telegram_id")?,
-            columns: UserColumns::from_row(row)?,
-        })
-    }
-}
-
-impl UserRow {
-    pub(super) fn into_user(self) -> TelegramUser {
-        self.columns.into_user(self.telegram_id)
-    }
-}
+mod users;
+pub(super) use users::{USER_COLUMNS, USER_TABLE_COLUMNS, UserColumns, UserRow};
 
 /// The ticket's own columns of [`ticket_select`].
 struct TicketColumns {
