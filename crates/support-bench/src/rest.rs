@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use bytes::Bytes;
 use serde::Serialize;
 
@@ -54,16 +55,22 @@ struct ClientResult {
     first_error: Option<String>,
 }
 
-/// Runs one level. `stop`, when set, ends it early (used by the e2e benchmark under load).
+/// Runs one level, client `i` on `targets[i % len]` (several instances share the load). `stop`,
+/// when set, ends it early (used by the e2e benchmark under load). The CPU measured is the
+/// server pid's (the first instance's).
 pub async fn run(
-    target: &Target,
+    targets: &[Target],
     load: &Load,
     server_pid: Option<u32>,
     stop: Option<Arc<AtomicBool>>,
 ) -> anyhow::Result<Throughput> {
     let stop = stop.unwrap_or_default();
     let mut conns = Vec::with_capacity(load.clients);
-    for _ in 0..load.clients {
+    for i in 0..load.clients {
+        // Several instances: the clients spread over them evenly.
+        let target = targets
+            .get(i % targets.len().max(1))
+            .context("no server to load")?;
         conns.push(Conn::connect(target, None).await?);
     }
     let start = Instant::now();

@@ -25,7 +25,8 @@ use crate::spawn::{ServerProcess, free_port};
 pub enum ServerSpec {
     /// Start `instances` copies of `program` with `--bind ... --database ... --bot-token ...`
     /// and `extra_args`, after creating the managers in that database ([`precreate_managers`]). With two instances (sharing a Postgres database and a
-    /// broker, by `database` and `extra_args`), (b) posts to the second and listens on the first.
+    /// broker, by `database` and `extra_args`), (a) spreads its clients over every instance and
+    /// (b) posts to the second and listens on the first.
     Spawn {
         /// The server binary (e.g. `target/release/chatlabs-support-server`).
         program: PathBuf,
@@ -304,7 +305,13 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
                 warmup: config.warmup,
                 tickets: tickets.clone(),
             };
-            let r = rest::run(&noop_target, &load, Some(noop.pid), None).await?;
+            let r = rest::run(
+                std::slice::from_ref(&noop_target),
+                &load,
+                Some(noop.pid),
+                None,
+            )
+            .await?;
             eprintln!("ceiling C={clients}: {:.0} req/s", r.per_second);
             report.ceiling.push(r);
         }
@@ -342,7 +349,8 @@ async fn measure(
                 warmup: config.warmup,
                 tickets: tickets.clone(),
             };
-            let r = rest::run(target, &load, pid, None).await?;
+            // Every instance takes its share of the clients.
+            let r = rest::run(targets, &load, pid, None).await?;
             eprintln!(
                 "(a) C={clients}: {:.0} req/s, p99 {:.2} ms, errors {}",
                 r.per_second, r.latency.p99_ms, r.errors
@@ -445,7 +453,9 @@ async fn e2e_both(
     };
     let load_task = {
         let (post, stop) = (post.clone(), stop.clone());
-        tokio::spawn(async move { rest::run(&post, &load, pid, Some(stop)).await })
+        tokio::spawn(
+            async move { rest::run(std::slice::from_ref(&post), &load, pid, Some(stop)).await },
+        )
     };
     tokio::time::sleep(config.warmup * 2).await;
     let sampling = Sampling {

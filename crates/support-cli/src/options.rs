@@ -29,6 +29,16 @@ pub struct Options {
         hide_env_values = true
     )]
     pub database: String,
+    /// Connections to Postgres per instance (SQLite ignores it). Keep the sum over every
+    /// instance under the database's `max_connections` (100 by default).
+    #[arg(
+        long,
+        env = "SUPPORT_DATABASE_POOL",
+        value_name = "CONNECTIONS",
+        default_value_t = support_server::storage::DEFAULT_POSTGRES_POOL,
+        value_parser = clap::value_parser!(u32).range(2..=1000)
+    )]
+    pub database_pool: u32,
     /// Event hub: `local` (this process only), or a broker shared by several instances on one
     /// database: `postgres://...` (LISTEN/NOTIFY) or `redis://...` (pub/sub).
     #[arg(
@@ -238,6 +248,7 @@ impl std::fmt::Debug for Options {
         f.debug_struct("Options")
             .field("bind", &self.bind)
             .field("database", &Redacted::url(&self.database))
+            .field("database_pool", &self.database_pool)
             .field("hub", &Redacted::url(&self.hub))
             .field("hub_channel", &self.hub_channel)
             .field("bot_tokens", &vec![Redacted::ALL; self.bot_tokens.len()])

@@ -53,7 +53,13 @@ pub async fn run(options: Options) -> Result<(), Error> {
     }
     // First: the open-file limit, raised before anything opens files.
     let (serve_options, limit_lines) = serve_options(&options);
-    let storage = storage::open(&options.database).await?;
+    let storage = storage::open_with(
+        &options.database,
+        &storage::OpenOptions {
+            postgres_pool: options.database_pool,
+        },
+    )
+    .await?;
     let generated = ensure_managers(&storage, &options.managers, &options.manager_names).await?;
     deactivate_managers(&storage, &options.deactivate_managers).await?;
     // The URL is never logged: it may hold a password.

@@ -108,6 +108,21 @@ fn a_bad_hub_value_is_refused_at_start() {
     }
 }
 
+#[test]
+fn a_pool_too_small_or_too_large_is_refused_at_start() {
+    for size in ["0", "1", "1001", "ten"] {
+        let output = program()
+            .args(["--bind", "127.0.0.1:0", "--database", "memory:"])
+            .args(["--database-pool", size])
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{size}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--database-pool"), "{size}: {stderr}");
+    }
+}
+
 /// Two instances of the program on one Postgres database, first with the Postgres hub, then
 /// with the Redis hub: a ticket and a message created through one reach a manager connected
 /// to the other \[S3\].
@@ -136,7 +151,8 @@ async fn two_instances_share_the_database_and_the_hub() {
 async fn across_instances(db: &str, hub: &str, channel: &str, kind: &str) {
     let http = reqwest::Client::new();
     let args = ["--hub", hub, "--hub-channel", channel];
-    let (a, addr_a) = start_with(db, &args);
+    // The posting instance on a small pool of its own: group commit needs no more.
+    let (a, addr_a) = start_with(db, &[&args[..], &["--database-pool", "3"]].concat());
     let (b, addr_b) = start_with(db, &args);
     let mut ws_b = manager_socket(&http, &addr_b).await;
     let title = format!("through the {kind} hub");

@@ -81,6 +81,11 @@ impl EventHub for LocalHub {
         Ok(())
     }
 
+    fn deliver_here(&self, event: HubEvent) -> Option<HubEvent> {
+        self.deliver(Arc::new(event));
+        None
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
         self.sender.subscribe()
     }
@@ -113,6 +118,23 @@ mod tests {
             ServerEvent::TicketAssigned(a) => a.id.get(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn delivered_here_reaches_subscribers_at_once_in_order() {
+        let hub = LocalHub::new(16);
+        let mut rx = hub.subscribe();
+        for n in 1..=3 {
+            assert!(
+                hub.deliver_here(event(n)).is_none(),
+                "the local hub takes it"
+            );
+        }
+        // Already broadcast: no task had to run.
+        for n in 1..=3 {
+            assert_eq!(id_of(&rx.try_recv().unwrap()), n);
+        }
+        assert!(rx.try_recv().is_err());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -145,6 +145,16 @@ pub trait EventHub: Send + Sync + 'static {
         }
         Ok(())
     }
+    /// Delivers `event` to this process's subscribers from the caller's task and returns
+    /// `None`, where the hub can (the in-process hub: one broadcast), or gives it back. The
+    /// server's appender, already a task of its own that hands events over in order, delivers
+    /// this way: one task hop less between a write and the sockets than [`Self::publish`], which
+    /// [`LocalHub`] hands to its fan-out task so that a publishing request never waits for the
+    /// wake-ups. The default gives every event back (a broker must carry it).
+    fn deliver_here(&self, event: HubEvent) -> Option<HubEvent> {
+        Some(event)
+    }
+
     /// A receiver of every event published from now on, on any instance.
     fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>>;
 

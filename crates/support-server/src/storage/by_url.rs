@@ -15,12 +15,45 @@ use super::{DynStorage, MemoryStorage, StorageResult};
 /// A URL for a backend this build leaves out fails with [`StorageError::UnsupportedUrl`](super::StorageError::UnsupportedUrl), which
 /// names the missing feature and shows the URL with its password masked.
 pub async fn open(url: &str) -> StorageResult<DynStorage> {
+    open_with(url, &OpenOptions::default()).await
+}
+
+/// How [`open_with`] sizes what it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Connections to Postgres per instance (SQLite and memory ignore it: SQLite writes through
+    /// one connection whatever the load).
+    pub postgres_pool: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            postgres_pool: DEFAULT_POSTGRES_POOL,
+        }
+    }
+}
+
+/// Postgres connections per instance unless told otherwise; every request holds one only for
+/// its queries. Ten instances of ten stay under Postgres's default `max_connections` of 100.
+pub const DEFAULT_POSTGRES_POOL: u32 = 10;
+
+/// [`open`] with `options`.
+pub async fn open_with(url: &str, options: &OpenOptions) -> StorageResult<DynStorage> {
     if url == "memory:" || url == "memory" {
         return Ok(Arc::new(MemoryStorage::new()));
     }
+    #[cfg(not(feature = "postgres"))]
+    let _ = options;
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]
-        return Ok(Arc::new(super::PostgresStorage::connect(url).await?));
+        return Ok(Arc::new(
+            super::PostgresStorage::connect_with_pool(
+                url.parse().map_err(super::StorageError::backend)?,
+                options.postgres_pool,
+            )
+            .await?,
+        ));
         #[cfg(not(feature = "postgres"))]
         return Err(super::StorageError::unsupported_url(
             url,

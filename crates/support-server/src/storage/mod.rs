@@ -59,7 +59,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use attachments::{AttachmentStore, NewAttachmentRecord, StoredAttachment, Uploader};
-pub use by_url::open;
+pub use by_url::{DEFAULT_POSTGRES_POOL, OpenOptions, open, open_with};
 pub use deliveries::{DeliveryChange, DeliveryStore, DeliveryUpdate};
 pub use error::{StorageError, StorageResult};
 pub use events::{EventSlice, EventStore};

@@ -164,6 +164,75 @@ pub async fn concurrent_message_inserts(s: DynStorage) {
     );
 }
 
+/// Concurrent messages share commits (group commit), but each is answered alone: a message to
+/// a missing ticket, or one the database cannot store (a NUL character: Postgres refuses it,
+/// SQLite and memory keep it), fails by itself while its batch-mates commit, and every caller
+/// gets its own message back (ticket, text, unique id).
+pub async fn batched_messages_fail_alone(s: DynStorage) {
+    const N: usize = 400;
+    let tickets: Vec<TicketId> = {
+        let mut v = Vec::new();
+        for user in 1..=8 {
+            v.push(create(&s, user, &format!("batch {user}")).await.id);
+        }
+        v
+    };
+    let missing = TicketId::new(tickets.iter().map(|t| t.get()).max().unwrap() + 1_000);
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let s = Arc::clone(&s);
+            let ticket = match i % 10 {
+                3 => missing,
+                _ => tickets[i % tickets.len()],
+            };
+            let text = match i % 50 {
+                7 => format!("bad \0 {i}"),
+                8 => format!("«ünïcødé» 'quoted' \"{i}\" ✓ {}", "x".repeat(4000)),
+                _ => format!("m {i}"),
+            };
+            tokio::spawn(async move {
+                let result = s
+                    .create_message_with_manager(user_message(ticket, &text))
+                    .await;
+                (ticket, text, result)
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    let mut stored = 0u64;
+    for task in tasks {
+        let (ticket, text, result) = task.await.unwrap();
+        if ticket == missing {
+            assert!(
+                matches!(result, Err(StorageError::TicketNotFound(t)) if t == missing),
+                "{result:?}"
+            );
+            continue;
+        }
+        match result {
+            Ok(written) => {
+                assert_eq!(
+                    (written.message.ticket, &written.message.text),
+                    (ticket, &text)
+                );
+                assert!(ids.insert(written.message.id), "ids unique");
+                stored += 1;
+            }
+            // Only a message the database cannot store may fail, and only alone.
+            Err(err) => assert!(text.contains('\0'), "{text:?}: {err}"),
+        }
+    }
+    assert!(
+        stored >= (N - N / 10 - N / 50) as u64,
+        "batch-mates committed: {stored}"
+    );
+    let mut total = 0;
+    for ticket in &tickets {
+        total += s.list_messages(*ticket, None, 0).await.unwrap().1;
+    }
+    assert_eq!(total, stored, "stored exactly what was answered");
+}
+
 /// `ticket_manager` and `create_message_with_manager`: the audience of a message event is the
 /// ticket's manager as of the insert, also while the ticket is being taken over.
 pub async fn message_audience(s: DynStorage) {

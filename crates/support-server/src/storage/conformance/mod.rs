@@ -38,8 +38,8 @@ use crate::storage::{DynStorage, ManagerRecord, ManagerUpsert, NewMessageRecord,
 
 pub use attachments::{attachments_claimed_once, unsent_uploads_purged};
 pub use concurrency::{
-    assignment_is_atomic, concurrent_message_inserts, message_audience, replies_cursor,
-    replies_cursor_under_concurrency,
+    assignment_is_atomic, batched_messages_fail_alone, concurrent_message_inserts,
+    message_audience, replies_cursor, replies_cursor_under_concurrency,
 };
 pub use deliveries::{
     blocked_users_and_languages, deliveries_claimed_once, deliveries_lifecycle,
@@ -90,6 +90,9 @@ pub const SUITES: &[(&str, Suite)] = &[
     }),
     ("concurrent_message_inserts", |s| {
         Box::pin(concurrent_message_inserts(s))
+    }),
+    ("batched_messages_fail_alone", |s| {
+        Box::pin(batched_messages_fail_alone(s))
     }),
     ("message_audience", |s| Box::pin(message_audience(s))),
     ("replies_cursor", |s| Box::pin(replies_cursor(s))),
@@ -179,6 +182,7 @@ macro_rules! storage_conformance_tests {
             updated_at_and_unread_count,
             assignment_is_atomic,
             concurrent_message_inserts,
+            batched_messages_fail_alone,
             message_audience,
             replies_cursor,
             replies_cursor_under_concurrency,

@@ -21,7 +21,7 @@ use crate::storage::{NewMessageRecord, StorageResult, TicketSearch, WrittenMessa
 /// | claiming replies ([`CLAIM_LOCK`](Self::CLAIM_LOCK)) | none: the write transaction holds the database | `FOR UPDATE OF d SKIP LOCKED` |
 /// | ticket counters ([`TICKET_COUNTERS`](Self::TICKET_COUNTERS)) | `unread_count` a column kept by triggers | both computed per read |
 /// | clock ([`push_now`](Self::push_now)) | the process clock, read under the write lock | the database clock |
-/// | new messages ([`insert_message`](Self::insert_message)) | group commit of concurrent inserts | one statement; replies under the reply lock |
+/// | new messages ([`insert_message`](Self::insert_message)) | group commit, one writer (`VALUES`) | group commit, two writers (`unnest`); replies and messages with files in a transaction, replies under the reply lock |
 /// | event numbers ([`append_events`](Self::append_events)) | `AUTOINCREMENT` on the one writer | a counter row updated by the inserting statement |
 /// | migrations ([`MIGRATIONS`](Self::MIGRATIONS), [`begin_migration`](Self::begin_migration)) | `migrations/sqlite/`, `BEGIN IMMEDIATE` | `migrations/postgres/`, an advisory lock across instances |
 pub(crate) trait SqlBackend: Send + Sync + 'static {

@@ -9,9 +9,10 @@
 //! | `queries.rs` | the shared statements and helpers (filters, the first message, a ticket) |
 //! | `tickets.rs`, `managers.rs`, `deliveries.rs`, `events.rs` | [`TicketStore`](super::TicketStore), [`ManagerStore`](super::ManagerStore), [`DeliveryStore`](super::DeliveryStore) and [`EventStore`](super::EventStore), once for both |
 //! | `attachments.rs` | [`AttachmentStore`](super::AttachmentStore), and a message's attachments written in its transaction |
+//! | `batch.rs` | group commit of new messages: writer tasks, one statement per batch (each dialect's in its folder) |
 //! | `migrate.rs` | the migration runner and our own `support_schema_migrations` table |
-//! | `sqlite/` | [`SqliteStorage`]: two pools, `BEGIN IMMEDIATE`, group commit (`batch.rs`) |
-//! | `postgres/` | [`PostgresStorage`]: one pool, row locks, the reply lock |
+//! | `sqlite/` | [`SqliteStorage`]: two pools, `BEGIN IMMEDIATE`, its batch statement |
+//! | `postgres/` | [`PostgresStorage`]: one pool, row locks, the reply lock, its batch statement |
 //!
 //! Every statement uses `$1`-style placeholders, which both drivers accept (sqlx's SQLite
 //! driver binds `$N` by number).
@@ -25,6 +26,7 @@
 
 mod attachments;
 mod backend;
+mod batch;
 mod deliveries;
 mod events;
 mod managers;

@@ -14,6 +14,9 @@
 //!   is always visible before one with a larger id and the bot's cursor
 //!   ([`TicketStore::replies_after`](crate::storage::TicketStore::replies_after)) never skips
 //!   one. User messages do not take the lock.
+//! - User messages without attachments, the hot write, go through group commit (`../batch.rs`,
+//!   this backend's statement in `batch.rs`): [`MESSAGE_WRITERS`] batches in flight, each one
+//!   statement and one WAL flush.
 
 use std::time::Duration;
 
@@ -22,6 +25,7 @@ use sqlx::{PgConnection, Postgres, Transaction};
 use support_protocol::{ManagerId, Sender, Timestamp};
 
 use super::SqlBackend;
+use super::batch::MessageBatcher;
 use super::migrate::{Migration, migrate};
 use super::queries::Queries;
 use super::rows::{
@@ -30,8 +34,9 @@ use super::rows::{
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketSearch, WrittenMessage};
 
-/// Connections per instance; every request holds one only for its queries.
-const MAX_CONNECTIONS: u32 = 10;
+/// Group-commit writers: batches of user messages committing at once. Each holds a pool
+/// connection only while its statement runs. Measured in BENCHMARKS.md ("Postgres group commit").
+const MESSAGE_WRITERS: usize = 2;
 /// How long a request waits for a free connection before failing.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Advisory lock key serializing migrations across instances (ASCII "supmigr" + 1).
@@ -40,6 +45,8 @@ const MIGRATION_LOCK: i64 = 0x7375_706d_6967_7201;
 const REPLY_LOCK: i64 = 0x7375_7072_6570_6c01;
 /// The database clock in our unit: microseconds since the epoch. `clock_timestamp()`, not
 /// `now()`: the time of the statement, not of its transaction's start.
+mod batch;
+
 const CLOCK_MICROS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
 
 /// A [`Storage`](crate::storage::Storage) in Postgres.
@@ -53,6 +60,8 @@ const CLOCK_MICROS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::B
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
     pool: PgPool,
+    /// User messages without attachments go through group commit (see `batch.rs`).
+    messages: MessageBatcher,
     /// One connection of its own for the event log's appends: the server's appender numbers
     /// every event through it, and behind the requests queueing for `pool` under load each
     /// batch of events waited as long as a request (measured: (b) under load p50 15 → 36 ms).
@@ -68,10 +77,19 @@ impl PostgresStorage {
     }
 
     /// Connects with `options` (e.g. with a `search_path` set through
-    /// [`PgConnectOptions::options`]) and applies the migrations.
+    /// [`PgConnectOptions::options`]) and a pool of
+    /// [`DEFAULT_POSTGRES_POOL`](crate::storage::DEFAULT_POSTGRES_POOL) connections, and applies
+    /// the migrations.
     pub async fn connect_with(options: PgConnectOptions) -> StorageResult<Self> {
+        Self::connect_with_pool(options, crate::storage::DEFAULT_POSTGRES_POOL).await
+    }
+
+    /// Connects with `options` and a pool of `size` connections (at least 2: the message
+    /// writers must not take every connection), and applies the migrations. The event log's
+    /// appends use one more connection of their own.
+    pub async fn connect_with_pool(options: PgConnectOptions, size: u32) -> StorageResult<Self> {
         let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
+            .max_connections(size.max(2))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
@@ -87,7 +105,13 @@ impl PostgresStorage {
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with((*pool.connect_options()).clone());
-        Ok(Self { pool, events })
+        let writers = MESSAGE_WRITERS.min(pool.options().get_max_connections() as usize / 2);
+        let messages = MessageBatcher::start(batch::PostgresGroupInsert(pool.clone()), writers);
+        Ok(Self {
+            pool,
+            messages,
+            events,
+        })
     }
 
     /// Applies our migrations to the database of `pool` (what [`Self::from_pool`] does first).
@@ -182,10 +206,16 @@ impl SqlBackend for PostgresStorage {
     }
 
     async fn insert_message(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
-        let started = std::time::Instant::now();
-        let written = self.insert_message_now(new).await;
-        crate::metrics::storage_commit("postgres", started.elapsed(), 1);
-        written
+        if new.sender == Sender::Supp || !new.attachments.is_empty() {
+            let started = std::time::Instant::now();
+            let written = self.insert_in_transaction(new).await;
+            crate::metrics::storage_commit("postgres", started.elapsed(), 1);
+            written
+        } else {
+            // Group commit (timed per batch by the writers): concurrent messages share one
+            // statement and one WAL flush.
+            self.messages.insert(new).await
+        }
     }
 
     async fn append_events(&self, payloads: Vec<String>) -> StorageResult<u64> {
@@ -213,31 +243,24 @@ impl SqlBackend for PostgresStorage {
 }
 
 impl PostgresStorage {
-    /// [`SqlBackend::insert_message`], untimed.
-    async fn insert_message_now(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
-        if new.sender == Sender::Supp || !new.attachments.is_empty() {
-            // The reply lock is held until commit, and a message's attachments commit with it:
-            // an explicit transaction.
-            let mut tx = self.pool.begin().await.map_err(db)?;
-            if new.sender == Sender::Supp {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(REPLY_LOCK)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            }
-            let created = if new.attachments.is_empty() {
-                insert_with_audience(&mut tx, &new).await?
-            } else {
-                Queries::<Self>::insert_with_attachments_in(&mut tx, new, Timestamp::now()).await?
-            };
-            tx.commit().await.map_err(db)?;
-            Ok(created)
-        } else {
-            // One statement, committed on its own: one round trip.
-            let mut conn = self.pool.acquire().await.map_err(db)?;
-            insert_with_audience(&mut conn, &new).await
+    /// A reply (under the reply lock, held until commit) or a message with attachments (which
+    /// commit with it): an explicit transaction each.
+    async fn insert_in_transaction(&self, new: NewMessageRecord) -> StorageResult<WrittenMessage> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if new.sender == Sender::Supp {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(REPLY_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
+        let created = if new.attachments.is_empty() {
+            insert_with_audience(&mut tx, &new).await?
+        } else {
+            Queries::<Self>::insert_with_attachments_in(&mut tx, new, Timestamp::now()).await?
+        };
+        tx.commit().await.map_err(db)?;
+        Ok(created)
     }
 }
 

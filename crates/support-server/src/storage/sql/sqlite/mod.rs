@@ -10,7 +10,7 @@
 //!
 //! `synchronous = FULL`: a commit is fsynced before the call returns, so an acknowledged write (a
 //! 201) survives a power cut \[S2\]. The cost is one WAL fsync per write transaction, so new
-//! messages, the hot write, use group commit (`batch.rs`): concurrent inserts share one
+//! messages, the hot write, use group commit (`../batch.rs`, this file's statement in `batch.rs`): concurrent inserts share one
 //! transaction and one fsync, each caller answered after that commit.
 
 use std::str::FromStr;
@@ -23,6 +23,7 @@ use sqlx::{Sqlite, Transaction};
 use support_protocol::Timestamp;
 
 use super::SqlBackend;
+use super::batch::MessageBatcher;
 use super::migrate::{Migration, migrate};
 use super::queries::Queries;
 use super::rows::{db, first_of};
@@ -53,8 +54,8 @@ const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct SqliteStorage {
     writer: SqlitePool,
     reader: SqlitePool,
-    /// New messages go through group commit (see `batch.rs`).
-    messages: batch::MessageBatcher,
+    /// New messages go through group commit (see `../batch.rs`).
+    messages: MessageBatcher,
 }
 
 impl SqliteStorage {
@@ -105,7 +106,8 @@ impl SqliteStorage {
             .connect_with(options)
             .await
             .map_err(StorageError::backend)?;
-        let messages = batch::MessageBatcher::start(writer.clone());
+        // One writer task: there is one write connection.
+        let messages = MessageBatcher::start(batch::SqliteGroupInsert(writer.clone()), 1);
         Ok(Self {
             writer,
             reader,
