@@ -303,6 +303,7 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
                 duration: config.duration,
                 warmup: config.warmup,
                 tickets: tickets.clone(),
+                attachments: 0,
             };
             let r = rest::run(&noop_target, &load, Some(noop.pid), None).await?;
             eprintln!("ceiling C={clients}: {:.0} req/s", r.per_second);
@@ -341,6 +342,7 @@ async fn measure(
                 duration: config.duration,
                 warmup: config.warmup,
                 tickets: tickets.clone(),
+                attachments: 0,
             };
             let r = rest::run(target, &load, pid, None).await?;
             eprintln!(
@@ -442,6 +444,7 @@ async fn e2e_both(
         duration: Duration::from_secs(90),
         warmup: config.warmup,
         tickets: load_tickets.clone(),
+        attachments: 0,
     };
     let load_task = {
         let (post, stop) = (post.clone(), stop.clone());
