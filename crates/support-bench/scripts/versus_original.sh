@@ -26,6 +26,8 @@ REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$REPO"
 PEER_DIR=${PEER_DIR:-$REPO/../shared/reference/django_peer}
 TARGET_DIR=${TARGET_DIR:-${CARGO_TARGET_DIR:-$REPO/target}}
+# The release directory itself is accepted too.
+[[ -x $TARGET_DIR/loadgen ]] && TARGET_DIR=$(dirname "$TARGET_DIR")
 LOADGEN=$TARGET_DIR/release/loadgen
 SERVER=$TARGET_DIR/release/chatlabs-support-server
 OUT=${OUT:-$REPO/target/bench-data/versus-$(date -u +%Y%m%dT%H%M%SZ)}

@@ -207,7 +207,9 @@ async fn watch_sent(
     seen
 }
 
-/// Runs one level: `replies` fresh replies, then `bots` connections settling them.
+/// Runs one level: `replies` fresh replies, then `bots` connections settling them. Replies not
+/// settled within the level's two minutes stay pending and are offered in the next level, which
+/// then starts with more than `replies` waiting: compare levels only when all settled.
 pub async fn level(
     target: &Target,
     manager: (&Credentials, &ManagerToken),
