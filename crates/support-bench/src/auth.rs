@@ -196,6 +196,51 @@ fn hidden_input(html: &str, name: &str) -> Option<String> {
     Some(tag[v..v + len].to_owned())
 }
 
+/// A manager of ours with a bearer token (`auth/token/`) and their id (`auth/me/`), for the
+/// scenarios that act as a manager over REST. `Debug` hides the token.
+#[derive(Clone)]
+pub struct ManagerToken {
+    /// The manager's id.
+    pub id: i64,
+    /// `Authorization: Bearer ...`.
+    pub header: String,
+}
+
+impl std::fmt::Debug for ManagerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ManagerToken({}, [redacted])", self.id)
+    }
+}
+
+impl ManagerToken {
+    /// Logs `creds` in on our server.
+    pub async fn login(target: &Target, creds: &Credentials) -> anyhow::Result<Self> {
+        let session = login(target, LoginKind::Token, creds, "").await?;
+        let header = format!("Bearer {}", session.bearer.context("no token")?);
+        let mut conn = Conn::connect(target, None).await?;
+        let path = format!("{}/auth/me/", target.mount);
+        let r = conn
+            .send(
+                Method::GET,
+                &path,
+                &[("authorization", header.clone())],
+                None,
+                false,
+            )
+            .await?;
+        if r.status != 200 {
+            bail!("GET {path}: status {}", r.status);
+        }
+        let id = r.json()?["id"].as_i64().context("no id in auth/me")?;
+        Ok(Self { id, header })
+    }
+
+    /// The header to send with a request.
+    pub fn auth(&self) -> [(&'static str, String); 1] {
+        [("authorization", self.header.clone())]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

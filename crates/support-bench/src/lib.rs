@@ -15,9 +15,13 @@
 //! | [`fanout`] | (c) `ticket.created` to N managers, (d) memory per idle socket |
 //! | [`uploads`] | (e) many large attachment uploads at once, with the server's peak memory |
 //! | [`search`] | (f) the console's search over a seeded history (100,000 messages) |
+//! | [`desk_stats`] | (g) the console's views and their counts over 100,000 tickets |
+//! | [`attach_load`] | (h) message POSTs with attachments (metadata only) beside plain text |
+//! | [`acks`] | (i) delivery acknowledgements of manager replies by bots |
+//! | [`compare`] | the ratio table of the Python original beside this server |
 //! | [`disk`] | the fsync probe: what one durable commit costs on this disk |
 //! | [`procfs`] | RSS, CPU time and load average from `/proc` |
-//! | [`spawn`] | the server under test (or the no-op ceiling) as a subprocess |
+//! | [`spawn`] | the server under test (or the no-op ceiling) as a subprocess; a scenario's own server |
 //! | [`noop`] | the no-op axum server: the ceiling of this machine |
 //! | [`stats`] | latency percentiles |
 //! | [`report`] | the JSON report and the printed table |
@@ -25,7 +29,11 @@
 //!
 //! Every run is bounded in time and connections, and talks to loopback only.
 
+pub mod acks;
+pub mod attach_load;
 pub mod auth;
+pub mod compare;
+pub mod desk_stats;
 pub mod disk;
 pub mod e2e;
 pub mod fanout;

@@ -25,6 +25,29 @@ pub struct Load {
     pub warmup: Duration,
     /// The tickets to post to; client `i` posts to `tickets[i % len]`.
     pub tickets: Arc<Vec<i64>>,
+    /// Attachments per message (0: plain text): photos described by their Telegram file ids,
+    /// as the bot posts a user's pictures, no bytes uploaded; the text is their caption.
+    pub attachments: usize,
+}
+
+/// The body of client `index`'s `n`th message: a short text, with `attachments` photos.
+pub fn message_body(index: usize, n: u64, attachments: usize) -> Bytes {
+    if attachments == 0 {
+        return Bytes::from(format!("{{\"text\":\"load c{index} n{n}\"}}"));
+    }
+    let mut body = format!("{{\"text\":\"load c{index} n{n}\",\"attachments\":[");
+    for a in 0..attachments {
+        if a > 0 {
+            body.push(',');
+        }
+        // The shape of a Telegram photo's largest size as the bot reports it.
+        body.push_str(&format!(
+            "{{\"kind\":\"photo\",\"telegram\":{{\"file_id\":\"AgACAgIAAxkBAAI{index:05}{n:010}{a:02}AAHgQbench\",\"file_unique_id\":\"AQAD{index:05}{n:08}{a:02}\"}},\"mime_type\":\"image/jpeg\",\"size\":{},\"width\":1280,\"height\":960}}",
+            180_000 + a * 1_000
+        ));
+    }
+    body.push_str("]}");
+    Bytes::from(body)
 }
 
 /// The outcome of one level.
@@ -84,6 +107,7 @@ pub async fn run(
             conn,
             ticket,
             i,
+            load.attachments,
             measure_from,
             end,
             stop,
@@ -123,6 +147,7 @@ async fn client(
     mut conn: Conn,
     ticket: i64,
     index: usize,
+    attachments: usize,
     measure_from: Instant,
     end: Instant,
     stop: Arc<AtomicBool>,
@@ -141,7 +166,7 @@ async fn client(
             break;
         }
         n += 1;
-        let body = Bytes::from(format!("{{\"text\":\"load c{index} n{n}\"}}"));
+        let body = message_body(index, n, attachments);
         let outcome = conn.post_json(&path, body).await;
         let done = Instant::now();
         let counted = sent >= measure_from && done <= end;
@@ -179,4 +204,27 @@ async fn client(
         }
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_json_with_the_attachments_asked_for() {
+        let plain: serde_json::Value = serde_json::from_slice(&message_body(3, 7, 0)).unwrap();
+        assert_eq!(plain, serde_json::json!({"text": "load c3 n7"}));
+        let album: serde_json::Value = serde_json::from_slice(&message_body(3, 7, 4)).unwrap();
+        let items = album["attachments"].as_array().unwrap();
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0]["kind"], "photo");
+        let ids: std::collections::HashSet<&str> = items
+            .iter()
+            .map(|a| a["telegram"]["file_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 4, "each photo its own file id");
+        let parsed: Vec<support_protocol::NewAttachment> =
+            serde_json::from_value(album["attachments"].clone()).unwrap();
+        assert_eq!(parsed[3].width, Some(1280));
+    }
 }

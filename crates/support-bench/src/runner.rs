@@ -304,6 +304,7 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
                 duration: config.duration,
                 warmup: config.warmup,
                 tickets: tickets.clone(),
+                attachments: 0,
             };
             let r = rest::run(
                 std::slice::from_ref(&noop_target),
@@ -348,6 +349,7 @@ async fn measure(
                 duration: config.duration,
                 warmup: config.warmup,
                 tickets: tickets.clone(),
+                attachments: 0,
             };
             // Every instance takes its share of the clients.
             let r = rest::run(targets, &load, pid, None).await?;
@@ -450,6 +452,7 @@ async fn e2e_both(
         duration: Duration::from_secs(90),
         warmup: config.warmup,
         tickets: load_tickets.clone(),
+        attachments: 0,
     };
     let load_task = {
         let (post, stop) = (post.clone(), stop.clone());

@@ -207,6 +207,64 @@ fn urlencoding(text: &str) -> String {
     out
 }
 
+/// `loadgen search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The server binary (e.g. target/release/chatlabs-support-server).
+    #[arg(long)]
+    pub spawn: std::path::PathBuf,
+    /// `--database` for the server (default: a fresh SQLite file in --data-dir); a Postgres
+    /// database should be empty.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Tickets to seed.
+    #[arg(long, default_value_t = 1000)]
+    pub tickets: usize,
+    /// User messages per ticket.
+    #[arg(long, default_value_t = 100)]
+    pub messages: usize,
+    /// Connections seeding at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Times each query is asked.
+    #[arg(long, default_value_t = 50)]
+    pub rounds: usize,
+    /// Scratch directory (database, log); keep it on the real disk.
+    #[arg(long, default_value = "target/bench-data")]
+    pub data_dir: std::path::PathBuf,
+}
+
+/// Runs `loadgen search`: a fresh server, seeded over REST, then the queries of [`QUERIES`].
+pub async fn command(args: SearchArgs) -> anyhow::Result<()> {
+    let plan = SearchPlan {
+        tickets: args.tickets,
+        messages: args.messages,
+        concurrency: args.concurrency,
+        rounds: args.rounds,
+    };
+    let server =
+        crate::spawn::OwnServer::start(&args.spawn, args.database, &args.data_dir, "search", &[])
+            .await?;
+    let outcome = async {
+        let target = &server.target;
+        let seconds = seed(target, plan).await?;
+        let total = plan.tickets * plan.messages;
+        println!(
+            "seeded {} tickets, {total} messages in {seconds:.1} s ({:.0} messages/s) on {}",
+            plan.tickets,
+            total as f64 / seconds.max(1e-9),
+            server.backend
+        );
+        for timing in measure(target, plan.rounds).await? {
+            println!("{}", timing.line());
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    server.stop().await;
+    outcome
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

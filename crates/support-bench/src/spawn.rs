@@ -76,3 +76,75 @@ impl ServerProcess {
         let _ = self.child.kill().await;
     }
 }
+
+/// The bot token of the scenarios' own servers (loopback only, scratch data).
+pub const SCENARIO_BOT_TOKEN: &str = "bench-bot-token";
+
+/// A fresh server of ours for one scenario (`loadgen search`, `stats`, ...): its own scratch
+/// directory under the data directory (the SQLite file unless a `--database` is given, and the
+/// server's log), the scenario's bot token, no metrics.
+#[derive(Debug)]
+pub struct OwnServer {
+    /// The process.
+    pub process: ServerProcess,
+    /// Where to reach it.
+    pub target: crate::Target,
+    /// Its scratch directory (removed by [`OwnServer::stop`]).
+    pub dir: std::path::PathBuf,
+    /// `sqlite` or `postgres`: the scheme of its database URL (never the URL: it can carry a
+    /// password).
+    pub backend: String,
+}
+
+impl OwnServer {
+    /// Starts `program` on a free port with `--database` (default: a fresh SQLite file) and
+    /// `extra` arguments (e.g. `--manager USER:PASSWORD`).
+    pub async fn start(
+        program: &Path,
+        database: Option<String>,
+        data_dir: &Path,
+        name: &str,
+        extra: &[String],
+    ) -> anyhow::Result<Self> {
+        let dir = data_dir.join(format!("{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let addr = free_port()?;
+        let database =
+            database.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
+        let backend = database.split(':').next().unwrap_or("?").to_owned();
+        let mut args: Vec<String> = vec![
+            "--bind".into(),
+            addr.to_string(),
+            "--database".into(),
+            database,
+            "--bot-token".into(),
+            SCENARIO_BOT_TOKEN.into(),
+            "--no-metrics".into(),
+        ];
+        args.extend(extra.iter().cloned());
+        let process = ServerProcess::start(
+            program,
+            &args,
+            addr,
+            &dir.join("server.log"),
+            Duration::from_secs(30),
+        )
+        .await?;
+        let target = crate::Target::new(
+            &format!("http://{addr}/support"),
+            Some(SCENARIO_BOT_TOKEN.to_owned()),
+        )?;
+        Ok(Self {
+            process,
+            target,
+            dir,
+            backend,
+        })
+    }
+
+    /// Stops the server and removes its scratch directory.
+    pub async fn stop(self) {
+        self.process.stop().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -205,3 +205,59 @@ async fn upload(target: &Target, n: usize, bytes: u64) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `loadgen uploads`.
+#[derive(Debug, clap::Args)]
+pub struct UploadsArgs {
+    /// The server binary (e.g. target/release/chatlabs-support-server).
+    #[arg(long)]
+    pub spawn: std::path::PathBuf,
+    /// Uploads at once.
+    #[arg(long, default_value_t = 20)]
+    pub concurrent: usize,
+    /// MiB per file.
+    #[arg(long, default_value_t = 20)]
+    pub mib: u64,
+    /// Rounds (each with fresh files).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Scratch directory (database, blobs, log); keep it on the real disk.
+    #[arg(long, default_value = "target/bench-data")]
+    pub data_dir: std::path::PathBuf,
+}
+
+/// Runs `loadgen uploads`: a fresh server with its own SQLite file and blob directory, then
+/// `rounds` rounds of `concurrent` uploads of `mib` MiB each.
+pub async fn command(args: UploadsArgs) -> anyhow::Result<()> {
+    // The blob directory sits in the server's scratch directory, named before it exists.
+    let dir = args
+        .data_dir
+        .join(format!("uploads-{}", std::process::id()));
+    let extra: Vec<String> = vec![
+        "--blob-dir".into(),
+        dir.join("blobs").display().to_string(),
+        "--max-file-mib".into(),
+        args.mib.max(20).to_string(),
+    ];
+    let server =
+        crate::spawn::OwnServer::start(&args.spawn, None, &args.data_dir, "uploads", &extra)
+            .await?;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let plan = UploadPlan {
+        concurrent: args.concurrent,
+        bytes: args.mib * 1024 * 1024,
+    };
+    let outcome = async {
+        for round in 1..=args.rounds.max(1) {
+            let result = run(&server.target, plan, Some(server.process.pid)).await?;
+            println!("round {round}: {}", result.line());
+            if let Some(failure) = &result.first_failure {
+                println!("  first failure: {failure}");
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    server.stop().await;
+    outcome
+}

@@ -35,48 +35,17 @@ enum Command {
     },
     /// (e) Many large attachment uploads at once against a spawned server (ours), with its
     /// memory sampled throughout.
-    Uploads {
-        /// The server binary (e.g. target/release/chatlabs-support-server).
-        #[arg(long)]
-        spawn: PathBuf,
-        /// Uploads at once.
-        #[arg(long, default_value_t = 20)]
-        concurrent: usize,
-        /// MiB per file.
-        #[arg(long, default_value_t = 20)]
-        mib: u64,
-        /// Rounds (each with fresh files).
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        /// Scratch directory (database, blobs, log); keep it on the real disk.
-        #[arg(long, default_value = "target/bench-data")]
-        data_dir: PathBuf,
-    },
+    Uploads(support_bench::uploads::UploadsArgs),
     /// (f) The console's search over a seeded history, against a spawned server (ours).
-    Search {
-        /// The server binary (e.g. target/release/chatlabs-support-server).
-        #[arg(long)]
-        spawn: PathBuf,
-        /// `--database` for the server (default: a fresh SQLite file in --data-dir); a Postgres
-        /// database should be empty.
-        #[arg(long)]
-        database: Option<String>,
-        /// Tickets to seed.
-        #[arg(long, default_value_t = 1000)]
-        tickets: usize,
-        /// User messages per ticket.
-        #[arg(long, default_value_t = 100)]
-        messages: usize,
-        /// Connections seeding at once.
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
-        /// Times each query is asked.
-        #[arg(long, default_value_t = 50)]
-        rounds: usize,
-        /// Scratch directory (database, log); keep it on the real disk.
-        #[arg(long, default_value = "target/bench-data")]
-        data_dir: PathBuf,
-    },
+    Search(support_bench::search::SearchArgs),
+    /// (g) The console's views and their counts over 100,000 seeded tickets (ours).
+    Stats(support_bench::desk_stats::StatsArgs),
+    /// (h) Message POSTs with attachments (metadata only) beside plain text (ours).
+    Attachments(support_bench::attach_load::AttachmentsArgs),
+    /// (i) Delivery acknowledgements of manager replies by bots in delivery mode (ours).
+    Acks(support_bench::acks::AcksArgs),
+    /// The ratio table of the Python original beside this server, from `run --json` reports.
+    Compare(support_bench::compare::CompareArgs),
     /// Serve the no-op endpoints (the ceiling) until killed.
     NoopServer {
         /// Address to listen on (loopback).
@@ -172,30 +141,12 @@ fn secs(s: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::NoopServer { bind } => support_bench::noop::serve(bind).await,
-        Command::Uploads {
-            spawn,
-            concurrent,
-            mib,
-            rounds,
-            data_dir,
-        } => uploads(&spawn, concurrent, mib, rounds, &data_dir).await,
-        Command::Search {
-            spawn,
-            database,
-            tickets,
-            messages,
-            concurrency,
-            rounds,
-            data_dir,
-        } => {
-            let plan = support_bench::search::SearchPlan {
-                tickets,
-                messages,
-                concurrency,
-                rounds,
-            };
-            search(&spawn, database, plan, &data_dir).await
-        }
+        Command::Uploads(args) => support_bench::uploads::command(args).await,
+        Command::Search(args) => support_bench::search::command(args).await,
+        Command::Stats(args) => support_bench::desk_stats::command(args).await,
+        Command::Attachments(args) => support_bench::attach_load::command(args).await,
+        Command::Acks(args) => support_bench::acks::command(args).await,
+        Command::Compare(args) => support_bench::compare::command(&args),
         Command::FsyncProbe { dir, count } => {
             let s = support_bench::disk::fsync_probe(&dir, count)?;
             println!(
@@ -264,97 +215,4 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// `loadgen uploads`: a fresh server with its own SQLite file and blob directory, then
-/// `rounds` rounds of `concurrent` uploads of `mib` MiB each.
-async fn uploads(
-    program: &std::path::Path,
-    concurrent: usize,
-    mib: u64,
-    rounds: usize,
-    data_dir: &std::path::Path,
-) -> anyhow::Result<()> {
-    use support_bench::spawn::{ServerProcess, free_port};
-    use support_bench::uploads::{UploadPlan, run};
-    let dir = data_dir.join(format!("uploads-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let addr = free_port()?;
-    let token = "bench-bot-token";
-    let args: Vec<String> = vec![
-        "--bind".into(),
-        addr.to_string(),
-        "--database".into(),
-        format!("sqlite://{}", dir.join("bench.db").display()),
-        "--bot-token".into(),
-        token.into(),
-        "--blob-dir".into(),
-        dir.join("blobs").display().to_string(),
-        "--max-file-mib".into(),
-        mib.max(20).to_string(),
-        "--no-metrics".into(),
-    ];
-    let server =
-        ServerProcess::start(program, &args, addr, &dir.join("server.log"), secs(30.0)).await?;
-    let target =
-        support_bench::Target::new(&format!("http://{addr}/support"), Some(token.to_owned()))?;
-    tokio::time::sleep(secs(1.0)).await;
-    let plan = UploadPlan {
-        concurrent,
-        bytes: mib * 1024 * 1024,
-    };
-    for round in 1..=rounds.max(1) {
-        let result = run(&target, plan, Some(server.pid)).await?;
-        println!("round {round}: {}", result.line());
-        if let Some(failure) = &result.first_failure {
-            println!("  first failure: {failure}");
-        }
-    }
-    server.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
-}
-
-/// `loadgen search`: a fresh server, seeded over REST, then the queries of
-/// `support_bench::search::QUERIES`.
-async fn search(
-    program: &std::path::Path,
-    database: Option<String>,
-    plan: support_bench::search::SearchPlan,
-    data_dir: &std::path::Path,
-) -> anyhow::Result<()> {
-    use support_bench::spawn::{ServerProcess, free_port};
-    let dir = data_dir.join(format!("search-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let addr = free_port()?;
-    let token = "bench-bot-token";
-    let database =
-        database.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
-    let args: Vec<String> = vec![
-        "--bind".into(),
-        addr.to_string(),
-        "--database".into(),
-        database.clone(),
-        "--bot-token".into(),
-        token.into(),
-        "--no-metrics".into(),
-    ];
-    let server =
-        ServerProcess::start(program, &args, addr, &dir.join("server.log"), secs(30.0)).await?;
-    let target =
-        support_bench::Target::new(&format!("http://{addr}/support"), Some(token.to_owned()))?;
-    let seconds = support_bench::search::seed(&target, plan).await?;
-    let total = plan.tickets * plan.messages;
-    println!(
-        "seeded {} tickets, {total} messages in {seconds:.1} s ({:.0} messages/s) on {}",
-        plan.tickets,
-        total as f64 / seconds.max(1e-9),
-        database.split(':').next().unwrap_or("?")
-    );
-    for timing in support_bench::search::measure(&target, plan.rounds).await? {
-        println!("{}", timing.line());
-    }
-    server.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
 }
