@@ -117,7 +117,13 @@ async fn run(server: &crate::spawn::OwnServer, args: &AttachmentsArgs) -> anyhow
                     tickets: tickets.clone(),
                     attachments,
                 };
-                let t = rest::run(target, &load, Some(server.process.pid), None).await?;
+                let t = rest::run(
+                    std::slice::from_ref(target),
+                    &load,
+                    Some(server.process.pid),
+                    None,
+                )
+                .await?;
                 println!("{}", line(round, &name, &t));
             }
         }
