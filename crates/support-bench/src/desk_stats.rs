@@ -106,16 +106,7 @@ pub async fn seed(target: &Target, plan: StatsPlan) -> anyhow::Result<[Vec<i64>;
                     "text": format!("Hello, this is question {t}: my order has not arrived"),
                     "resolved": fate == Fate::Resolved,
                 });
-                let r = conn
-                    .post_json(&target.tickets_path(), serde_json::to_vec(&body)?.into())
-                    .await?;
-                if r.status != 201 {
-                    bail!(
-                        "seeding a ticket: {} {}",
-                        r.status,
-                        String::from_utf8_lossy(&r.body)
-                    );
-                }
+                let r = conn.post_created(&target.tickets_path(), &body).await?;
                 if let Fate::Assigned(m) = fate {
                     mine[m].push(r.json()?["id"].as_i64().context("ticket without an id")?);
                 }

@@ -158,11 +158,16 @@ impl Conn {
         .await
     }
 
-    /// `POST {mount}/tickets/` as the bot; the new ticket's id.
-    pub async fn create_ticket(&mut self, user_id: i64, title: &str) -> anyhow::Result<i64> {
-        let body = serde_json::to_vec(&serde_json::json!({ "user_id": user_id, "title": title }))?;
-        let path = self.target.tickets_path();
-        let response = self.post_json(&path, body.into()).await?;
+    /// A bot's JSON POST of `body` to `path` that must answer 201; any other status is an error
+    /// naming the path and the answer.
+    pub async fn post_created(
+        &mut self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<Response> {
+        let response = self
+            .post_json(path, serde_json::to_vec(body)?.into())
+            .await?;
         if response.status != 201 {
             bail!(
                 "POST {path}: status {} {}",
@@ -170,7 +175,14 @@ impl Conn {
                 String::from_utf8_lossy(&response.body)
             );
         }
-        response.json()?["id"]
+        Ok(response)
+    }
+
+    /// `POST {mount}/tickets/` as the bot; the new ticket's id.
+    pub async fn create_ticket(&mut self, user_id: i64, title: &str) -> anyhow::Result<i64> {
+        let path = self.target.tickets_path();
+        let body = serde_json::json!({ "user_id": user_id, "title": title });
+        self.post_created(&path, &body).await?.json()?["id"]
             .as_i64()
             .context("ticket without an id")
     }

@@ -121,25 +121,11 @@ pub async fn seed(target: &Target, plan: SearchPlan) -> anyhow::Result<f64> {
                     "text": text(t, 0),
                     "user": {"first_name": NAMES[t % NAMES.len()], "username": format!("user_{t}")},
                 });
-                let r = conn
-                    .post_json(&target.tickets_path(), serde_json::to_vec(&body)?.into())
-                    .await?;
-                if r.status != 201 {
-                    bail!(
-                        "seeding a ticket: {} {}",
-                        r.status,
-                        String::from_utf8_lossy(&r.body)
-                    );
-                }
+                let r = conn.post_created(&target.tickets_path(), &body).await?;
                 let id = r.json()?["id"].as_i64().context("ticket without an id")?;
                 for m in 1..plan.messages {
                     let body = serde_json::json!({ "text": text(t, m) });
-                    let r = conn
-                        .post_json(&target.messages_path(id), serde_json::to_vec(&body)?.into())
-                        .await?;
-                    if r.status != 201 {
-                        bail!("seeding a message: {}", r.status);
-                    }
+                    conn.post_created(&target.messages_path(id), &body).await?;
                 }
             }
             anyhow::Ok(())

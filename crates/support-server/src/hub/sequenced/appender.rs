@@ -80,7 +80,8 @@ pub(super) async fn run(mut task: Appender) {
             }
             // The in-process hub: this task is the only publisher and already off every
             // request's path, so it broadcasts itself (`deliver_here`) instead of queueing for
-            // the hub's fan-out task: one task wake-up less per event (BENCHMARKS.md, (b)).
+            // the hub's fan-out task: one task wake-up less per event (BENCHMARKS.md, round
+            // three).
             None => {
                 for event in batch.drain(..) {
                     if let Some(event) = task.hub.deliver_here(event)

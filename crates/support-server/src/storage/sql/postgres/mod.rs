@@ -15,7 +15,7 @@
 //!   ([`TicketStore::replies_after`](crate::storage::TicketStore::replies_after)) never skips
 //!   one. User messages do not take the lock.
 //! - User messages without attachments, the hot write, go through group commit (`../batch.rs`,
-//!   this backend's statement in `batch.rs`): [`MESSAGE_WRITERS`] batches in flight, each one
+//!   this backend's statement in `batch.rs`): `MESSAGE_WRITERS` batches in flight, each one
 //!   statement and one WAL flush.
 
 use std::time::Duration;
@@ -34,8 +34,11 @@ use super::rows::{
 use super::statement::Statement;
 use crate::storage::{NewMessageRecord, StorageError, StorageResult, TicketSearch, WrittenMessage};
 
+mod batch;
+
 /// Group-commit writers: batches of user messages committing at once. Each holds a pool
-/// connection only while its statement runs. Measured in BENCHMARKS.md ("Postgres group commit").
+/// connection only while its statement runs. 1, 2, 4 and 8 were measured: BENCHMARKS.md,
+/// "Round three (issue 18)", goal 1.
 const MESSAGE_WRITERS: usize = 2;
 /// How long a request waits for a free connection before failing.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -45,8 +48,6 @@ const MIGRATION_LOCK: i64 = 0x7375_706d_6967_7201;
 const REPLY_LOCK: i64 = 0x7375_7072_6570_6c01;
 /// The database clock in our unit: microseconds since the epoch. `clock_timestamp()`, not
 /// `now()`: the time of the statement, not of its transaction's start.
-mod batch;
-
 const CLOCK_MICROS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
 
 /// A [`Storage`](crate::storage::Storage) in Postgres.

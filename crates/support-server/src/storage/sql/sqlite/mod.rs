@@ -10,8 +10,9 @@
 //!
 //! `synchronous = FULL`: a commit is fsynced before the call returns, so an acknowledged write (a
 //! 201) survives a power cut \[S2\]. The cost is one WAL fsync per write transaction, so new
-//! messages, the hot write, use group commit (`../batch.rs`, this file's statement in `batch.rs`): concurrent inserts share one
-//! transaction and one fsync, each caller answered after that commit.
+//! messages, the hot write, use group commit (`../batch.rs`; this backend's statement in
+//! `batch.rs`): concurrent inserts share one transaction and one fsync, each caller answered
+//! after that commit.
 
 use std::str::FromStr;
 use std::time::Duration;
