@@ -86,6 +86,11 @@ pub struct Options {
     /// Let tokenless clients (the Python aiogram bot) use the bot REST API.
     #[arg(long, env = "SUPPORT_LEGACY_ANONYMOUS_BOT_API")]
     pub legacy_anonymous_bot_api: bool,
+    /// Which release line of the Python original to answer like where its lines disagree:
+    /// `0.1.5` (`chatlabs-support`), or `1.2` for `chatlabs-django-support` 1.2.0's manager page
+    /// and `chatlabs-aiogram-support` 0.2.0's bot (their ticket list order: unviewed first).
+    #[arg(long, env = "SUPPORT_COMPAT_LINE", default_value = "0.1.5")]
+    pub compat_line: support_server::CompatLine,
     /// Create or update a manager, `USER:PASSWORD`; repeatable (the variable takes a
     /// comma-separated list). With none and no manager stored yet, one named `admin` is created
     /// with a random password, printed once.
@@ -256,6 +261,7 @@ impl std::fmt::Debug for Options {
             .field("public_url", &self.public_url)
             .field("allowed_hosts", &self.allowed_hosts)
             .field("legacy_anonymous_bot_api", &self.legacy_anonymous_bot_api)
+            .field("compat_line", &self.compat_line)
             .field("managers", &self.managers)
             .field("deactivate_managers", &self.deactivate_managers)
             .field("console_dir", &self.console_dir)

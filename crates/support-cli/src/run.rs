@@ -68,6 +68,7 @@ pub async fn run(options: Options) -> Result<(), Error> {
         .shared_storage(storage)
         .shared_hub(hub)
         .legacy_anonymous_bot_api(options.legacy_anonymous_bot_api)
+        .compat_line(options.compat_line)
         .health(true)
         .ready_requires_bot(options.ready_requires_bot)
         .ops_listener(options.ops_bind.is_some())

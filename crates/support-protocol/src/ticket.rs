@@ -146,6 +146,12 @@ pub struct Ticket {
     /// it defaults to `false` when absent.
     #[serde(default)]
     pub resolved: bool,
+    /// Whether the team has seen the ticket: the 1.2.0 line's ticket-level mark (extension for
+    /// 0.1.5 clients). True when a manager marked it viewed (`PATCH {"viewed": true}`, which
+    /// also marks its messages) or viewed its messages one by one, and no message of the user
+    /// has come since: `viewed` implies `unread_count == 0`. A new ticket is not viewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewed: Option<bool>,
     /// Extension: the time of the latest activity (newest message, or creation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,

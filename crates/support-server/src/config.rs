@@ -89,6 +89,9 @@ pub struct SupportConfig {
     #[cfg(feature = "telegram-files")]
     #[cfg_attr(docsrs, doc(cfg(feature = "telegram-files")))]
     pub telegram_files: Option<crate::attachments::telegram::TelegramFiles>,
+    /// Which release line of the original to answer like where the lines disagree (default
+    /// 0.1.5; see [`CompatLine`](crate::CompatLine)).
+    pub compat_line: crate::CompatLine,
 }
 
 /// The default [`SupportConfig::event_log_capacity`]: 10,000 events, minutes of a busy desk's
@@ -121,6 +124,7 @@ impl Default for SupportConfig {
             attachments: crate::attachments::AttachmentLimits::default(),
             #[cfg(feature = "telegram-files")]
             telegram_files: None,
+            compat_line: crate::CompatLine::default(),
         }
     }
 }
@@ -156,6 +160,7 @@ impl fmt::Debug for SupportConfig {
             .field("attachments", &self.attachments);
         #[cfg(feature = "telegram-files")]
         debug.field("telegram_files", &self.telegram_files);
+        debug.field("compat_line", &self.compat_line);
         debug.finish()
     }
 }

@@ -33,6 +33,7 @@ mod api;
 pub mod attachments;
 pub mod auth;
 pub mod blob;
+mod compat;
 pub mod config;
 pub mod console;
 pub mod contract;
@@ -52,6 +53,7 @@ pub mod storage;
 pub mod ws;
 
 pub use api::SERVER_HEADER_VALUE;
+pub use compat::{CompatLine, UnknownLine};
 pub use server::{SESSION_PURGE_INTERVAL, SupportServer, SupportServerBuilder};
 pub use state::AppState;
 pub use support_protocol as protocol;

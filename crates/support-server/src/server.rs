@@ -327,6 +327,15 @@ impl SupportServerBuilder {
         self
     }
 
+    /// Which release line of the Python original to answer like where the lines disagree:
+    /// [`CompatLine::V0_1_5`](crate::CompatLine::V0_1_5) (the default) or
+    /// [`CompatLine::V1_2`](crate::CompatLine::V1_2) for teams running
+    /// `chatlabs-django-support` 1.2.0's page or `chatlabs-aiogram-support` 0.2.0's bot.
+    pub fn compat_line(mut self, line: crate::CompatLine) -> Self {
+        self.config.compat_line = line;
+        self
+    }
+
     /// Replaces the whole configuration.
     pub fn config(mut self, config: SupportConfig) -> Self {
         self.config = config;

@@ -102,6 +102,7 @@ pub(crate) mod fixtures {
             created_at: Timestamp::parse("2024-12-29T16:10:38.620768Z").unwrap(),
             title: title.to_owned(),
             resolved,
+            viewed: None,
             updated_at: None,
             unread_count: None,
             last_message: None,

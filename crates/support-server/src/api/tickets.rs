@@ -81,11 +81,11 @@ pub(crate) async fn list(
         None => None,
     };
     let order = match param(&pairs, "ordering") {
-        None | Some("") => TicketOrder::default(),
+        None | Some("") => state.config().compat_line.default_ticket_order(),
         Some(value) => TicketOrder::from_param(value).unwrap_or_else(|| {
             errors.add(
                 "ordering",
-                "Select a valid choice: -created_at, -updated_at or waiting.",
+                "Select a valid choice: -created_at, -updated_at, waiting or unviewed.",
             );
             TicketOrder::default()
         }),
@@ -293,15 +293,29 @@ pub(crate) async fn update(
             .map_err(|e| errors.add("resolved", e))
             .ok(),
     };
+    // The 1.2.0 line's mark (extension for 0.1.5): `true` also views every message.
+    let viewed = match fields::get(&body, "viewed") {
+        None => None,
+        Some(v) => fields::boolean(v).map_err(|e| errors.add("viewed", e)).ok(),
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));
     }
     let resolution = resolved.is_some_and(|r| r != current.resolved);
-    let changed = title.as_ref().is_some_and(|t| *t != current.title) || resolution;
+    let viewed = viewed.filter(|v| Some(*v) != current.viewed);
+    let changed =
+        title.as_ref().is_some_and(|t| *t != current.title) || resolution || viewed.is_some();
     let ticket: Ticket = if changed {
         state
             .storage()
-            .update_ticket(id, TicketChanges { title, resolved })
+            .update_ticket(
+                id,
+                TicketChanges {
+                    title,
+                    resolved,
+                    viewed,
+                },
+            )
             .await?
     } else {
         current

@@ -103,6 +103,9 @@ pub struct TicketChanges {
     pub title: Option<String>,
     /// Resolve or reopen.
     pub resolved: Option<bool>,
+    /// Mark viewed (`true`: the ticket and every message of it) or unviewed (`false`: the
+    /// ticket only; its messages keep their marks). See [`Ticket::viewed`](support_protocol::Ticket::viewed).
+    pub viewed: Option<bool>,
 }
 
 /// The result of [`TicketStore::assign_ticket`](super::TicketStore::assign_ticket).

@@ -91,6 +91,11 @@ pub enum TicketOrder {
     /// Tickets whose newest message is the user's first, the longest waiting first; then the
     /// rest, oldest activity first: `ordering=waiting`.
     Waiting,
+    /// The original 1.2.0 line's order: tickets not viewed first, then unresolved, then the
+    /// newest message first (tickets without messages after those with), then the newest
+    /// created: `ordering=unviewed`, and the default of the 1.2 line
+    /// ([`CompatLine::V1_2`](crate::CompatLine::V1_2)).
+    Unviewed,
 }
 
 impl TicketOrder {
@@ -100,6 +105,7 @@ impl TicketOrder {
             "-updated_at" => Some(Self::Activity),
             "waiting" => Some(Self::Waiting),
             "-created_at" => Some(Self::Created),
+            "unviewed" => Some(Self::Unviewed),
             _ => None,
         }
     }

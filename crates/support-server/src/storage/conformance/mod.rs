@@ -28,6 +28,7 @@ mod messages;
 mod people;
 mod search;
 mod tickets;
+mod viewed;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -57,6 +58,7 @@ pub use tickets::{
     telegram_id_max_round_trips, ticket_create_get_update, ticket_list_filters,
     ticket_list_order_and_paging, users_register_and_exist,
 };
+pub use viewed::{ticket_list_unviewed_order, ticket_viewed_mark};
 
 /// One suite, boxed so that every suite has the same type.
 pub type Suite = fn(DynStorage) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -82,6 +84,10 @@ pub const SUITES: &[(&str, Suite)] = &[
         Box::pin(messages_order_and_paging(s))
     }),
     ("viewed_marks", |s| Box::pin(viewed_marks(s))),
+    ("ticket_viewed_mark", |s| Box::pin(ticket_viewed_mark(s))),
+    ("ticket_list_unviewed_order", |s| {
+        Box::pin(ticket_list_unviewed_order(s))
+    }),
     ("updated_at_and_unread_count", |s| {
         Box::pin(updated_at_and_unread_count(s))
     }),
@@ -179,6 +185,8 @@ macro_rules! storage_conformance_tests {
             ticket_list_order_and_paging,
             messages_order_and_paging,
             viewed_marks,
+            ticket_viewed_mark,
+            ticket_list_unviewed_order,
             updated_at_and_unread_count,
             assignment_is_atomic,
             concurrent_message_inserts,

@@ -115,6 +115,7 @@ pub async fn ticket_create_get_update(s: DynStorage) {
             TicketChanges {
                 title: Some("Renamed".into()),
                 resolved: None,
+                viewed: None,
             },
         )
         .await
@@ -126,6 +127,7 @@ pub async fn ticket_create_get_update(s: DynStorage) {
             TicketChanges {
                 title: None,
                 resolved: Some(true),
+                viewed: None,
             },
         )
         .await
@@ -137,6 +139,7 @@ pub async fn ticket_create_get_update(s: DynStorage) {
             TicketChanges {
                 title: Some("Again".into()),
                 resolved: Some(false),
+                viewed: None,
             },
         )
         .await
@@ -152,7 +155,7 @@ pub async fn ticket_create_get_update(s: DynStorage) {
     assert_eq!(s.get_ticket(t.id).await.unwrap(), Some(u));
     let missing = TicketId::new(t2.id.get() + 1000);
     assert!(matches!(
-        s.update_ticket(missing, TicketChanges { resolved: Some(true), title: None }).await,
+        s.update_ticket(missing, TicketChanges { resolved: Some(true), ..Default::default() }).await,
         Err(StorageError::TicketNotFound(id)) if id == missing
     ));
 
@@ -197,6 +200,7 @@ pub async fn ticket_list_filters(s: DynStorage) {
                         TicketChanges {
                             title: None,
                             resolved: Some(resolved),
+                            viewed: None,
                         },
                     )
                     .await

@@ -43,6 +43,8 @@ pub(super) struct TicketRow {
     created_at: Timestamp,
     title: String,
     resolved: bool,
+    /// A manager has looked at it (SQL: `viewed_mark`, migration 10).
+    viewed_mark: bool,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +119,7 @@ impl State {
             created_at: row.created_at,
             title: row.title.clone(),
             resolved: row.resolved,
+            viewed: Some(row.viewed_mark && unread == 0),
             updated_at: Some(updated_at),
             unread_count: Some(unread),
             last_message: None,
@@ -168,6 +171,18 @@ impl State {
                     .and_then(|id| self.messages.get(id))
                     .is_some_and(|m| m.sender == Sender::User);
                 (!waiting, self.ticket(t).updated_at, t.id)
+            }),
+            TicketOrder::Unviewed => rows.sort_by_cached_key(|t| {
+                let ticket = self.ticket(t);
+                let has_messages = self.by_ticket.get(&t.id).is_some_and(|ids| !ids.is_empty());
+                (
+                    ticket.viewed == Some(true),
+                    t.resolved,
+                    !has_messages,
+                    std::cmp::Reverse(ticket.updated_at),
+                    std::cmp::Reverse(t.created_at),
+                    std::cmp::Reverse(t.id),
+                )
             }),
         }
     }
@@ -290,6 +305,7 @@ impl TicketStore for MemoryStorage {
             created_at: Timestamp::now(),
             title: new.title,
             resolved: new.resolved,
+            viewed_mark: false,
         };
         state.tickets.insert(row.id, row.clone());
         let message = new
@@ -354,7 +370,17 @@ impl TicketStore for MemoryStorage {
         if let Some(resolved) = changes.resolved {
             row.resolved = resolved;
         }
+        if let Some(viewed) = changes.viewed {
+            row.viewed_mark = viewed;
+        }
         let row = row.clone();
+        if changes.viewed == Some(true) {
+            for id in state.by_ticket.get(&id).cloned().unwrap_or_default() {
+                if let Some(m) = state.messages.get_mut(&id) {
+                    m.viewed = true;
+                }
+            }
+        }
         Ok(state.ticket(&row))
     }
 
@@ -449,6 +475,9 @@ impl TicketStore for MemoryStorage {
             Some(m) if m.ticket == ticket => {
                 m.viewed = true;
                 let m = m.clone();
+                if let Some(row) = state.tickets.get_mut(&ticket) {
+                    row.viewed_mark = true;
+                }
                 Ok(state.read(&m))
             }
             _ => Err(StorageError::MessageNotFound(message)),

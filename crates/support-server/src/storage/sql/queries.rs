@@ -194,6 +194,16 @@ where
                  WHERE w.ticket_id = t.id ORDER BY w.id DESC LIMIT 1) = 'user' THEN 0 ELSE 1 END, \
                  updated_at ASC, t.id ASC"
             }
+            // `viewed` as rows.rs reads it, spelled out: Postgres names an output column only
+            // as a whole ORDER BY item. `updated_at` is the newest message's time when the
+            // ticket has one (those come first), the creation otherwise.
+            TicketOrder::Unviewed => {
+                " ORDER BY CASE WHEN t.viewed_mark AND NOT EXISTS (SELECT 1 FROM support_messages u \
+                 WHERE u.ticket_id = t.id AND u.sender = 'user' AND NOT u.viewed) THEN 1 ELSE 0 END, \
+                 t.resolved, CASE WHEN EXISTS (SELECT 1 FROM support_messages e \
+                 WHERE e.ticket_id = t.id) THEN 0 ELSE 1 END, updated_at DESC, \
+                 t.created_at DESC, t.id DESC"
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ pub(super) fn ticket_select<B: SqlBackend>() -> String {
         "SELECT t.id, t.user_id, t.support_manager_id AS manager_id, \
          m.first_name AS manager_first_name, m.last_name AS manager_last_name, \
          m.username AS manager_username, \
-         t.created_at, t.title, t.resolved, {counters}, {USER_COLUMNS} \
+         t.created_at, t.title, t.resolved, t.viewed_mark, {counters}, {USER_COLUMNS} \
          FROM support_tickets t LEFT JOIN support_managers m ON m.id = t.support_manager_id \
          LEFT JOIN support_users u ON u.telegram_id = t.user_id",
         counters = B::TICKET_COUNTERS
@@ -149,6 +149,7 @@ struct TicketColumns {
     created_at: i64,
     title: String,
     resolved: bool,
+    viewed_mark: bool,
     updated_at: i64,
     unread_count: i64,
 }
@@ -163,6 +164,7 @@ from_row!(TicketColumns {
     created_at,
     title,
     resolved,
+    viewed_mark,
     updated_at,
     unread_count,
 });
@@ -220,6 +222,8 @@ impl TicketRow {
             created_at: timestamp(t.created_at)?,
             title: t.title,
             resolved: t.resolved,
+            // The wire's `viewed` (migration 10): looked at, and nothing of the user's since.
+            viewed: Some(t.viewed_mark && t.unread_count == 0),
             updated_at: Some(timestamp(t.updated_at)?),
             unread_count: Some(count(t.unread_count)),
             last_message: None,

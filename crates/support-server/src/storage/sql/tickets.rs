@@ -150,16 +150,30 @@ where
         let mut tx = self.begin_write().await?;
         let updated: Option<i64> = sqlx::query_scalar(
             "UPDATE support_tickets SET title = COALESCE($1, title), \
-             resolved = COALESCE($2, resolved) WHERE id = $3 RETURNING id",
+             resolved = COALESCE($2, resolved), viewed_mark = COALESCE($3, viewed_mark) \
+             WHERE id = $4 RETURNING id",
         )
         .bind(changes.title)
         .bind(changes.resolved)
+        .bind(changes.viewed)
         .bind(id.get())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         if updated.is_none() {
             return Err(StorageError::TicketNotFound(id));
+        }
+        if changes.viewed == Some(true) {
+            // Viewing the ticket views its messages: `unread_count` drops to 0 with it.
+            sqlx::query(
+                "UPDATE support_messages SET viewed = $1 WHERE ticket_id = $2 \
+                 AND sender = 'user' AND NOT viewed",
+            )
+            .bind(true)
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         let ticket = Queries::<B>::ticket(&mut tx, id).await?;
         tx.commit().await.map_err(db)?;
@@ -317,6 +331,15 @@ where
         if updated.is_none() {
             return Err(StorageError::MessageNotFound(message));
         }
+        // A manager has looked at the ticket: with its last unread message viewed, so is it.
+        sqlx::query(
+            "UPDATE support_tickets SET viewed_mark = $1 WHERE id = $2 AND NOT viewed_mark",
+        )
+        .bind(true)
+        .bind(ticket.get())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         // Read back with its delivery, so the event shows the whole message.
         let row: DeliveredRow = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
             .bind(message.get())
