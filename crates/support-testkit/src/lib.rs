@@ -21,6 +21,7 @@
 pub mod backends;
 pub mod browser;
 pub mod migrations;
+pub mod original;
 pub mod postgres;
 pub mod proxy;
 pub mod server;

@@ -22,6 +22,7 @@
 //! | `console_notes` | notes, canned replies and typing in the console, two managers on one ticket |
 //! | `console_views` | the console's views, search, order, keyboard shortcuts and toasts clear of the composer |
 //! | `health` | `/healthz` and `/readyz` |
+//! | `original_bot`, `original_page` | the original's current clients, unmodified from PyPI: the 0.2.0 bot's REST client, the 1.2.0 manager page in Chromium |
 //! | `contract` | the OpenAPI document and the events schema: committed, served, true to the golden recordings and to our answers |
 
 mod attachments;
@@ -39,6 +40,8 @@ mod contract;
 mod health;
 mod hub_broker;
 mod hub_frozen;
+mod original_bot;
+mod original_page;
 mod people;
 mod request_ids;
 mod rest_e2e;

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support_protocol::{ManagerId, Message, Ticket, TicketId};
-use support_server::SupportServer;
 use support_server::auth::{BuiltinAuth, SESSION_TTL, create_or_update_manager};
 use support_server::delivery::DeliveryPolicy;
 use support_server::storage::{DynStorage, ManagerUpsert, SqliteStorage};
+use support_server::{SupportServer, SupportServerBuilder};
 
 mod files;
 mod sockets;
@@ -58,8 +58,41 @@ impl TestServer {
     /// Serves `support` on a listener the test configured (accepted sockets inherit its buffer
     /// sizes).
     pub async fn start_on(support: SupportServer, listener: tokio::net::TcpListener) -> Self {
+        Self::serve(support, listener, axum::Router::new()).await
+    }
+
+    /// A server on a fresh SQLite file of its own, its builder (with the test bot token and
+    /// delivery policy) finished by `configure`, and the host's own `routes` beside the support
+    /// routes, as a host app nests them.
+    pub async fn sqlite_host(
+        configure: impl FnOnce(SupportServerBuilder) -> SupportServerBuilder,
+        routes: axum::Router,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("support.db");
+        let storage = SqliteStorage::open(db.to_str().expect("a UTF-8 temp path"))
+            .await
+            .expect("the SQLite database opens");
+        let support = configure(
+            SupportServer::builder()
+                .storage(storage)
+                .bot_token(BOT_TOKEN)
+                .delivery(delivery_policy()),
+        )
+        .build();
+        let mut server = Self::serve(support, bind(None).await, routes).await;
+        server.db = Some(db);
+        server._dir = Some(dir);
+        server
+    }
+
+    async fn serve(
+        support: SupportServer,
+        listener: tokio::net::TcpListener,
+        routes: axum::Router,
+    ) -> Self {
         let addr = listener.local_addr().unwrap();
-        let app: axum::Router = support.router();
+        let app: axum::Router = support.router().merge(routes);
         let token = support.state().shutdown_token().clone();
         let task = tokio::spawn(async move {
             axum::serve(
