@@ -10,7 +10,7 @@ use crate::{ManagerId, NewAttachment, Sender, TelegramId, UserProfile};
 ///
 /// ```
 /// use support_protocol::{NewTicket, TelegramId};
-/// let body = NewTicket { user_id: TelegramId::new(1001), title: "Help".into(), text: None, attachments: vec![], user: None };
+/// let body = NewTicket { user_id: TelegramId::new(1001), title: "Help".into(), text: None, attachments: vec![], user: None, viewed: None };
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"user_id":1001,"title":"Help"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +38,13 @@ pub struct NewTicket {
     /// Extension: the user's contact profile as Telegram gives it (sent by the bot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserProfile>,
+    /// The 1.2.0 line: open the ticket already viewed by the team (absent: not viewed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_bool")
+    )]
+    pub viewed: Option<bool>,
 }
 
 /// `POST {mount}/tickets/{id}/messages/` body \[R6\].
@@ -98,6 +105,14 @@ pub struct TicketPatch {
         schemars(schema_with = "crate::schema::lenient_bool")
     )]
     pub resolved: Option<bool>,
+    /// The 1.2.0 line's mark: `true`, the team has seen the ticket (its messages are marked
+    /// viewed too); `false`, mark it unviewed again (its messages keep their marks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::lenient_bool")
+    )]
+    pub viewed: Option<bool>,
 }
 
 /// Query parameters of `GET {mount}/tickets/` \[R1\]. All filters combine with AND.
@@ -135,12 +150,15 @@ pub struct TicketFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(length(max = 200)))]
     pub search: Option<String>,
-    /// Extension: the order, `-updated_at` (newest activity first) or `waiting` (tickets whose
-    /// newest message is the user's first, longest waiting first); absent, newest created first.
+    /// Extension: the order, `-created_at` (newest created first), `-updated_at` (newest
+    /// activity first), `waiting` (tickets whose newest message is the user's first, longest
+    /// waiting first) or `unviewed` (the 1.2.0 line's: unviewed, then unresolved, then newest
+    /// message first); absent, `-created_at`, or `unviewed` on a server answering as the 1.2.0
+    /// line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "schema",
-        schemars(regex(pattern = r"^(-created_at|-updated_at|waiting)$"))
+        schemars(regex(pattern = r"^(-created_at|-updated_at|waiting|unviewed)$"))
     )]
     pub ordering: Option<String>,
     /// Page size; without it the server answers a plain array.

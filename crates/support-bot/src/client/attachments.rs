@@ -209,6 +209,7 @@ impl SupportClient {
             text: Some(text.clone()),
             attachments: attachments.clone(),
             user: None,
+            viewed: None,
         };
         let body = writer.add_to(serde_json::to_value(&body).map_err(decode)?);
         let answer: Answer<Ticket> = self.call(Method::POST, "tickets/", &[], Some(body)).await?;

@@ -173,9 +173,9 @@ proptest! {
 
     #[test]
     fn rest_bodies(user in any::<i64>(), title in text(), txt in proptest::option::of(text()), resolved in proptest::option::of(any::<bool>())) {
-        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone(), attachments: Vec::new(), user: None });
-        rt(&NewMessage { text: title, sender: Some(Sender::User), attachments: Vec::new(), user: None });
-        rt(&TicketPatch { title: txt, resolved });
+        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone(), attachments: Vec::new(), user: None, viewed: None });
+        rt(&NewMessage { text: title, sender: Some(Sender::User), attachments: Vec::new(), user: None, viewed: None });
+        rt(&TicketPatch { title: txt, resolved, viewed: resolved.map(|r| !r) });
         rt(&TicketFilter { user_id: Some(TelegramId::new(user)), resolved, ..Default::default() });
     }
 

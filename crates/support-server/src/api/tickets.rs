@@ -170,6 +170,13 @@ pub(crate) async fn create(
             .map_err(|e| errors.add("resolved", e))
             .unwrap_or(false),
     };
+    // The 1.2.0 line takes `viewed` too (a ticket opened by the team itself, say).
+    let viewed = match fields::get(&body, "viewed") {
+        None => false,
+        Some(v) => fields::boolean(v)
+            .map_err(|e| errors.add("viewed", e))
+            .unwrap_or(false),
+    };
     // Extension: the first message's attachments; with them its text may be empty.
     let attachments = crate::attachments::input::from_json(fields::get(&body, "attachments"))
         .map_err(|e| errors.add("attachments", e))
@@ -218,6 +225,19 @@ pub(crate) async fn create(
             first_attachments,
         })
         .await?;
+    if viewed {
+        // Before anyone is told of it, so every manager sees it as it is.
+        ticket = state
+            .storage()
+            .update_ticket(
+                ticket.id,
+                TicketChanges {
+                    viewed: Some(true),
+                    ..TicketChanges::default()
+                },
+            )
+            .await?;
+    }
     ticket.last_message = first.clone().map(Box::new);
     publish(
         &state,
@@ -320,6 +340,10 @@ pub(crate) async fn update(
     } else {
         current
     };
+    // As `GET` shows it (the 1.2.0 line's answers carry `last_message`).
+    let mut tickets = [ticket];
+    with_last_messages(&state, &mut tickets).await?;
+    let [ticket] = tickets;
     if resolution && !matches!(caller, Caller::Manager(_)) {
         // The user changed it: they know, so a manager's next change is what they are told.
         if let Err(err) = state.storage().claim_notice(id, ticket.resolved).await {

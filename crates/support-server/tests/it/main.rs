@@ -8,6 +8,7 @@
 //! | `attachments`, `attachments_refused` | uploads, messages with attachments both ways, downloads, the clean-up; bad files and refused attachments |
 //! | `storage` | the storage conformance suite on memory, SQLite and Postgres; backend-specific tests |
 //! | `rest_e2e`, `rest_golden` | the REST API end to end, and the Python original's recorded cases replayed |
+//! | `golden_1_2` | the recordings of the original's current line (1.2.0), REST and websockets, replayed with the 1.2 line selected |
 //! | `request_ids` | the `x-request-id` of every route |
 //! | `auth_builtin` | built-in manager authentication |
 //! | `auth_bounds` | logins under load: parallel guesses and floods (429) |
@@ -37,6 +38,7 @@ mod console_people;
 mod console_resume;
 mod console_views;
 mod contract;
+mod golden_1_2;
 mod health;
 mod hub_broker;
 mod hub_frozen;

@@ -53,7 +53,7 @@ fn load_cases() -> Vec<(String, Value)> {
 }
 
 /// Replaces ids and datetimes the way the recording's `normalized` section does.
-fn normalize(value: &Value, base: &str) -> Value {
+pub(crate) fn normalize(value: &Value, base: &str) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()

@@ -25,7 +25,8 @@ pub(super) fn tickets(
         config,
     )
     .describe(
-        "Newest first (extension `ordering`: by activity or by waiting). Filters combine \
+        "Newest first (extension `ordering`: by activity, by waiting, or `unviewed`, the \
+             default of a server answering as the original's 1.2.0 line). Filters combine \
              with AND; a bad filter value is a 400. Without `limit`: a JSON array; with it, the \
              paginated envelope whose `next` and `previous` are absolute URLs. Each ticket \
              carries its newest message (extension `last_message`).",
@@ -102,7 +103,8 @@ pub(super) fn tickets(
     ] {
         let op = Operation::new("tickets", id, summary, Access::BotOrManager, config)
             .describe(
-                "Writable: `title`, `resolved`; `user_id` may be sent but not changed. A change \
+                "Writable: `title`, `resolved`, `viewed` (the 1.2.0 line's mark; `true` also marks \
+                 the ticket's messages viewed); `user_id` may be sent but not changed. A change \
                  emits `ticket.updated` to the managers who see the ticket.",
             )
             .path("id", "The ticket id.")
