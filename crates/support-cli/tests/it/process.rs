@@ -88,7 +88,8 @@ pub(crate) fn start_printing(db: &str, extra: &[&str]) -> (Server, Vec<String>) 
 /// [`start_printing`] with the program's log lines (stderr) sent to `log`: a test that makes the
 /// program log on purpose (a broker outage) keeps them out of the test output.
 pub(crate) fn start_logging_to(db: &str, extra: &[&str], log: Stdio) -> (Server, Vec<String>) {
-    let mut child = program()
+    let mut command = program();
+    command
         .args([
             "--bind",
             "127.0.0.1:0",
@@ -100,11 +101,17 @@ pub(crate) fn start_logging_to(db: &str, extra: &[&str], log: Stdio) -> (Server,
             "anna:pa55word",
         ])
         .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+        .stderr(log);
+    start_command(command)
+}
+
+/// Starts `command` (the program with its arguments) and returns it with the lines it printed
+/// up to its `health:` line.
+pub(crate) fn start_command(mut command: Command) -> (Server, Vec<String>) {
+    if command.get_envs().all(|(k, _)| k != "RUST_LOG") {
+        command.env("RUST_LOG", "warn");
+    }
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut reader = BufReader::new(stdout);
     let mut lines = Vec::new();

@@ -123,6 +123,95 @@ fn a_pool_too_small_or_too_large_is_refused_at_start() {
     }
 }
 
+/// `--compat-line 1.2` (or `SUPPORT_COMPAT_LINE`) answers as the original's 1.2.0 line: an
+/// unviewed ticket lists before a later one the team has seen. The default is 0.1.5's newest
+/// first; an unknown line is refused at start, naming the flag and the choices.
+#[tokio::test]
+async fn the_compat_line_chooses_the_original_line_to_answer_like() {
+    let http = reqwest::Client::new();
+    let titles = |tickets: serde_json::Value| -> Vec<String> {
+        tickets
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (line, via_env, want) in [
+        (None, false, ["seen", "new"]),
+        (Some("1.2"), false, ["new", "seen"]),
+        (Some("1.2.0"), true, ["new", "seen"]),
+        (Some("0.1.5"), false, ["seen", "new"]),
+    ] {
+        let mut command = program();
+        command.args([
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            "memory:",
+            "--bot-token",
+            "T",
+        ]);
+        match (line, via_env) {
+            (Some(l), false) => {
+                command.args(["--compat-line", l]);
+            }
+            (Some(l), true) => {
+                command.env("SUPPORT_COMPAT_LINE", l);
+            }
+            (None, _) => {}
+        }
+        let (_server, lines) = start_command(command);
+        let base = format!("http://{}/support", address_in(&lines[0]));
+        for (user, title) in [(1, "new"), (2, "seen")] {
+            let created: serde_json::Value = http
+                .post(format!("{base}/tickets/"))
+                .bearer_auth("T")
+                .json(&serde_json::json!({"user_id": user, "title": title, "text": "hi"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if title == "seen" {
+                let id = created["id"].as_i64().unwrap();
+                let r = http
+                    .patch(format!("{base}/tickets/{id}/"))
+                    .bearer_auth("T")
+                    .json(&serde_json::json!({"viewed": true}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+            }
+        }
+        let list = http
+            .get(format!("{base}/tickets/"))
+            .bearer_auth("T")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(titles(list), want, "line {line:?}");
+    }
+
+    let output = program()
+        .args(["--bind", "127.0.0.1:0", "--database", "memory:"])
+        .args(["--compat-line", "2.0"])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--compat-line") && stderr.contains("0.1.5, 1.2"),
+        "{stderr}"
+    );
+}
+
 /// Two instances of the program on one Postgres database, first with the Postgres hub, then
 /// with the Redis hub: a ticket and a message created through one reach a manager connected
 /// to the other \[S3\].
