@@ -37,12 +37,8 @@ PROJ=${REFPEER12_PROJ:-$STATE/proj}
 DEBUG_FLAG=${REFPEER12_DEBUG:-0}
 PIDFILE=${REFPEER12_PIDFILE:-$STATE/daphne.pid}
 HERE=$(cd "$(dirname "$0")" && pwd)
-# Telegram-user seeding script of the 0.1.5 peer; it imports only myapp, so it is reused by path.
-TG=${REFPEER12_TG_SCRIPT:-}
-for c in "$TG" "$HERE/../../../../shared/reference/django_peer/create_tg_users.py" \
-         /work/shared/reference/django_peer/create_tg_users.py "$HERE/create_tg_users.py"; do
-    if [[ -n "$c" && -f "$c" ]]; then TG=$c; break; fi
-done
+# Telegram-user seeding script (a copy of the 0.1.5 peer's; it imports only myapp).
+TG=${REFPEER12_TG_SCRIPT:-$HERE/create_tg_users.py}
 [[ -f "$TG" ]] || { echo "create_tg_users.py not found (set REFPEER12_TG_SCRIPT)" >&2; exit 1; }
 
 if [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
