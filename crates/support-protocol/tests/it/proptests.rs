@@ -70,6 +70,8 @@ pub(crate) fn ticket() -> impl Strategy<Value = Ticket> {
                 created_at,
                 title,
                 resolved,
+                // The mark is never true while a message is unread.
+                viewed: unread_count.map(|n| n == 0),
                 updated_at,
                 unread_count,
                 last_message: last.map(Box::new),
@@ -173,8 +175,8 @@ proptest! {
 
     #[test]
     fn rest_bodies(user in any::<i64>(), title in text(), txt in proptest::option::of(text()), resolved in proptest::option::of(any::<bool>())) {
-        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone(), attachments: Vec::new(), user: None, viewed: None });
-        rt(&NewMessage { text: title, sender: Some(Sender::User), attachments: Vec::new(), user: None, viewed: None });
+        rt(&NewTicket { user_id: TelegramId::new(user), title: title.clone(), text: txt.clone(), attachments: Vec::new(), user: None, viewed: resolved });
+        rt(&NewMessage { text: title, sender: Some(Sender::User), attachments: Vec::new(), user: None });
         rt(&TicketPatch { title: txt, resolved, viewed: resolved.map(|r| !r) });
         rt(&TicketFilter { user_id: Some(TelegramId::new(user)), resolved, ..Default::default() });
     }

@@ -194,7 +194,7 @@ fn ws_expectation(name: &str, case: &Value) -> Value {
         // Taking over another manager's ticket takes `force` (the original takes it silently;
         // its page disables the button on an assigned ticket, so never sends this).
         "ws_reassign_by_b" => {
-            let mut with_force = events.clone();
+            let mut with_force = events;
             with_force[0]["data"]["force"] = json!(true);
             with_force
         }
