@@ -20,6 +20,7 @@
 
 pub mod backends;
 pub mod browser;
+pub mod golden;
 pub mod migrations;
 pub mod original;
 pub mod postgres;

@@ -13,22 +13,19 @@
 //! our other types (`ticket.updated`, `error`, ...) are extensions it ignores.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support_protocol::{ManagerId, TelegramId};
-use support_server::directory::RegisteredUsersOnly;
-use support_server::storage::{DynStorage, ManagerUpsert, MemoryStorage};
-use support_server::{CompatLine, SupportServer};
+use support_server::CompatLine;
+use support_server::storage::{DynStorage, MemoryStorage};
 use support_testkit::ws::{Ws, connect};
-use support_testkit::{BOT_TOKEN, PgSchema, TestServer};
+use support_testkit::{PgSchema, TestServer, golden};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::rest_golden::normalize;
+use crate::rest_golden::{normalize, recorded_site};
 
 /// The event types the 1.2.0 page handles; the others are ours, which it ignores.
 const KNOWN: [&str; 3] = ["ticket.created", "ticket.assigned", "ticket.message.new"];
@@ -39,24 +36,6 @@ const QUIET: Duration = Duration::from_millis(200);
 const NO_URL: &str = "http://no-url.invalid";
 /// How long an expected event may take.
 const EVENT: Duration = Duration::from_secs(5);
-
-fn cases() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/v1.2");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let case = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            (name, case)
-        })
-        .collect()
-}
 
 /// `ours` reduced to the recording's keys, wherever they are; a recorded `last_message: null`
 /// matches one we leave out. Arrays compare item by item.
@@ -429,29 +408,7 @@ impl Replay {
 }
 
 async fn replay(storage: DynStorage) {
-    for user in [1001, 1002, 1003, 1004, 1005] {
-        storage.register_user(TelegramId::new(user)).await.unwrap();
-    }
-    let mut managers: HashMap<&str, ManagerId> = HashMap::new();
-    for (label, username) in [("A", "manager"), ("B", "manager2")] {
-        let m = storage
-            .upsert_manager(ManagerUpsert {
-                username: username.to_owned(),
-                first_name: String::new(),
-                last_name: String::new(),
-                password_hash: None,
-            })
-            .await
-            .unwrap();
-        managers.insert(label, m.id);
-    }
-    let support = SupportServer::builder()
-        .shared_storage(storage.clone())
-        .user_directory(RegisteredUsersOnly(storage))
-        .bot_token(BOT_TOKEN)
-        .compat_line(CompatLine::V1_2)
-        .build();
-    let site = TestServer::start(support).await;
+    let (site, managers) = recorded_site(storage, CompatLine::V1_2).await;
     let mut sessions = HashMap::new();
     for (label, id) in &managers {
         let token = site
@@ -468,7 +425,7 @@ async fn replay(storage: DynStorage) {
         ids: HashMap::new(),
     };
     let (mut http, mut ws) = (0, 0);
-    for (name, case) in cases() {
+    for (name, case) in golden::recordings(golden::LINE_1_2) {
         match case["kind"].as_str() {
             Some("http") => {
                 replay.http(&name, &case).await;

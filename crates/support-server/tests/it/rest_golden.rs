@@ -7,50 +7,16 @@
 //! itself is tested in `ws_*.rs`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 use support_protocol::{ManagerId, MessageId, Sender, TelegramId, TicketId};
-use support_server::SupportServer;
 use support_server::directory::RegisteredUsersOnly;
 use support_server::storage::{DynStorage, ManagerUpsert, MemoryStorage, NewMessageRecord};
+use support_server::{CompatLine, SupportServer};
 
-use support_testkit::{BOT_TOKEN, PgSchema, TestServer};
-
-fn golden_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        // The copy in this repository first, then the team's shared reference next to it.
-        manifest.join("../../tests/golden"),
-        manifest.join("../../../shared/reference/golden"),
-        manifest.join("../../shared/reference/golden"),
-    ];
-    candidates
-        .into_iter()
-        .find(|p| p.is_dir())
-        .expect("tests/golden holds the recordings of the Python original")
-}
-
-fn load_cases() -> Vec<(String, Value)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(golden_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            (
-                name,
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
-            )
-        })
-        .collect()
-}
+use support_testkit::{BOT_TOKEN, PgSchema, TestServer, golden};
 
 /// Replaces ids and datetimes the way the recording's `normalized` section does.
 pub(crate) fn normalize(value: &Value, base: &str) -> Value {
@@ -414,7 +380,13 @@ impl Replay {
     }
 }
 
-async fn replay(storage: DynStorage) {
+/// The people of the recordings: their Telegram users registered (the server answers as the
+/// recorded one did, which knew only these), and managers "A" and "B" (pk 1 and 2 there); then a
+/// server over `storage` that lets only those users open tickets, answering as `line`.
+pub(crate) async fn recorded_site(
+    storage: DynStorage,
+    line: CompatLine,
+) -> (TestServer, HashMap<&'static str, ManagerId>) {
     for user in [
         1001,
         1002,
@@ -443,15 +415,21 @@ async fn replay(storage: DynStorage) {
         .shared_storage(storage.clone())
         .user_directory(RegisteredUsersOnly(storage))
         .bot_token(BOT_TOKEN)
+        .compat_line(line)
         .build();
+    (TestServer::start(support).await, managers)
+}
+
+async fn replay(storage: DynStorage) {
+    let (server, managers) = recorded_site(storage, CompatLine::V0_1_5).await;
     let mut replay = Replay {
-        server: TestServer::start(support).await,
+        server,
         ids: HashMap::new(),
         message_ids: HashMap::new(),
         managers,
     };
     let mut replayed = 0;
-    for (name, case) in load_cases() {
+    for (name, case) in golden::recordings(golden::LINE_0_1_5) {
         match case["kind"].as_str() {
             Some("http") => {
                 replay.http(&name, &case).await;

@@ -4,28 +4,16 @@
 //! event the server sent against `ServerEvent`; and every event a client sent is valid exactly
 //! when our server's decoder and validators accept it.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 use support_protocol::{ClientEvent, validate_text};
 
-use super::{Documents, repo_root};
+use super::Documents;
 
+/// The 0.1.5 recordings, named by file (`163_....json`).
 fn recordings() -> Vec<(String, Value)> {
-    let dir: PathBuf = repo_root().join("tests/golden");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
+    support_testkit::golden::recordings(support_testkit::golden::LINE_0_1_5)
         .into_iter()
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let case = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            (name, case)
-        })
+        .map(|(name, case)| (format!("{name}.json"), case))
         .collect()
 }
 
