@@ -42,6 +42,20 @@ pub const QUERIES: &[(&str, &str)] = &[
         "resolved=false&ordering=-updated_at&limit=50&offset=4950",
     ),
     ("a user's tickets", "user_id={user}&limit=20"),
+    // The original's 1.2.0 line (issue 19): its order, and the two lists its clients ask for,
+    // unpaged as they ask (the page, every unassigned ticket; the bot, a user's open ones).
+    (
+        "1.2 order, open",
+        "resolved=false&ordering=unviewed&limit=50",
+    ),
+    (
+        "1.2 page: every unassigned",
+        "manager__isnull=true&ordering=unviewed",
+    ),
+    (
+        "1.2 bot: a user's open",
+        "user_id={user}&resolved=false&ordering=unviewed",
+    ),
 ];
 
 /// What to seed and how often to ask.
