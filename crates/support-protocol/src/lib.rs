@@ -47,6 +47,7 @@ pub mod delivery;
 mod event_codec;
 pub mod ids;
 pub mod message;
+mod nullable;
 pub mod profile;
 pub mod rest;
 pub mod resume;

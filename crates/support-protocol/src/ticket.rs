@@ -158,12 +158,37 @@ pub struct Ticket {
     /// Extension: how many user messages the managers have not viewed yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread_count: Option<u64>,
-    /// Extension: the newest message of the ticket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_message: Option<Box<Message>>,
+    /// The newest message of the ticket (an extension for 0.1.5; the 1.2.0 line's key):
+    /// `Some(Some(m))`; `Some(None)`, written `null`, when the ticket has no message; `None`,
+    /// left out, where the writer does not know (a ticket straight from storage, most events).
+    /// [`Ticket::newest_message`] reads it.
+    ///
+    /// ```
+    /// use support_protocol::Ticket;
+    /// let base = r#""id":1,"user":{"telegram_id":5},"support_manager":null,
+    ///   "created_at":"2026-11-24T13:14:51.951697Z","title":"t","resolved":false"#;
+    /// let none: Ticket = serde_json::from_str(&format!("{{{base},\"last_message\":null}}")).unwrap();
+    /// assert_eq!(none.last_message, Some(None));
+    /// assert!(serde_json::to_string(&none).unwrap().ends_with(r#""last_message":null}"#));
+    /// let unknown: Ticket = serde_json::from_str(&format!("{{{base}}}")).unwrap();
+    /// assert_eq!(unknown.last_message, None);
+    /// assert!(!serde_json::to_string(&unknown).unwrap().contains("last_message"));
+    /// ```
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::nullable"
+    )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Message>"))]
+    pub last_message: Option<Option<Box<Message>>>,
 }
 
 impl Ticket {
+    /// The newest message, when the ticket carries it.
+    pub fn newest_message(&self) -> Option<&Message> {
+        self.last_message.as_ref().and_then(|m| m.as_deref())
+    }
+
     /// The assigned manager's id, if any.
     pub fn manager_id(&self) -> Option<ManagerId> {
         self.support_manager.as_ref().map(|m| m.id)

@@ -50,7 +50,7 @@ pub(crate) fn ticket() -> impl Strategy<Value = Ticket> {
         any::<bool>(),
         proptest::option::of(timestamp()),
         proptest::option::of(any::<u64>()),
-        proptest::option::of(message()),
+        proptest::option::of(proptest::option::of(message())),
     )
         .prop_map(
             |(
@@ -74,7 +74,7 @@ pub(crate) fn ticket() -> impl Strategy<Value = Ticket> {
                 viewed: unread_count.map(|n| n == 0),
                 updated_at,
                 unread_count,
-                last_message: last.map(Box::new),
+                last_message: last.map(|m| m.map(Box::new)),
             },
         )
 }

@@ -129,7 +129,8 @@ pub(crate) async fn with_last_messages(state: &AppState, tickets: &mut [Ticket])
         .map(|m| (m.ticket, m))
         .collect();
     for ticket in tickets {
-        ticket.last_message = newest.remove(&ticket.id).map(Box::new);
+        // Known now: `null` when the ticket has none (as the 1.2.0 line writes it).
+        ticket.last_message = Some(newest.remove(&ticket.id).map(Box::new));
     }
     Ok(())
 }
@@ -238,7 +239,7 @@ pub(crate) async fn create(
             )
             .await?;
     }
-    ticket.last_message = first.clone().map(Box::new);
+    ticket.last_message = Some(first.clone().map(Box::new));
     publish(
         &state,
         Audience::AllManagers,

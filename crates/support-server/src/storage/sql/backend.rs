@@ -19,6 +19,7 @@ use crate::storage::{NewMessageRecord, StorageResult, TicketSearch, WrittenMessa
 /// | read snapshot ([`begin_snapshot`](Self::begin_snapshot)) | a deferred read transaction | `REPEATABLE READ READ ONLY` |
 /// | row lock ([`LOCK_ROW`](Self::LOCK_ROW)) | none: the write transaction holds the database | `FOR NO KEY UPDATE` |
 /// | claiming replies ([`CLAIM_LOCK`](Self::CLAIM_LOCK)) | none: the write transaction holds the database | `FOR UPDATE OF d SKIP LOCKED` |
+/// | a filter that must not pick the index ([`FILTER_ONLY`](Self::FILTER_ONLY)) | `+column` | nothing: its planner has statistics |
 /// | ticket counters ([`TICKET_COUNTERS`](Self::TICKET_COUNTERS)) | `unread_count` a column kept by triggers | both computed per read |
 /// | clock ([`push_now`](Self::push_now)) | the process clock, read under the write lock | the database clock |
 /// | new messages ([`insert_message`](Self::insert_message)) | group commit, one writer (`VALUES`) | group commit, two writers (`unnest`); replies and messages with files in a transaction, replies under the reply lock |
@@ -40,6 +41,13 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     /// database), `FOR UPDATE OF d SKIP LOCKED` on Postgres (a concurrent claim takes the next
     /// rows instead of waiting).
     const CLAIM_LOCK: &'static str;
+
+    /// Written before a column in a `WHERE` term that must only check the rows another term's
+    /// index found, never pick its own index. SQLite plans without statistics (nothing runs
+    /// `ANALYZE`), so between two equally usable indexes it may take the far less selective one;
+    /// its unary `+` takes a term out of the choice. Postgres keeps statistics (autovacuum), and
+    /// `+` is no operator on its booleans: nothing.
+    const FILTER_ONLY: &'static str;
 
     /// The `updated_at` (the newest of the ticket's creation and its messages' times) and
     /// `unread_count` (user messages not viewed yet) columns of a `SELECT` of the ticket `t`.

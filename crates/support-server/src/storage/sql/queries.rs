@@ -147,27 +147,41 @@ where
     /// `WHERE` clauses for the list filters, on the ticket alias `t`.
     pub(super) fn push_filters(st: &mut Statement<'_, DB>, query: &TicketQuery) {
         let mut sep = " WHERE ";
+        // A user has a handful of tickets: with a user filter the others only check the rows the
+        // user's index found. (SQLite took the `resolved` index for the bots' `user_id` +
+        // `resolved` lists: 60,000 rows read at 100,000 tickets, 140 ms instead of about 1.)
+        let only = if query.user_id.is_some() {
+            B::FILTER_ONLY
+        } else {
+            ""
+        };
         if let Some(user) = query.user_id {
             st.push(sep).push("t.user_id = ").push_bind(user.get());
             sep = " AND ";
         }
         if let Some(resolved) = query.resolved {
-            st.push(sep).push("t.resolved = ").push_bind(resolved);
+            st.push(sep)
+                .push(only)
+                .push("t.resolved = ")
+                .push_bind(resolved);
             sep = " AND ";
         }
         if let Some(manager) = query.manager {
             st.push(sep)
+                .push(only)
                 .push("t.support_manager_id = ")
                 .push_bind(manager.get());
             sep = " AND ";
         }
         match query.manager_isnull {
             Some(true) => {
-                st.push(sep).push("t.support_manager_id IS NULL");
+                st.push(sep).push(only).push("t.support_manager_id IS NULL");
                 sep = " AND ";
             }
             Some(false) => {
-                st.push(sep).push("t.support_manager_id IS NOT NULL");
+                st.push(sep)
+                    .push(only)
+                    .push("t.support_manager_id IS NOT NULL");
                 sep = " AND ";
             }
             None => {}

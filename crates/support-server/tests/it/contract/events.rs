@@ -32,7 +32,7 @@ fn ticket(rich: bool) -> Ticket {
         ticket.user.blocked = true;
         ticket.updated_at = Some(Timestamp::now());
         ticket.unread_count = Some(2);
-        ticket.last_message = Some(Box::new(message(None)));
+        ticket.last_message = Some(Some(Box::new(message(None))));
     }
     ticket
 }

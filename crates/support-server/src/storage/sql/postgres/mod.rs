@@ -136,6 +136,7 @@ impl SqlBackend for PostgresStorage {
     /// inserts that read the ticket's holder `FOR SHARE` (`insert_with_audience`).
     const LOCK_ROW: &'static str = " FOR NO KEY UPDATE";
     const CLAIM_LOCK: &'static str = " FOR UPDATE OF d SKIP LOCKED";
+    const FILTER_ONLY: &'static str = "";
 
     /// Both counted per read (see [`SqlBackend::TICKET_COUNTERS`] for why): the newest message
     /// through `support_messages_ticket`, unread ones through the partial index

@@ -125,6 +125,7 @@ impl SqlBackend for SqliteStorage {
     /// `BEGIN IMMEDIATE` holds the database's write lock: nothing to lock per row.
     const LOCK_ROW: &'static str = "";
     const CLAIM_LOCK: &'static str = "";
+    const FILTER_ONLY: &'static str = "+";
 
     /// `unread_count` is a column kept by triggers (schema version 2); the activity time is the
     /// newest message's (through `support_messages_ticket`), never before the creation.
